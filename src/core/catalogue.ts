@@ -1,0 +1,51 @@
+import { DATA_ERRORS } from '../data/errors.js';
+import { MODEL_ERRORS } from '../model/errors.js';
+import { REGISTRY_ERRORS } from '../registry/errors.js';
+import { SERVE_ERRORS } from '../serve/errors.js';
+import { TRAIN_ERRORS } from '../train/errors.js';
+import { CORE_ERRORS } from './core-errors.js';
+import type { ErrorSpec } from './error-base.js';
+
+/** Every error a user can meet, by module. docs/errors.md is generated from this (npm run docs:errors). */
+export const CATALOGUE: ReadonlyArray<{ module: string; errors: Readonly<Record<string, ErrorSpec>> }> = [
+  { module: 'core', errors: CORE_ERRORS },
+  { module: 'data (ingest, synth)', errors: DATA_ERRORS },
+  { module: 'train', errors: TRAIN_ERRORS },
+  { module: 'model', errors: MODEL_ERRORS },
+  { module: 'registry', errors: REGISTRY_ERRORS },
+  { module: 'serve (HTTP API)', errors: SERVE_ERRORS },
+];
+
+export function allErrorSpecs(): ErrorSpec[] {
+  return CATALOGUE.flatMap((m) => Object.values(m.errors));
+}
+
+/** The Markdown of docs/errors.md; a test keeps the committed file equal to this. */
+export function renderErrorsMarkdown(): string {
+  const lines = [
+    '# Error catalogue',
+    '',
+    '<!-- Generated from src/core/catalogue.ts by `npm run docs:errors`. Do not edit by hand. -->',
+    '',
+    'Every failure a user can meet has a stable code. The CLI prints `error <code>: <message>` and exits',
+    'with the exit code below (`--json` prints the error object); the HTTP API answers with the status',
+    'below and a JSON body `{ "error": { "code", "message", "hint", "details" } }`.',
+    '',
+    'Exit codes: 0 ok · 2 invalid input · 3 conflict · 4 not found · 5 integrity · 6 refused by policy ·',
+    '7 environment (disk, lock, port) · 70 internal bug.',
+    '',
+  ];
+  for (const m of CATALOGUE) {
+    lines.push(
+      `## ${m.module}`,
+      '',
+      '| code | HTTP | exit | meaning | what to do |',
+      '| --- | --- | --- | --- | --- |',
+    );
+    for (const e of Object.values(m.errors)) {
+      lines.push(`| \`${e.code}\` | ${e.http} | ${e.exit} | ${e.title} | ${e.hint} |`);
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,7 @@
+import { CORE_SETTINGS } from './config.js';
+import type { SettingsSchema } from './config-base.js';
+
+/** Every module's settings, for `defasagem config` and docs. Modules append theirs here. */
+export const ALL_SETTINGS: ReadonlyArray<{ module: string; settings: SettingsSchema }> = [
+  { module: 'core', settings: CORE_SETTINGS },
+];

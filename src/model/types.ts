@@ -51,3 +51,65 @@ export interface ModelSignature {
   example_request: Record<string, unknown>;
   example_response: Record<string, unknown>;
 }
+
+/** Every model file starts with this header; the registry reads `format_version` into the manifest. */
+export interface ModelFileHeader {
+  format: 'defasagem-model';
+  format_version: number;
+  created_at: string;
+}
+
+export const METRIC_NAMES = [
+  'roc_auc',
+  'pr_auc',
+  'precision',
+  'recall',
+  'f1',
+  'f2',
+  'accuracy',
+  'brier',
+  'ece',
+  'log_loss',
+] as const;
+export type MetricName = (typeof METRIC_NAMES)[number];
+
+/** A point estimate with a bootstrap 95% interval (null bounds when not computed). */
+export interface MetricWithCI {
+  value: number;
+  ci_low: number | null;
+  ci_high: number | null;
+}
+
+export interface Confusion {
+  tp: number;
+  fp: number;
+  tn: number;
+  fn: number;
+}
+
+/** Metrics of one evaluation set at the model's threshold. */
+export interface EvaluationBlock {
+  /** Label years covered, e.g. [2024]. */
+  label_years: number[];
+  n: number;
+  positives: number;
+  base_rate: number;
+  threshold: number;
+  metrics: Record<MetricName, MetricWithCI>;
+  confusion: Confusion;
+}
+
+/**
+ * metrics(_v1).json: comparable across versions without guesswork (same names, same blocks).
+ * The registry's guardrails read `test.metrics.{roc_auc,precision,recall}.value`.
+ */
+export interface MetricsFile {
+  metrics_version: 1;
+  learner: string;
+  threshold: number;
+  validation: EvaluationBlock;
+  /** Backtest on the held-out test year; null only when no later year exists. */
+  test: EvaluationBlock | null;
+  /** Per group (gender, school type, fase) on the test set. */
+  by_group: Record<string, Record<string, EvaluationBlock>>;
+}

@@ -1,0 +1,255 @@
+/**
+ * The data contract applied to each yearly table: headers mapped to fields, cells parsed and checked
+ * (types, ranges, categories), names dropped at the door. Rows that break the contract are not silently
+ * dropped: each violation becomes a reject (sheet, Excel row number, column, reason) and the row is left
+ * out of the normalised table. Fixes that keep the row (clamping 10.002 to 10, `INCLUIR` as missing,
+ * age derived from the birth date) are counted per year for the data card.
+ */
+
+import { AppError } from '../core/error-base.js';
+import { type FieldSpec, STUDENT_FIELDS, type StudentRecord } from '../core/student.js';
+import {
+  type ColumnMapping,
+  isBlank,
+  mapColumns,
+  matchHeader,
+  normaliseHeader,
+  type SourceField,
+} from './columns.js';
+import { DATA_ERRORS } from './errors.js';
+import type { RawSheet } from './source.js';
+import {
+  isMissingMarker,
+  isProblem,
+  type Parsed,
+  parseAge,
+  parseBirthDate,
+  parseFase,
+  parseFaseIdeal,
+  parseGenero,
+  parseIndicator,
+  parseInstituicao,
+  parseInteger,
+} from './values.js';
+
+/** A student record of year t plus its RA, the join key. RA never leaves interim outputs. */
+export type NormalisedRecord = StudentRecord & { ra: string };
+
+export interface Reject {
+  readonly sheet: string;
+  /** 1-based row number as Excel shows it (the header is row 1). */
+  readonly row: number;
+  readonly column: string;
+  readonly reason: string;
+}
+
+/** Fixes applied without rejecting the row, counted per kind and field. */
+export type FixCounts = Record<string, number>;
+
+export interface NormalisedYear {
+  readonly year: number;
+  readonly sheet: string;
+  readonly records: NormalisedRecord[];
+  /** Data rows read (blank rows excluded). */
+  readonly rowsRead: number;
+  readonly blankRowsSkipped: number;
+  readonly rowsRejected: number;
+  readonly mapping: ColumnMapping['header'];
+  readonly ignoredColumns: string[];
+  readonly fixes: FixCounts;
+  /** Rows where defasagem ≠ fase − fase ideal (kept: the sheet's own defasagem wins). */
+  readonly defasagemMismatches: number;
+}
+
+export interface NormaliseResult {
+  readonly years: NormalisedYear[];
+  readonly rejects: Reject[];
+}
+
+const SPEC = Object.fromEntries(STUDENT_FIELDS.map((f) => [f.name, f])) as Record<
+  keyof StudentRecord,
+  FieldSpec
+>;
+
+/**
+ * Normalises every yearly sheet. Throws COLUMNS_MISSING (listing every sheet's missing columns at once)
+ * when a sheet cannot satisfy the contract's required columns.
+ */
+export function normaliseSheets(sheets: readonly RawSheet[]): NormaliseResult {
+  const mapped = sheets.map((s) => {
+    const h = headerRowIndex(s);
+    const body = s.rows.slice(h + 1);
+    return { sheet: s, body, firstRow: h + 2, mapping: mapColumns(s.rows[h] ?? [], body, s.year) };
+  });
+  const problems = mapped.filter((m) => m.mapping.missing.length > 0);
+  if (problems.length > 0) {
+    const text = problems.map((m) => `${m.sheet.name}: ${m.mapping.missing.join(', ')}`).join('; ');
+    throw new AppError(DATA_ERRORS.COLUMNS_MISSING, `Required columns missing — ${text}.`, {
+      missing: Object.fromEntries(problems.map((m) => [m.sheet.name, m.mapping.missing])),
+    });
+  }
+  const rejects: Reject[] = [];
+  const years = mapped.map((m) => normaliseSheet(m.sheet, m.body, m.firstRow, m.mapping, rejects));
+  return { years, rejects };
+}
+
+/**
+ * The header row: the first row in the real sheets, but a hand-made export may start with a title or
+ * blank lines. The row among the first ten that names the most known fields wins (ties: the earliest).
+ */
+function headerRowIndex(s: RawSheet): number {
+  let best = 0;
+  let bestCount = 0;
+  for (let i = 0; i < Math.min(10, s.rows.length); i++) {
+    const n = new Set(s.rows[i]!.map((c) => matchHeader(normaliseHeader(c), s.year)).filter(Boolean)).size;
+    if (n > bestCount) {
+      best = i;
+      bestCount = n;
+    }
+  }
+  return best;
+}
+
+function normaliseSheet(
+  sheet: RawSheet,
+  body: readonly (readonly unknown[])[],
+  firstRow: number,
+  mapping: ColumnMapping,
+  rejects: Reject[],
+): NormalisedYear {
+  const idx = mapping.index;
+  const fixes: FixCounts = {};
+  const fix = (key: string) => {
+    fixes[key] = (fixes[key] ?? 0) + 1;
+  };
+  const records: NormalisedRecord[] = [];
+  const seenRa = new Map<string, number>();
+  let blank = 0;
+  let rejected = 0;
+  let mismatches = 0;
+
+  for (let r = 0; r < body.length; r++) {
+    const row = body[r]!;
+    if (row.every(isBlank)) {
+      blank++;
+      continue;
+    }
+    const excelRow = r + firstRow;
+    const rowProblems: { column: string; reason: string }[] = [];
+    const cell = (f: SourceField): unknown => (idx[f] === undefined ? null : row[idx[f]!]);
+    const col = (f: SourceField) => mapping.header[f] ?? f;
+    const take = <T>(f: SourceField, parsed: Parsed<T>): T | null => {
+      if (isProblem(parsed)) {
+        rowProblems.push({ column: col(f), reason: parsed.problem });
+        return null;
+      }
+      if (parsed === null && !isBlank(cell(f)) && isMissingMarker(cell(f))) fix(`missing_marker:${f}`);
+      return parsed;
+    };
+    const range = (f: keyof StudentRecord & SourceField, v: number | null): number | null => {
+      const spec = SPEC[f];
+      if (v === null) return null;
+      if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+        rowProblems.push({ column: col(f), reason: `${v} is outside ${spec.min}–${spec.max}` });
+        return null;
+      }
+      return v;
+    };
+
+    // RA: the join key. Its value is never written into a reason.
+    const raCell = cell('ra');
+    const ra = isBlank(raCell) ? null : String(raCell).trim();
+    if (ra === null) rowProblems.push({ column: col('ra'), reason: 'RA is empty' });
+    else if (seenRa.has(ra)) {
+      rowProblems.push({ column: col('ra'), reason: `duplicate RA (first seen at row ${seenRa.get(ra)})` });
+    }
+
+    const fase = range('fase', take('fase', parseFase(cell('fase'))));
+    let defasagem = range('defasagem', take('defasagem', parseInteger(cell('defasagem'))));
+    const faseIdeal = take('fase_ideal', parseFaseIdeal(cell('fase_ideal')));
+    if (defasagem === null && fase !== null && faseIdeal !== null && idx.defasagem === undefined) {
+      defasagem = fase - faseIdeal;
+      fix('defasagem_from_fase_ideal');
+    } else if (defasagem !== null && fase !== null && faseIdeal !== null && defasagem !== fase - faseIdeal) {
+      mismatches++;
+    }
+    if (fase === null && !rowProblems.some((p) => p.column === col('fase'))) {
+      rowProblems.push({ column: col('fase'), reason: 'fase is empty' });
+    }
+    if (defasagem === null && !rowProblems.some((p) => p.column === col('defasagem'))) {
+      rowProblems.push({
+        column: col(idx.defasagem === undefined ? 'fase_ideal' : 'defasagem'),
+        reason: 'defasagem is empty',
+      });
+    }
+
+    // Age: the sheet's age (Excel-date ages fixed), else derived from the birth year or date.
+    let idade = range('idade', take('idade', parseAge(cell('idade'))));
+    if (idade === null && !rowProblems.some((p) => p.column === col('idade'))) {
+      const anoNasc = take('ano_nasc', parseInteger(cell('ano_nasc')));
+      const nasc = take('data_nasc', parseBirthDate(cell('data_nasc')));
+      const birthYear = anoNasc ?? nasc?.getUTCFullYear() ?? null;
+      if (birthYear !== null) {
+        idade = range('idade', sheet.year - birthYear);
+        if (idade !== null) fix('idade_from_birth');
+      }
+    } else if (idx.data_nasc !== undefined) {
+      // Validate the birth date even when unused, so a broken column shows up in rejects.
+      take('data_nasc', parseBirthDate(cell('data_nasc')));
+    }
+    if (cell('idade') instanceof Date && idade !== null) fix('idade_excel_date');
+
+    const genero = take('genero', parseGenero(cell('genero')));
+    const inst = take('instituicao', parseInstituicao(cell('instituicao')));
+    if (inst && !inst.recognised) fix('instituicao_unrecognised_as_outro');
+    const anoIngresso = range('ano_ingresso', take('ano_ingresso', parseInteger(cell('ano_ingresso'))));
+    if (anoIngresso !== null && anoIngresso > sheet.year) {
+      rowProblems.push({ column: col('ano_ingresso'), reason: `${anoIngresso} is after the sheet's year` });
+    }
+
+    const ind = (f: 'ian' | 'ida' | 'ieg' | 'iaa' | 'ips' | 'ipp' | 'ipv' | 'inde'): number | null => {
+      const v = take(f, parseIndicator(cell(f)));
+      if (v?.clamped) fix(`clamped_to_0_10:${f}`);
+      return v?.value ?? null;
+    };
+    const rec: NormalisedRecord = {
+      ra: ra ?? '',
+      ano_base: sheet.year,
+      fase,
+      idade,
+      genero,
+      instituicao: inst?.value ?? null,
+      ano_ingresso: anoIngresso,
+      ian: ind('ian'),
+      ida: ind('ida'),
+      ieg: ind('ieg'),
+      iaa: ind('iaa'),
+      ips: ind('ips'),
+      ipp: ind('ipp'),
+      ipv: ind('ipv'),
+      inde: ind('inde'),
+      defasagem,
+    };
+
+    if (rowProblems.length > 0) {
+      rejected++;
+      for (const p of rowProblems) rejects.push({ sheet: sheet.name, row: excelRow, ...p });
+      continue;
+    }
+    seenRa.set(ra!, excelRow);
+    records.push(rec);
+  }
+
+  return {
+    year: sheet.year,
+    sheet: sheet.name,
+    records,
+    rowsRead: body.length - blank,
+    blankRowsSkipped: blank,
+    rowsRejected: rejected,
+    mapping: mapping.header,
+    ignoredColumns: mapping.ignored,
+    fixes,
+    defasagemMismatches: mismatches,
+  };
+}

@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import {
+  isProblem,
+  parseAge,
+  parseBirthDate,
+  parseFase,
+  parseFaseIdeal,
+  parseGenero,
+  parseIndicator,
+  parseInstituicao,
+  parseNumber,
+} from './values.js';
+
+describe('parseAge', () => {
+  it('reads ages stored as Excel dates (1900-01-08 = 8), numbers and text', () => {
+    expect(parseAge(new Date(Date.UTC(1900, 0, 8)))).toBe(8);
+    expect(parseAge(new Date(Date.UTC(1900, 0, 19)))).toBe(19);
+    expect(parseAge('1900-01-10')).toBe(10);
+    expect(parseAge(12)).toBe(12);
+    expect(parseAge('12')).toBe(12);
+    expect(parseAge(null)).toBeNull();
+  });
+  it('rejects a calendar date and a fractional age', () => {
+    expect(isProblem(parseAge(new Date(Date.UTC(2012, 5, 1))))).toBe(true);
+    expect(isProblem(parseAge(8.5))).toBe(true);
+  });
+});
+
+describe('parseBirthDate', () => {
+  it('reads real dates, US text and ISO text', () => {
+    expect(parseBirthDate('6/17/2015')).toEqual(new Date(Date.UTC(2015, 5, 17)));
+    expect(parseBirthDate('2015-06-17')).toEqual(new Date(Date.UTC(2015, 5, 17)));
+    const d = new Date(Date.UTC(2014, 0, 2));
+    expect(parseBirthDate(d)).toBe(d);
+  });
+  it('rejects impossible dates', () => {
+    expect(isProblem(parseBirthDate('2/30/2015'))).toBe(true);
+    expect(isProblem(parseBirthDate('ontem'))).toBe(true);
+  });
+});
+
+describe('parseFase', () => {
+  it('reads every form seen: "0".."7", ALFA, FASE n, 9, "7E"', () => {
+    expect(parseFase('0')).toBe(0);
+    expect(parseFase('7')).toBe(7);
+    expect(parseFase('ALFA')).toBe(0);
+    expect(parseFase('FASE 3')).toBe(3);
+    expect(parseFase(9)).toBe(9);
+    expect(parseFase('7E')).toBe(7);
+    expect(parseFase('4M')).toBe(4);
+    expect(parseFase('1G')).toBe(1);
+  });
+  it('rejects what it does not recognise', () => {
+    expect(isProblem(parseFase('12'))).toBe(true);
+    expect(isProblem(parseFase('avançada'))).toBe(true);
+  });
+  it('reads fase ideal labels', () => {
+    expect(parseFaseIdeal('ALFA  (2º e 3º ano)')).toBe(0);
+    expect(parseFaseIdeal('Fase 8 (Universitários)')).toBe(8);
+    expect(parseFaseIdeal('Fase 2 (5° e 6° ano)')).toBe(2);
+  });
+});
+
+describe('categories', () => {
+  it('unifies Menina/Menino and Feminino/Masculino', () => {
+    expect(parseGenero('Menina')).toBe('feminino');
+    expect(parseGenero('Feminino')).toBe('feminino');
+    expect(parseGenero('Menino')).toBe('masculino');
+    expect(parseGenero('Masculino')).toBe('masculino');
+    expect(isProblem(parseGenero('Azul'))).toBe(true);
+  });
+
+  it('maps every school type seen in 2022–2024', () => {
+    const cases: [string, string][] = [
+      ['Escola Pública', 'publica'],
+      ['Pública', 'publica'],
+      ['Rede Decisão', 'privada_bolsa'],
+      ['Escola JP II', 'privada_bolsa'],
+      ['Privada - Programa de Apadrinhamento', 'privada_bolsa'],
+      ['Privada - Programa de apadrinhamento', 'privada_bolsa'],
+      ['Privada *Parcerias com Bolsa 100%', 'privada_bolsa'],
+      ['Privada - Pagamento por *Empresa Parceira', 'privada_bolsa'],
+      ['Privada', 'privada'],
+      ['Concluiu o 3º EM', 'concluiu_em'],
+      ['Bolsista Universitário *Formado (a)', 'concluiu_em'],
+      ['Nenhuma das opções acima', 'outro'],
+    ];
+    for (const [raw, want] of cases) {
+      const got = parseInstituicao(raw);
+      expect(got, raw).toEqual({ value: want, recognised: true });
+    }
+    expect(parseInstituicao('Escola técnica')).toEqual({ value: 'outro', recognised: false });
+    expect(parseInstituicao(null)).toBeNull();
+  });
+});
+
+describe('numbers and indicators', () => {
+  it('reads decimal commas and missing markers', () => {
+    expect(parseNumber('5,78')).toBe(5.78);
+    expect(parseNumber(' 7 ')).toBe(7);
+    expect(parseNumber('INCLUIR')).toBeNull();
+    expect(parseNumber('#N/A')).toBeNull();
+    expect(isProblem(parseNumber('sete'))).toBe(true);
+  });
+  it('clamps rounding noise just above 10 and rejects real out-of-range values', () => {
+    expect(parseIndicator(10.002)).toEqual({ value: 10, clamped: true });
+    expect(parseIndicator(10.01)).toEqual({ value: 10, clamped: true });
+    expect(parseIndicator(7.5)).toEqual({ value: 7.5, clamped: false });
+    expect(isProblem(parseIndicator(42))).toBe(true);
+    expect(isProblem(parseIndicator(-1))).toBe(true);
+  });
+});

@@ -1,0 +1,166 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { describe, expect, it } from 'vitest';
+import { STUDENT_FIELD_NAMES } from '../../src/core/student.js';
+import { DATA_ERRORS } from '../../src/data/errors.js';
+import { ingest } from '../../src/data/ingest.js';
+import { readModelingDataset } from '../../src/data/modeling-dataset.js';
+import { generateSyntheticWorkbook, type SynthCell, writeSyntheticWorkbook } from '../../src/data/synth.js';
+import { appErrorOf, HEADERS_2023, row2023, tmpDir, writeXlsx } from './helpers.js';
+
+/** A cell as a spreadsheet's "Save as CSV" writes it (dates as ISO text, decimal comma optional). */
+function csvCell(c: SynthCell, decimalComma: boolean): string {
+  if (c === null) return '';
+  if (typeof c === 'object') return c.value.toISOString().slice(0, 10);
+  if (typeof c === 'number') return decimalComma ? String(c).replace('.', ',') : String(c);
+  return /[",;\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c;
+}
+
+describe('CSV directory input', () => {
+  it('gives the same tables as the workbook it was exported from (comma and semicolon CSV)', async () => {
+    const opts = { students: 120, years: [2022, 2023, 2024], seed: 9 };
+    const dir = tmpDir();
+    const xlsx = path.join(dir, 'syn.xlsx');
+    await writeSyntheticWorkbook(xlsx, opts);
+    const csvDir = path.join(dir, 'csv');
+    const wb = generateSyntheticWorkbook(opts);
+    mkdirSync(csvDir);
+    for (const s of wb.sheets.filter((s) => s.sheet.startsWith('PEDE'))) {
+      const semicolon = s.sheet === 'PEDE2023';
+      const text = s.data
+        .map((r) => r.map((c) => csvCell(c, semicolon)).join(semicolon ? ';' : ','))
+        .join('\r\n');
+      writeFileSync(path.join(csvDir, `${s.sheet}.csv`), `\uFEFF${text}\n`);
+    }
+    writeFileSync(path.join(csvDir, 'README.txt'), 'not a year');
+    const a = await ingest({ source: xlsx, outDir: path.join(dir, 'a') });
+    const b = await ingest({ source: csvDir, outDir: path.join(dir, 'b') });
+    expect(b.source.kind).toBe('csv');
+    expect(b.rejects).toBe(0);
+    expect(b.years.map((y) => y.rowsNormalised)).toEqual(a.years.map((y) => y.rowsNormalised));
+    expect(b.transitions).toEqual(a.transitions);
+    const strip = (rows: Awaited<ReturnType<typeof readModelingDataset>>) =>
+      rows.map(({ aluno_id: _, ...r }) => r);
+    expect(strip(await readModelingDataset(b.outputs.modelingDataset))).toEqual(
+      strip(await readModelingDataset(a.outputs.modelingDataset)),
+    );
+  });
+});
+
+describe('readModelingDataset', () => {
+  const write = (dir: string, columns: { name: string; data: unknown[]; type: string }[]) => {
+    const file = path.join(dir, 'ds.parquet');
+    writeFileSync(file, new Uint8Array(parquetWriteBuffer({ columnData: columns as never })));
+    return file;
+  };
+  const validColumns = () =>
+    [...STUDENT_FIELD_NAMES, 'em_risco'].map((name) => ({
+      name,
+      type: name === 'genero' || name === 'instituicao' ? 'STRING' : 'DOUBLE',
+      data: [
+        name === 'genero'
+          ? 'feminino'
+          : name === 'instituicao'
+            ? 'publica'
+            : name === 'ano_base'
+              ? 2023
+              : name === 'ano_ingresso'
+                ? 2020
+                : name === 'idade'
+                  ? 10
+                  : name === 'em_risco'
+                    ? 1
+                    : name === 'defasagem'
+                      ? -1
+                      : 5,
+      ],
+    }));
+
+  it('reads a valid file', async () => {
+    const rows = await readModelingDataset(write(tmpDir(), validColumns()));
+    expect(rows).toEqual([
+      expect.objectContaining({ ano_base: 2023, genero: 'feminino', defasagem: -1, em_risco: 1, ian: 5 }),
+    ]);
+  });
+
+  it('names a missing file, a non-parquet file, missing columns and contract breaks', async () => {
+    const dir = tmpDir();
+    expect((await appErrorOf(() => readModelingDataset(path.join(dir, 'none.parquet')))).spec).toBe(
+      DATA_ERRORS.DATASET_NOT_FOUND,
+    );
+    const junk = path.join(dir, 'junk.parquet');
+    writeFileSync(junk, 'hello');
+    expect((await appErrorOf(() => readModelingDataset(junk))).spec).toBe(DATA_ERRORS.DATASET_INVALID);
+
+    const noIeg = validColumns().filter((c) => c.name !== 'ieg');
+    const e1 = await appErrorOf(() => readModelingDataset(write(tmpDir(), noIeg)));
+    expect(e1.spec).toBe(DATA_ERRORS.DATASET_INVALID);
+    expect(e1.message).toContain('ieg');
+
+    const withRa = [...validColumns(), { name: 'ra', type: 'STRING', data: ['x'] }];
+    expect((await appErrorOf(() => readModelingDataset(write(tmpDir(), withRa)))).message).toContain('ra');
+
+    const badLabel = validColumns().map((c) => (c.name === 'em_risco' ? { ...c, data: [2] } : c));
+    expect((await appErrorOf(() => readModelingDataset(write(tmpDir(), badLabel)))).message).toContain(
+      'em_risco',
+    );
+
+    const badIeg = validColumns().map((c) => (c.name === 'ieg' ? { ...c, data: [42] } : c));
+    expect((await appErrorOf(() => readModelingDataset(write(tmpDir(), badIeg)))).message).toContain('ieg');
+
+    const badGenero = validColumns().map((c) => (c.name === 'genero' ? { ...c, data: ['Menina'] } : c));
+    expect((await appErrorOf(() => readModelingDataset(write(tmpDir(), badGenero)))).message).toContain(
+      'genero',
+    );
+  });
+});
+
+describe('a future edition', () => {
+  it('reads a PEDE2025 sheet with new spellings of the same headers', async () => {
+    const dir = tmpDir();
+    const respell: Record<string, string> = {
+      'INDE 2023': 'INDE 25',
+      Idade: 'IDADE 2025',
+      Gênero: 'GENERO',
+      'Instituição de ensino': 'Instituicao  de  Ensino',
+      Defasagem: 'DEFASAGEM',
+      'Fase Ideal': 'fase_ideal',
+      'Ano ingresso': 'Ano de ingresso',
+      'INDE 22': 'INDE 24',
+    };
+    const h25 = HEADERS_2023.map((h) => respell[h] ?? h);
+    const h24 = HEADERS_2023.map((h) => (h === 'INDE 2023' ? 'INDE 2024' : h));
+    const file = await writeXlsx(dir, 'pede.xlsx', [
+      { sheet: 'PEDE2024', data: [h24, row2023(1), row2023(2, { Defasagem: -1 })] },
+      { sheet: 'PEDE 2025', data: [h25, row2023(1, { Defasagem: -1 }), row2023(2), row2023(3)] },
+    ]);
+    const s = await ingest({ source: file, outDir: path.join(dir, 'data') });
+    expect(s.years.map((y) => [y.year, y.rowsNormalised])).toEqual([
+      [2024, 2],
+      [2025, 3],
+    ]);
+    expect(s.rejects).toBe(0);
+    expect(s.transitions).toEqual([{ from: 2024, to: 2025, rows: 2, positives: 1, positiveRate: 0.5 }]);
+    const rows = await readModelingDataset(s.outputs.modelingDataset);
+    expect(rows.map((r) => r.ano_base)).toEqual([2024, 2024]);
+  });
+});
+
+describe('a sheet with a title above the header', () => {
+  it('finds the header row and reports Excel row numbers correctly', async () => {
+    const dir = tmpDir();
+    const h24 = HEADERS_2023.map((h) => (h === 'INDE 2023' ? 'INDE 2024' : h));
+    const file = await writeXlsx(dir, 'titled.xlsx', [
+      { sheet: 'PEDE2023', data: [HEADERS_2023, row2023(1), row2023(2)] },
+      {
+        sheet: 'PEDE2024',
+        data: [['Relatório PEDE 2024'], [null], h24, row2023(1, { IDA: 42 }), row2023(2, { Defasagem: -2 })],
+      },
+    ]);
+    const s = await ingest({ source: file, outDir: path.join(dir, 'data') });
+    expect(s.years[1]).toMatchObject({ year: 2024, rowsRead: 2, rowsRejected: 1, rowsNormalised: 1 });
+    expect(readFileSync(s.outputs.rejects, 'utf8')).toContain('PEDE2024,4,IDA,42 is outside the 0–10 scale');
+    expect(s.transitions[0]).toMatchObject({ rows: 1, positives: 1 });
+  });
+});

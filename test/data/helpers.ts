@@ -1,0 +1,84 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import writeExcelFile from 'write-excel-file/node';
+import { AppError } from '../../src/core/error-base.js';
+
+export function tmpDir(prefix = 'defasagem-data-'): string {
+  return mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export type Cell = string | number | null;
+
+/** Writes an .xlsx with the given sheets and returns its path. */
+export async function writeXlsx(dir: string, name: string, sheets: { sheet: string; data: Cell[][] }[]) {
+  const file = path.join(dir, name);
+  writeFileSync(file, await writeExcelFile(sheets as never).toBuffer());
+  return file;
+}
+
+/** Runs `fn` and returns the AppError it throws (fails the test on anything else). */
+export async function appErrorOf(fn: () => unknown): Promise<AppError> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof AppError) return err;
+    throw new Error(`expected an AppError, got: ${(err as Error)?.stack ?? err}`);
+  }
+  throw new Error('expected an AppError, but nothing was thrown');
+}
+
+/** The PEDE2023 header row, as in the real workbook (only the columns ingestion reads, plus quirks). */
+export const HEADERS_2023 = [
+  'RA',
+  'Fase',
+  'INDE 2023',
+  'Nome Anonimizado',
+  'Data de Nasc',
+  'Idade',
+  'Gênero',
+  'Ano ingresso',
+  'Instituição de ensino',
+  'INDE 22',
+  'INDE 23',
+  'IAA',
+  'IEG',
+  'IPS',
+  'IPP',
+  'IDA',
+  'IPV',
+  'IAN',
+  'Fase Ideal',
+  'Defasagem',
+  'Destaque IPV',
+  'Destaque IPV',
+];
+
+/** One valid PEDE2023-style row for student `n` (fake identifiers). */
+export function row2023(n: number, over: Partial<Record<string, Cell>> = {}): Cell[] {
+  const base: Record<string, Cell> = {
+    RA: `RA-${n}`,
+    Fase: 'FASE 2',
+    'INDE 2023': 7.1,
+    'Nome Anonimizado': `Aluno-${n}`,
+    'Data de Nasc': '6/17/2012',
+    Idade: 11,
+    Gênero: n % 2 ? 'Feminino' : 'Masculino',
+    'Ano ingresso': 2020,
+    'Instituição de ensino': 'Pública',
+    'INDE 22': 6.5,
+    'INDE 23': null,
+    IAA: 8,
+    IEG: 7.5,
+    IPS: 7,
+    IPP: 6.8,
+    IDA: 6.2,
+    IPV: 7.3,
+    IAN: 10,
+    'Fase Ideal': 'Fase 2 (5° e 6° ano)',
+    Defasagem: 0,
+    'Destaque IPV': null,
+  };
+  const merged = { ...base, ...over };
+  return HEADERS_2023.map((h) => merged[h] ?? null);
+}

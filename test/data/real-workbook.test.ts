@@ -1,0 +1,146 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parquetReadObjects } from 'hyparquet';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { STUDENT_FIELD_NAMES, STUDENT_FIELDS, TARGET_COLUMN } from '../../src/core/student.js';
+import { type IngestSummary, ingest, readNormalisedSource } from '../../src/data/ingest.js';
+import { readModelingDataset } from '../../src/data/modeling-dataset.js';
+import { normaliseSheets } from '../../src/data/normalise.js';
+import { readWorkbook } from '../../src/data/source.js';
+import { tmpDir } from './helpers.js';
+
+const PEDE_XLSX = process.env.PEDE_XLSX;
+const available = !!PEDE_XLSX && existsSync(PEDE_XLSX);
+if (!available) {
+  console.warn(
+    `\n*** PEDE_XLSX ${PEDE_XLSX ? `(${PEDE_XLSX}) not found` : 'not set'}: real-data ingestion tests SKIPPED ***\n`,
+  );
+}
+
+describe.skipIf(!available)('ingest on the real PEDE workbook', () => {
+  let out: string;
+  let summary: IngestSummary;
+
+  beforeAll(async () => {
+    out = tmpDir();
+    summary = await ingest({ source: PEDE_XLSX!, outDir: out });
+  });
+
+  it('keeps every row of 2022, 2023 and 2024 and rejects none', () => {
+    expect(summary.years.map((y) => [y.year, y.rowsNormalised])).toEqual([
+      [2022, 860],
+      [2023, 1014],
+      [2024, 1156],
+    ]);
+    expect(summary.rejects).toBe(0);
+    expect(readFileSync(summary.outputs.rejects, 'utf8').trim()).toBe('sheet,row,column,reason');
+  });
+
+  it('builds 600 and 765 transitions, 308 positive in 2023→2024', () => {
+    expect(summary.transitions.map((t) => [t.from, t.to, t.rows])).toEqual([
+      [2022, 2023, 600],
+      [2023, 2024, 765],
+    ]);
+    expect(summary.transitions[1]!.positives).toBe(308);
+    expect(summary.modelingRows).toBe(1365);
+  });
+
+  it('fixes the known quirks: every age valid, genders unified, fases parsed', async () => {
+    const { years, rejects } = await readNormalisedSource(PEDE_XLSX!);
+    expect(rejects).toEqual([]);
+    for (const y of years) {
+      for (const r of y.records) {
+        expect(r.idade, `${y.year} idade`).not.toBeNull();
+        expect(r.idade!).toBeGreaterThanOrEqual(6);
+        expect(r.idade!).toBeLessThanOrEqual(30);
+        expect(r.fase).not.toBeNull();
+        expect(['feminino', 'masculino']).toContain(r.genero);
+        expect(r.ano_base).toBe(y.year);
+      }
+    }
+    const y2023 = years.find((y) => y.year === 2023)!;
+    expect(y2023.fixes.idade_excel_date).toBe(399);
+    const y2024 = years.find((y) => y.year === 2024)!;
+    expect(new Set(y2024.records.map((r) => r.fase))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
+    expect(y2024.fixes['missing_marker:inde']).toBe(38);
+    // 2022 has no IPP at all.
+    expect(years[0]!.records.every((r) => r.ipp === null)).toBe(true);
+    // The empty `INDE 23` column must not shadow `INDE 2023`.
+    expect(y2023.mapping.inde).toBe('INDE 2023');
+  });
+
+  it('puts no name or RA in the modelling dataset', async () => {
+    const rows = await readModelingDataset(summary.outputs.modelingDataset);
+    expect(rows).toHaveLength(1365);
+    const file = readFileSync(summary.outputs.modelingDataset);
+    const ab = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+    const raw = await parquetReadObjects({ file: ab });
+    const cols = Object.keys(raw[0]!);
+    expect(cols).toEqual([...STUDENT_FIELD_NAMES, TARGET_COLUMN, 'aluno_id']);
+    for (const r of raw) {
+      for (const v of Object.values(r)) {
+        if (typeof v === 'string') expect(v).not.toMatch(/RA-\d|Aluno-\d/);
+      }
+    }
+    // Bytes too: no RA or name anywhere in the file (dictionary pages, statistics, metadata).
+    const text = file.toString('latin1');
+    expect(text).not.toMatch(/RA-\d/);
+    expect(text).not.toMatch(/Aluno-\d/);
+  });
+
+  it('keeps names out of the interim tables and RA only as the join key', async () => {
+    for (const f of summary.outputs.interim) {
+      const file = readFileSync(f);
+      expect(file.toString('latin1')).not.toMatch(/Aluno-\d/);
+      const ab = file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer;
+      const raw = await parquetReadObjects({ file: ab });
+      expect(Object.keys(raw[0]!)).toEqual(['ra', ...STUDENT_FIELD_NAMES]);
+    }
+  });
+
+  it('labels each transition from the next year and takes every feature from year t', async () => {
+    const { sheets } = await readWorkbook(PEDE_XLSX!);
+    const { years } = normaliseSheets(sheets);
+    const y2023 = new Map(years[1]!.records.map((r) => [r.ra, r]));
+    const y2024 = new Map(years[2]!.records.map((r) => [r.ra, r]));
+    let pos = 0;
+    let n = 0;
+    for (const [ra, r] of y2023) {
+      const next = y2024.get(ra);
+      if (!next) continue;
+      n++;
+      if (next.defasagem! < 0) pos++;
+      expect(r.ano_base).toBe(2023);
+    }
+    expect([n, pos]).toEqual([765, 308]);
+    const rows = await readModelingDataset(summary.outputs.modelingDataset);
+    expect(rows.filter((r) => r.ano_base === 2023 && r[TARGET_COLUMN] === 1)).toHaveLength(308);
+    for (const r of rows) {
+      for (const f of STUDENT_FIELDS) {
+        const v = r[f.name];
+        if (v === null) {
+          expect(f.nullable, f.name).toBe(true);
+          continue;
+        }
+        if (f.type === 'category') expect(f.categories).toContain(v);
+        else {
+          expect(v as number).toBeGreaterThanOrEqual(f.min!);
+          expect(v as number).toBeLessThanOrEqual(f.max!);
+        }
+      }
+    }
+  });
+
+  it('writes a data card with counts, missing rates, balance and the source hash', () => {
+    const card = JSON.parse(readFileSync(summary.outputs.dataCard, 'utf8'));
+    expect(card.synthetic).toBe(false);
+    expect(card.source.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(card.years.map((y: { rows_normalised: number }) => y.rows_normalised)).toEqual([860, 1014, 1156]);
+    expect(card.transitions[1]).toMatchObject({ from: 2023, to: 2024, rows: 765, positives: 308 });
+    expect(card.years[0].missing_rate.ipp).toBe(1);
+    expect(card.contract_violations.rows_rejected).toBe(0);
+    expect(card.modeling_dataset.rows).toBe(1365);
+    expect(JSON.stringify(card)).not.toMatch(/RA-\d|Aluno-\d/);
+    expect(path.dirname(summary.outputs.dataCard)).toBe(path.join(out, 'processed'));
+  });
+});

@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import readExcelFile from 'read-excel-file/node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DATA_ERRORS } from '../../src/data/errors.js';
+import { type IngestSummary, ingest } from '../../src/data/ingest.js';
+import { readModelingDataset, readModelingDatasetWithInfo } from '../../src/data/modeling-dataset.js';
+import { generateSyntheticWorkbook, parseYears, writeSyntheticWorkbook } from '../../src/data/synth.js';
+import { appErrorOf, tmpDir } from './helpers.js';
+
+describe('synthetic workbook', () => {
+  let dir: string;
+  let file: string;
+  let summary: IngestSummary;
+
+  beforeAll(async () => {
+    dir = tmpDir();
+    file = path.join(dir, 'synthetic.xlsx');
+    await writeSyntheticWorkbook(file, { students: 800, years: [2022, 2023, 2024], seed: 11 });
+    summary = await ingest({ source: file, outDir: path.join(dir, 'data') });
+  });
+
+  it('is deterministic for a seed and different for another', () => {
+    const a = generateSyntheticWorkbook({ students: 50, years: [2022, 2023], seed: 5 });
+    const b = generateSyntheticWorkbook({ students: 50, years: [2022, 2023], seed: 5 });
+    const c = generateSyntheticWorkbook({ students: 50, years: [2022, 2023], seed: 6 });
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b));
+    expect(JSON.stringify(a)).not.toBe(JSON.stringify(c));
+  });
+
+  it('has the real sheet names and per-year header quirks, and says it is synthetic', async () => {
+    const sheets = await readExcelFile(file);
+    const names = sheets.map((s) => s.sheet);
+    expect(names).toEqual(['LEIA-ME', 'PEDE2022', 'PEDE2023', 'PEDE2024', 'dicionario']);
+    expect(String(sheets[0]!.data[0]![0])).toContain('DADOS SINTÉTICOS');
+    const h = (i: number) => sheets[i]!.data[0] as string[];
+    expect(h(1)).toEqual(expect.arrayContaining(['Defas', 'Idade 22', 'INDE 22', 'Fase ideal', 'Nome']));
+    expect(h(1)).not.toContain('IPP');
+    expect(h(2)).toEqual(expect.arrayContaining(['Defasagem', 'INDE 2023', 'INDE 23', 'Fase Ideal', 'IPP']));
+    expect(h(2).filter((x) => x === 'Destaque IPV')).toHaveLength(2);
+    expect(h(3).filter((x) => x === 'Ativo/ Inativo')).toHaveLength(2);
+    const col = (i: number, name: string) => {
+      const j = h(i).indexOf(name);
+      return sheets[i]!.data.slice(1).map((r) => r[j]);
+    };
+    expect(new Set(col(1, 'Gênero'))).toEqual(new Set(['Menina', 'Menino']));
+    expect(new Set(col(2, 'Gênero'))).toEqual(new Set(['Feminino', 'Masculino']));
+    expect(col(1, 'Fase').every((v) => typeof v === 'string' && /^\d$/.test(v))).toBe(true);
+    expect(col(2, 'Fase').every((v) => v === 'ALFA' || /^FASE \d$/.test(String(v)))).toBe(true);
+    expect(col(3, 'Fase').some((v) => /^\d[A-Z]$/.test(String(v)))).toBe(true);
+    // 2023: ages as Excel dates and birth dates as text, both present.
+    expect(col(2, 'Idade').some((v) => v instanceof Date)).toBe(true);
+    expect(col(2, 'Idade').some((v) => typeof v === 'number')).toBe(true);
+    expect(col(2, 'Data de Nasc').some((v) => typeof v === 'string' && /^\d+\/\d+\/\d{4}$/.test(v))).toBe(
+      true,
+    );
+    for (const s of sheets.slice(1, 4)) {
+      const ra = (s.data[0] as string[]).indexOf('RA');
+      expect(s.data.slice(1).every((r) => r[ra] === null || /^RA-\d+$/.test(String(r[ra])))).toBe(true);
+    }
+  });
+
+  it('ingests cleanly, flags the outputs as synthetic and yields a learnable base rate', async () => {
+    expect(summary.synthetic).toBe(true);
+    expect(summary.rejects).toBe(0);
+    const card = JSON.parse(readFileSync(summary.outputs.dataCard, 'utf8'));
+    expect(card.synthetic).toBe(true);
+    expect(card.notice).toMatch(/SINTÉTICOS/);
+    const info = await readModelingDatasetWithInfo(summary.outputs.modelingDataset);
+    expect(info.synthetic).toBe(true);
+    for (const t of summary.transitions) {
+      expect(t.rows).toBeGreaterThan(400);
+      expect(t.positiveRate).toBeGreaterThan(0.35);
+      expect(t.positiveRate).toBeLessThan(0.6);
+    }
+    const y2023 = summary.years.find((y) => y.year === 2023)!;
+    expect(y2023.rowsNormalised).toBeGreaterThan(800);
+  });
+
+  it('makes next-year lag depend on this year’s lag and indicators', async () => {
+    const rows = await readModelingDataset(summary.outputs.modelingDataset);
+    const rate = (f: (r: (typeof rows)[number]) => boolean) => {
+      const sel = rows.filter(f);
+      return sel.reduce((s, r) => s + r.em_risco, 0) / sel.length;
+    };
+    expect(rate((r) => r.defasagem! < 0) - rate((r) => r.defasagem! >= 0)).toBeGreaterThan(0.3);
+    expect(rate((r) => r.ieg !== null && r.ieg < 6.5)).toBeGreaterThan(
+      rate((r) => r.ieg !== null && r.ieg >= 8.5),
+    );
+    expect(rate((r) => r.ida !== null && r.ida < 5)).toBeGreaterThan(
+      rate((r) => r.ida !== null && r.ida >= 7.5),
+    );
+    // Not trivially determined by the current lag either.
+    const lagNow = rate((r) => r.defasagem! < 0);
+    expect(lagNow).toBeLessThan(0.97);
+  });
+
+  it('works for a PEDE2025 sheet with no code change', async () => {
+    const d = tmpDir();
+    const f = path.join(d, 'syn2025.xlsx');
+    await writeSyntheticWorkbook(f, { students: 150, years: [2024, 2025], seed: 3 });
+    const s = await ingest({ source: f, outDir: path.join(d, 'data') });
+    expect(s.years.map((y) => y.year)).toEqual([2024, 2025]);
+    expect(s.rejects).toBe(0);
+    expect(s.transitions[0]).toMatchObject({ from: 2024, to: 2025 });
+    expect(s.transitions[0]!.rows).toBeGreaterThan(50);
+  });
+
+  it('rejects bad options with a clear error', async () => {
+    expect(parseYears('2022-2024')).toEqual([2022, 2023, 2024]);
+    expect(parseYears('2024,2022')).toEqual([2022, 2024]);
+    expect((await appErrorOf(() => parseYears('last year'))).spec).toBe(DATA_ERRORS.SYNTH_INVALID);
+    expect((await appErrorOf(() => parseYears('2024-2022'))).spec).toBe(DATA_ERRORS.SYNTH_INVALID);
+    const e = await appErrorOf(() => generateSyntheticWorkbook({ students: 3, years: [2022], seed: 1 }));
+    expect(e.spec).toBe(DATA_ERRORS.SYNTH_INVALID);
+  });
+});

@@ -1,4 +1,5 @@
 import { DATA_ERRORS } from '../data/errors.js';
+import { ML_ERRORS } from '../ml/errors.js';
 import { MODEL_ERRORS } from '../model/errors.js';
 import { REGISTRY_ERRORS } from '../registry/errors.js';
 import { SERVE_ERRORS } from '../serve/errors.js';
@@ -10,6 +11,7 @@ import type { ErrorSpec } from './error-base.js';
 export const CATALOGUE: ReadonlyArray<{ module: string; errors: Readonly<Record<string, ErrorSpec>> }> = [
   { module: 'core', errors: CORE_ERRORS },
   { module: 'data (ingest, synth)', errors: DATA_ERRORS },
+  { module: 'ml (learners, metrics)', errors: ML_ERRORS },
   { module: 'train', errors: TRAIN_ERRORS },
   { module: 'model', errors: MODEL_ERRORS },
   { module: 'registry', errors: REGISTRY_ERRORS },

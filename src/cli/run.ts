@@ -1,6 +1,7 @@
 import { type Command, CommanderError } from 'commander';
 import { CORE_ERRORS } from '../core/core-errors.js';
 import { AppError, EXIT, isAppError } from '../core/error-base.js';
+import { VERSION } from '../core/version.js';
 
 /**
  * The one top-level catch. Commands throw AppError for expected failures; here they become one clear
@@ -8,7 +9,10 @@ import { AppError, EXIT, isAppError } from '../core/error-base.js';
  * and a stack only with --verbose.
  */
 export async function runCli(program: Command, argv: string[]): Promise<number> {
-  program.exitOverride();
+  if (argv.length === 3 && (argv[2] === '--version' || argv[2] === '-V')) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT.ok;
+  }
   const wantsJson = argv.includes('--json');
   const verbose = argv.includes('--verbose');
   try {

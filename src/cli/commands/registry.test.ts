@@ -1,0 +1,212 @@
+import { appendFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import {
+  removeTempDirs,
+  tempDir,
+  tempRegistry,
+  writeFixtureArtifacts,
+} from '../../registry/testing/fixtures.js';
+import { runCli } from '../run.js';
+import { registerRegistryCommands } from './registry.js';
+
+/** Runs `defasagem registry ...` in-process with the real top-level catch, capturing the output. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const program = new Command('defasagem')
+    .option('--json')
+    .option('--verbose')
+    .configureOutput({ outputError: () => {}, writeOut: () => {}, writeErr: () => {} });
+  registerRegistryCommands(program);
+  let out = '';
+  let err = '';
+  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    out += String(s);
+    return true;
+  });
+  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+    err += String(s);
+    return true;
+  });
+  process.exitCode = undefined;
+  try {
+    const code = await runCli(program, ['node', 'defasagem', 'registry', ...args]);
+    return { code, out, err };
+  } finally {
+    process.exitCode = undefined;
+    o.mockRestore();
+    e.mockRestore();
+  }
+}
+
+afterAll(removeTempDirs);
+
+describe('defasagem registry (CLI)', () => {
+  it('register, promote, list, show, history, diff, changelog, rollback with --json', async () => {
+    const { dir } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    const better = writeFixtureArtifacts(tempDir('art2'), { test: { roc_auc: 0.85, recall: 0.7 } });
+    const reg = await cli(
+      'register',
+      'v1.0.0',
+      '--artifacts',
+      art,
+      '--registry',
+      dir,
+      '--notes',
+      'primeiro',
+      '--by',
+      'ana',
+      '--json',
+    );
+    expect(reg.code).toBe(0);
+    expect(JSON.parse(reg.out)).toMatchObject({
+      version: 'v1.0.0',
+      manifest: { created_by: 'ana', notes: 'primeiro' },
+    });
+    expect(
+      (await cli('register', '--bump', 'minor', '--artifacts', better, '--registry', dir)).out,
+    ).toContain('registered v1.1.0');
+    expect((await cli('promote', '--version', 'v1.0.0', '--registry', dir, '--by', 'ana')).out).toContain(
+      'none → v1.0.0',
+    );
+    const cas = await cli('promote', 'v1.1.0', '--expect-current', 'v9.0.0', '--registry', dir, '--json');
+    expect(cas.code).toBe(3);
+    expect(JSON.parse(cas.out).error.code).toBe('DEF_ERR_REGISTRY_CHAMPION_CONFLICT');
+    expect((await cli('promote', 'v1.1.0', '--expect-current', 'v1.0.0', '--registry', dir)).code).toBe(0);
+
+    const list = JSON.parse((await cli('list', '--registry', dir, '--json')).out);
+    expect(list.map((v: { version: string; is_champion: boolean }) => [v.version, v.is_champion])).toEqual([
+      ['v1.0.0', false],
+      ['v1.1.0', true],
+    ]);
+    const human = (await cli('list', '--registry', dir)).out;
+    expect(human).toMatch(/\* v1\.1\.0/);
+
+    const show = JSON.parse((await cli('show', 'v1.1.0', '--registry', dir, '--json')).out);
+    expect(show).toMatchObject({ version: 'v1.1.0', is_champion: true, integrity: { ok: true } });
+    expect(show.signature.inputs.length).toBeGreaterThan(5);
+
+    const diff = JSON.parse((await cli('diff', 'v1.0.0', 'v1.1.0', '--registry', dir, '--json')).out);
+    expect(diff.metrics.test.find((m: { metric: string }) => m.metric === 'roc_auc').delta).toBeCloseTo(
+      0.03,
+      10,
+    );
+    expect(diff.semver).toMatchObject({ ok: true, required: 'patch', actual: 'minor' });
+
+    const out = path.join(tempDir('cl'), 'model_changelog.md');
+    expect((await cli('changelog', '--registry', dir, '--out', out)).code).toBe(0);
+    const md = readFileSync(out, 'utf8');
+    expect(md).toContain('## v1.1.0');
+    expect(md).toMatch(/v1\.1\.0 — \d{4}-\d\d-\d\d — champion/);
+    expect(md).toMatch(/v1\.0\.0 — \d{4}-\d\d-\d\d — previous champion/);
+    expect(md).toContain('| roc_auc | 0.850 | +0.030 |');
+    expect(md).toContain('Notes: primeiro');
+
+    const noReason = await cli('rollback', '--registry', dir);
+    expect(noReason.code).toBe(2);
+    expect(noReason.err).toContain('DEF_ERR_REGISTRY_REASON_REQUIRED');
+    const unknownOption = await cli('list', '--nope', '--registry', dir);
+    expect(unknownOption.code).toBe(2);
+    expect(unknownOption.err).toContain('DEF_ERR_USAGE');
+    expect((await cli('rollback', '--reason', 'recall caiu', '--registry', dir)).out).toContain(
+      'v1.1.0 → v1.0.0',
+    );
+    const history = JSON.parse((await cli('history', '--registry', dir, '--json')).out);
+    expect(history.map((e: { action: string; to: string }) => `${e.action}:${e.to}`)).toEqual([
+      'promote:v1.0.0',
+      'promote:v1.1.0',
+      'rollback:v1.0.0',
+    ]);
+    expect((await cli('history', '--limit', '1', '--registry', dir, '--json')).out).toContain('recall caiu');
+  });
+
+  it('verify exits 5 on a tampered file and names it; errors print their code and exit code', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    const { registerVersion } = await import('../../registry/register.js');
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.1' });
+    expect((await cli('verify', '--all', '--registry', dir)).code).toBe(0);
+    appendFileSync(path.join(dir, 'v1.0.1', 'signature.json'), ' ');
+    const one = await cli('verify', 'v1.0.1', '--registry', dir);
+    expect(one.code).toBe(5);
+    expect(one.out).toContain('size_mismatch: signature.json');
+    const all = await cli('verify', '--all', '--registry', dir, '--json');
+    expect(all.code).toBe(5);
+    const report = JSON.parse(all.out);
+    expect(report.ok).toBe(false);
+    expect(report.versions.map((v: { ok: boolean }) => v.ok)).toEqual([true, false]);
+    expect((await cli('verify', 'v1.0.0', '--registry', dir)).code).toBe(0);
+
+    const bad = await cli('show', '../etc', '--registry', dir);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toContain('error DEF_ERR_REGISTRY_VERSION_INVALID');
+    const missing = await cli('promote', 'v3.0.0', '--registry', dir, '--json');
+    expect(missing.code).toBe(4);
+    expect(JSON.parse(missing.out).error).toMatchObject({
+      code: 'DEF_ERR_REGISTRY_VERSION_NOT_FOUND',
+      hint: expect.any(String),
+    });
+    const tampered = await cli('promote', 'v1.0.1', '--registry', dir);
+    expect(tampered.code).toBe(5);
+  });
+
+  it('resolve shows what MODEL_VERSION selects; gc lists and removes leftovers', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    const { registerVersion } = await import('../../registry/register.js');
+    const { promoteVersion } = await import('../../registry/champion.js');
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    await promoteVersion(ctx, { version: 'v1.0.0', by: 'ana' });
+    const r = JSON.parse(
+      (await cli('resolve', '--model-version', 'champion', '--registry', dir, '--json')).out,
+    );
+    expect(r).toMatchObject({ kind: 'registry', version: 'v1.0.0', champion: { promoted_by: 'ana' } });
+    const notFound = await cli('resolve', '--model-version', 'v2.0.0', '--registry', dir);
+    expect(notFound.code).toBe(4);
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(dir, '.tmp-stage-v1.0.1-4194305-0badc0de'));
+    expect((await cli('gc', '--dry-run', '--registry', dir)).out).toContain('would remove .tmp-stage-v1.0.1');
+    expect((await cli('gc', '--registry', dir)).out).toContain('removed .tmp-stage-v1.0.1');
+    expect((await cli('gc', '--registry', dir)).out).toContain('nothing to clean');
+  });
+});
+
+describe('root --version flag', () => {
+  it('never lets `registry register --version vX` end as a silent success', async () => {
+    const { dir } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    const program = new Command('defasagem')
+      .version('0.1.0')
+      .option('--json')
+      .configureOutput({ outputError: () => {}, writeOut: () => {}, writeErr: () => {} });
+    registerRegistryCommands(program);
+    let err = '';
+    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
+      err += String(s);
+      return true;
+    });
+    try {
+      const argv = [
+        'node',
+        'defasagem',
+        'registry',
+        'register',
+        '--version',
+        'v1.0.0',
+        '--artifacts',
+        art,
+        '--registry',
+        dir,
+      ];
+      expect(await runCli(program, argv)).toBe(2);
+    } finally {
+      process.exitCode = undefined;
+      e.mockRestore();
+    }
+    expect(err).toContain('give the registry version as an argument');
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(dir)).toBe(false);
+  });
+});

@@ -1,0 +1,79 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { promoteVersion, readHistory } from './champion.js';
+import { readChampion } from './champion-file.js';
+import { gcRegistry } from './gc.js';
+import { registerVersion } from './register.js';
+import { removeTempDirs, tempDir, tempRegistry, writeFixtureArtifacts } from './testing/fixtures.js';
+import { runRegistryCli } from './testing/spawn.js';
+import { verifyAll, verifyVersion } from './verify.js';
+
+/** A registry with v1.0.0 champion and v1.1.0 registered. */
+async function base() {
+  const reg = tempRegistry();
+  const art = writeFixtureArtifacts(tempDir('art'));
+  await registerVersion(reg.ctx, { artifacts: art, version: 'v1.0.0' });
+  await registerVersion(reg.ctx, { artifacts: art, version: 'v1.1.0' });
+  await promoteVersion(reg.ctx, { version: 'v1.0.0' });
+  return { ...reg, art };
+}
+
+afterAll(removeTempDirs);
+
+describe('crash safety (child processes killed with SIGKILL at injected points)', () => {
+  it.each([
+    ['register:after-stage', false],
+    ['register:before-rename', false],
+    ['register:after-rename', true],
+  ])(
+    'register killed at %s: the version is complete or absent, the registry verifies',
+    async (point, present) => {
+      const { dir, ctx, art } = await base();
+      const r = await runRegistryCli(['register', 'v1.2.0', '--artifacts', art, '--registry', dir], {
+        DEFASAGEM_TEST_CRASH_AT: point,
+      });
+      expect(r.signal).toBe('SIGKILL');
+      expect(existsSync(path.join(dir, 'v1.2.0'))).toBe(present);
+      if (present) expect((await verifyVersion(ctx, 'v1.2.0')).ok).toBe(true);
+      const report = await verifyAll(ctx);
+      expect(report.ok).toBe(true);
+      expect(report.versions.map((v) => v.version)).toEqual(
+        present ? ['v1.0.0', 'v1.1.0', 'v1.2.0'] : ['v1.0.0', 'v1.1.0'],
+      );
+      if (!present) expect(report.leftovers.some((l) => l.kind === 'staging')).toBe(true);
+      // The next command takes over the dead process's lock and finishes the job.
+      const again = await registerVersion(ctx, { artifacts: art, version: present ? 'v1.3.0' : 'v1.2.0' });
+      expect(again.version).toBeTruthy();
+      await gcRegistry(ctx);
+      expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
+      expect((await verifyAll(ctx)).ok).toBe(true);
+    },
+  );
+
+  it.each([
+    ['promote:after-lock', 'v1.0.0'],
+    ['promote:after-temp', 'v1.0.0'],
+    ['promote:after-rename', 'v1.1.0'],
+  ])('promote killed at %s: the champion is one of the two valid values', async (point, expected) => {
+    const { dir, ctx } = await base();
+    const r = await runRegistryCli(['promote', 'v1.1.0', '--registry', dir], {
+      DEFASAGEM_TEST_CRASH_AT: point,
+    });
+    expect(r.signal).toBe('SIGKILL');
+    const raw = JSON.parse(readFileSync(path.join(dir, 'champion.json'), 'utf8'));
+    expect(['v1.0.0', 'v1.1.0']).toContain(raw.version);
+    expect(raw.version).toBe(expected);
+    expect((await verifyAll(ctx)).ok).toBe(true);
+    // A later promotion works (stale lock taken over) and the history has every move that happened.
+    await promoteVersion(ctx, { version: expected === 'v1.0.0' ? 'v1.1.0' : 'v1.0.0' });
+    const history = await readHistory(ctx);
+    for (let i = 1; i < history.length; i++) expect(history[i]!.from).toBe(history[i - 1]!.to);
+    expect(history.at(-1)!.to).toBe((await readChampion(ctx))!.version);
+    expect(history.map((e) => e.to)).toEqual(
+      expected === 'v1.0.0' ? ['v1.0.0', 'v1.1.0'] : ['v1.0.0', 'v1.1.0', 'v1.0.0'],
+    );
+    await gcRegistry(ctx);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+});

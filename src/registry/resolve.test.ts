@@ -1,0 +1,195 @@
+import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { promoteVersion } from './champion.js';
+import { championFilePath, readChampion } from './champion-file.js';
+import { listVersions } from './list.js';
+import { sha256 } from './manifest.js';
+import { registerVersion } from './register.js';
+import { resolveModelSource } from './resolve.js';
+import { removeTempDirs, tempDir, tempRegistry, writeFixtureArtifacts } from './testing/fixtures.js';
+import { verifyAll, verifyVersion } from './verify.js';
+
+const codeOf = async (p: Promise<unknown>) => {
+  try {
+    await p;
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return 'no error';
+};
+
+function devSettings(dir: string, registryDir: string, modelVersion = '') {
+  return {
+    modelVersion,
+    modelPath: path.join(dir, 'model_v1.json'),
+    metadataPath: path.join(dir, 'model_metadata_v1.json'),
+    signaturePath: path.join(dir, 'model_signature_v1.json'),
+    registryDir,
+  };
+}
+
+afterAll(removeTempDirs);
+
+describe('resolveModelSource', () => {
+  it('empty MODEL_VERSION resolves to the development files, with metrics and baseline beside them', async () => {
+    const art = writeFixtureArtifacts(tempDir('art'));
+    const r = await resolveModelSource(devSettings(art, '/nonexistent/registry'));
+    expect(r.kind).toBe('dev');
+    expect(r.version).toBeNull();
+    expect(r.requested).toBe('');
+    expect(r.files.model).toBe(path.join(art, 'model_v1.json'));
+    expect(r.files.metrics).toBe(path.join(art, 'metrics_v1.json'));
+    expect(r.files.baseline).toBe(path.join(art, 'baseline_v1.json'));
+    expect(r.manifest).toBeUndefined();
+  });
+
+  it('a missing development file is ARTIFACTS_MISSING naming the setting', async () => {
+    const art = writeFixtureArtifacts(tempDir('art'), { omit: ['model_signature_v1.json'] });
+    await expect(resolveModelSource(devSettings(art, '/nonexistent'))).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_ARTIFACTS_MISSING',
+      message: expect.stringContaining('SIGNATURE_PATH='),
+    });
+  });
+
+  it('champion and vX.Y.Z resolve to verified registry files; champion.json has the documented fields', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0', notes: 'first' });
+    await registerVersion(ctx, { artifacts: art, version: 'v1.1.0' });
+    await expect(codeOf(resolveModelSource(devSettings(art, dir, 'champion'), ctx))).resolves.toBe(
+      'DEF_ERR_REGISTRY_CHAMPION_NOT_SET',
+    );
+    await promoteVersion(ctx, { version: 'v1.0.0', by: 'ana' });
+    await promoteVersion(ctx, { version: 'v1.1.0', by: 'bia' });
+
+    const champion = await readChampion(dir);
+    expect(champion).toMatchObject({ version: 'v1.1.0', promoted_by: 'bia', previous_champion: 'v1.0.0' });
+    expect(Number.isNaN(Date.parse(champion!.promoted_at))).toBe(false);
+    expect(championFilePath(dir)).toBe(path.resolve(dir, 'champion.json'));
+    expect(JSON.parse(readFileSync(championFilePath(dir), 'utf8')).version).toBe('v1.1.0');
+
+    const r = await resolveModelSource(devSettings(art, dir, 'champion'));
+    expect(r).toMatchObject({ kind: 'registry', version: 'v1.1.0', requested: 'champion' });
+    expect(r.files.model).toBe(path.resolve(dir, 'v1.1.0', 'model.json'));
+    expect(r.files.metadata).toBe(path.resolve(dir, 'v1.1.0', 'metadata.json'));
+    expect(r.files.signature).toBe(path.resolve(dir, 'v1.1.0', 'signature.json'));
+    expect(r.files.metrics).toBe(path.resolve(dir, 'v1.1.0', 'metrics.json'));
+    expect(r.files.baseline).toBe(path.resolve(dir, 'v1.1.0', 'baseline.json'));
+    expect(r.manifest?.version).toBe('v1.1.0');
+
+    const pinned = await resolveModelSource(devSettings(art, dir, 'v1.0.0'));
+    expect(pinned).toMatchObject({ kind: 'registry', version: 'v1.0.0', requested: 'v1.0.0' });
+    expect(pinned.manifest?.notes).toBe('first');
+
+    const list = await listVersions(dir);
+    expect(list.map((v) => [v.version, v.is_champion])).toEqual([
+      ['v1.0.0', false],
+      ['v1.1.0', true],
+    ]);
+  });
+
+  it('refuses a hand-edited, a missing-file or an extra-file version and never falls back', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    for (const v of ['v1.0.0', 'v1.0.1', 'v1.0.2', 'v1.0.3'])
+      await registerVersion(ctx, { artifacts: art, version: v });
+    await promoteVersion(ctx, { version: 'v1.0.3' });
+
+    appendFileSync(path.join(dir, 'v1.0.3', 'metrics.json'), ' ');
+    const rep = await verifyVersion(dir, 'v1.0.3');
+    expect(rep.ok).toBe(false);
+    expect(rep.problems.map((p) => [p.kind, p.file])).toEqual([['size_mismatch', 'metrics.json']]);
+    await expect(resolveModelSource(devSettings(art, dir, 'champion'), ctx)).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+      details: { version: 'v1.0.3' },
+    });
+
+    // Same size, different bytes: caught by the hash.
+    const modelPath = path.join(dir, 'v1.0.0', 'model.json');
+    const text = readFileSync(modelPath, 'utf8');
+    writeFileSync(modelPath, text.replace('"threshold":0.45', '"threshold":0.05'));
+    expect((await verifyVersion(dir, 'v1.0.0')).problems.map((p) => p.kind)).toEqual(['hash_mismatch']);
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.0'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+    );
+
+    rmSync(path.join(dir, 'v1.0.1', 'baseline.json'));
+    expect((await verifyVersion(dir, 'v1.0.1')).problems.map((p) => p.kind)).toEqual(['missing']);
+
+    writeFileSync(path.join(dir, 'v1.0.2', 'notes.txt'), 'x');
+    expect((await verifyVersion(dir, 'v1.0.2')).problems.map((p) => [p.kind, p.file])).toEqual([
+      ['extra', 'notes.txt'],
+    ]);
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.2'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+    );
+  });
+
+  it('names the precise problem: bad MODEL_VERSION, unknown version, champion pointing nowhere or unreadable', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'latest'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_VERSION_INVALID',
+    );
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, '../v1.0.0'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_VERSION_INVALID',
+    );
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v9.9.9'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_VERSION_NOT_FOUND',
+    );
+    writeFileSync(
+      path.join(dir, 'champion.json'),
+      JSON.stringify({ version: 'v7.0.0', promoted_at: 'x', promoted_by: 'y', previous_champion: null }),
+    );
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'champion'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_CHAMPION_INVALID',
+    );
+    const all = await verifyAll(ctx);
+    expect(all.ok).toBe(false);
+    expect(all.champion).toEqual({
+      ok: false,
+      version: 'v7.0.0',
+      message: 'points at v7.0.0, which does not exist',
+    });
+    writeFileSync(path.join(dir, 'champion.json'), '{"version": "v1.0.0", ');
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'champion'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_CHAMPION_INVALID',
+    );
+    expect(await codeOf(readChampion(dir))).toBe('DEF_ERR_REGISTRY_CHAMPION_INVALID');
+    expect(await codeOf(resolveModelSource(devSettings(art, path.join(dir, 'nope'), 'champion')))).toBe(
+      'DEF_ERR_REGISTRY_CHAMPION_NOT_SET',
+    );
+    expect(existsSync(path.join(dir, 'nope'))).toBe(false);
+    expect(readdirSync(dir).sort()).toEqual(['champion.json', 'v1.0.0']);
+  });
+});
+
+describe('champion pinned by its manifest hash', () => {
+  it('refuses a champion whose files and manifest were rewritten together', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    await promoteVersion(ctx, { version: 'v1.0.0' });
+    const champion = await readChampion(ctx);
+    const manifestPath = path.join(dir, 'v1.0.0', 'manifest.json');
+    expect(champion!.manifest_sha256).toBe(sha256(readFileSync(manifestPath)));
+    // Rewrite model.json and fix its hash in the manifest: per-version verify cannot see it...
+    const modelPath = path.join(dir, 'v1.0.0', 'model.json');
+    const model = readFileSync(modelPath, 'utf8').replace('"threshold":0.45', '"threshold":0.05');
+    writeFileSync(modelPath, model);
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.files['model.json'] = { sha256: sha256(model), size: Buffer.byteLength(model) };
+    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+    expect((await verifyVersion(ctx, 'v1.0.0')).ok).toBe(true);
+    // ...but the champion pointer pinned the manifest it promoted.
+    await expect(resolveModelSource(devSettings(art, dir, 'champion'), ctx)).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+      message: expect.stringContaining('changed after it was promoted'),
+    });
+    const all = await verifyAll(ctx);
+    expect(all.ok).toBe(false);
+    expect(all.champion.message).toContain('changed after it was promoted');
+  });
+});

@@ -1,0 +1,130 @@
+/** The registry's public data shapes (what is on disk and what the API and CLI return). */
+
+export interface ManifestFile {
+  sha256: string;
+  size: number;
+}
+
+/** Key test metrics copied into the manifest at register time, so `list` reads one file per version. */
+export interface MetricsSummary {
+  learner: string | null;
+  threshold: number | null;
+  /** null when the metrics file has no test block. */
+  test: Record<string, number> | null;
+  validation: Record<string, number> | null;
+}
+
+/** manifest.json of a version: what was registered, by whom, from where, and the hash of every file. */
+export interface Manifest {
+  manifest_version: 1;
+  version: string;
+  created_at: string;
+  created_by: string;
+  notes: string;
+  source: {
+    /** Absolute path of the artifacts directory it was registered from. */
+    directory: string;
+    /** HEAD of the git repository holding that directory, when it is one. */
+    git_commit: string | null;
+    /** Registry name → development file name it was copied from. */
+    files: Record<string, string>;
+  };
+  /** `format_version` of model.json (ModelFileHeader). */
+  model_format_version: number;
+  /** sha256 of signature.json: two versions with the same hash have the same API contract. */
+  signature_sha256: string;
+  metrics_summary: MetricsSummary;
+  /** Every file of the version except manifest.json itself. */
+  files: Record<string, ManifestFile>;
+}
+
+/** champion.json: the movable pointer, like an npm dist-tag. */
+export interface Champion {
+  champion_version: 1;
+  version: string;
+  promoted_at: string;
+  promoted_by: string;
+  previous_champion: string | null;
+  action: 'promote' | 'rollback';
+  reason: string | null;
+  forced: boolean;
+  /** Links the pointer to its history entry (used to restore an entry lost in a crash). */
+  move_id: string;
+  /**
+   * sha256 of the version's manifest.json when it was promoted: pins the champion's content, so even
+   * a consistent rewrite of files and manifest is refused by `resolveModelSource` and `verify --all`.
+   */
+  manifest_sha256?: string;
+}
+
+export interface GuardrailCheck {
+  metric: 'roc_auc' | 'precision' | 'recall';
+  min: number;
+  /** null when the metrics file has no test value for it. */
+  value: number | null;
+  ok: boolean;
+}
+
+/** One line of history.jsonl. */
+export interface HistoryEntry {
+  at: string;
+  by: string;
+  action: 'promote' | 'rollback';
+  from: string | null;
+  to: string;
+  reason: string | null;
+  forced: boolean;
+  move_id: string;
+  /** sha256 of the promoted version's manifest.json. */
+  manifest_sha256?: string;
+  guardrails?: GuardrailCheck[];
+  /** Set when the entry was restored from champion.json after a crash lost it. */
+  recovered?: boolean;
+}
+
+export interface VersionSummary {
+  version: string;
+  prerelease: boolean;
+  created_at: string | null;
+  created_by: string | null;
+  notes: string;
+  is_champion: boolean;
+  model_format_version: number | null;
+  learner: string | null;
+  test_metrics: Record<string, number> | null;
+  /** false when the manifest is missing or unreadable (run verify). */
+  readable: boolean;
+}
+
+export type VerifyProblemKind =
+  | 'missing'
+  | 'extra'
+  | 'size_mismatch'
+  | 'hash_mismatch'
+  | 'manifest_missing'
+  | 'manifest_invalid'
+  | 'version_mismatch'
+  | 'signature_hash_mismatch';
+
+export interface VerifyProblem {
+  kind: VerifyProblemKind;
+  file: string;
+  message: string;
+}
+
+export interface VerifyReport {
+  version: string;
+  ok: boolean;
+  files_checked: number;
+  problems: VerifyProblem[];
+}
+
+export interface ResolvedModelSource {
+  kind: 'dev' | 'registry';
+  /** The registered version loaded; null for development files. */
+  version: string | null;
+  /** What was asked for: '' (dev), 'champion' or vX.Y.Z. */
+  requested: string;
+  files: { model: string; metadata: string; signature: string; metrics?: string; baseline?: string };
+  manifest?: Manifest;
+}

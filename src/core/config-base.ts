@@ -16,7 +16,8 @@ export interface SettingDef<T> {
 }
 
 export type SettingsSchema = Record<string, SettingDef<unknown>>;
-export type SettingsOf<S extends SettingsSchema> = { -readonly [K in keyof S]: S[K]['default'] };
+// The parser's return type, not the default's: a default of '' must not narrow the setting to ''.
+export type SettingsOf<S extends SettingsSchema> = { -readonly [K in keyof S]: ReturnType<S[K]['parse']> };
 
 export function defineSettings<const S extends SettingsSchema>(schema: S): S {
   return schema;

@@ -1,0 +1,364 @@
+/**
+ * API benchmark: one student per POST /predict at concurrency 1 and 32, next to a bare fastify JSON
+ * route measured the same way in the same run; server RSS; cold start to ready.
+ *
+ * Method:
+ * - A real model: `runMainJob` in a temp dir (synthetic workbook → ingest → train → register v1.0.0 →
+ *   promote), i.e. exactly what `npm start` does on a fresh clone; its wall time is the "first start".
+ * - The API runs in its own process, compiled to one ESM file with esbuild (what the Docker image
+ *   runs: plain JS, no tsx), as `serve` with MODEL_VERSION=champion, LOG_LEVEL=warn, auth off on
+ *   loopback and the rate limiter ON with a limit never reached (so its cost is included).
+ * - The bare route runs in another process: fastify 5 with default options, POST /bare parses the
+ *   same JSON body and answers a small JSON object (the physical limit of the HTTP stack here).
+ * - Load: autocannon in this process on 127.0.0.1, keep-alive, bounded runs of BENCH_SECONDS (default
+ *   5 s) per case after a 1 s warm-up; req/s is the mean, p50/p99 are autocannon's latencies (ms).
+ * - RSS: VmRSS and VmHWM (peak) of the API process from /proc after the load.
+ * - Cold start: spawn `serve` on the existing registry and poll GET /ready every 5 ms until 200;
+ *   reported for the compiled file and for `tsx src/cli/main.ts` (what `npm start` runs); median of 3.
+ * The machine is shared (2 cores, other work running): numbers are noisy; the method is the point.
+ * Run: `npx tsx bench/serve.ts [--json]` or `npm run bench -- serve` (env BENCH_SECONDS: run length).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+import { runMainJob } from '../src/serve/start.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+interface AutocannonResult {
+  requests: { average: number; total: number };
+  latency: { p50: number; p99: number; average: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+type Autocannon = (opts: Record<string, unknown>) => Promise<AutocannonResult>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+export interface LoadCase {
+  /** predict_nofactors: the same API with TOP_FACTORS=0, to separate the HTTP layer from explain(). */
+  target: 'predict' | 'predict_nofactors' | 'bare';
+  connections: number;
+  req_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface ServeBenchResult {
+  method: string;
+  seconds_per_run: number;
+  first_start_ms: number;
+  cold_start_compiled_ms: number;
+  cold_start_tsx_ms: number;
+  cases: LoadCase[];
+  throughput_ratio_c1: number;
+  throughput_ratio_c32: number;
+  throughput_ratio_nofactors_c32: number;
+  /** Sequential requests on one keep-alive connection, sub-millisecond resolution. */
+  precise_c1: Record<'bare' | 'predict' | 'predict_nofactors', { p50_ms: number; p99_ms: number }>;
+  rss_mb: number;
+  peak_rss_mb: number;
+  targets: Record<string, { target: string; value: number; ok: boolean }>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+async function waitReady(url: string, child: ChildProcess, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited with code ${child.exitCode}`);
+    try {
+      const r = await fetch(url);
+      if (r.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function rssOf(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+const BARE_SERVER = `
+import Fastify from 'fastify';
+const app = Fastify();
+app.post('/bare', (req, reply) => { reply.send({ ok: true, n: Object.keys(req.body).length }); });
+await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
+`;
+
+async function load(
+  url: string,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<AutocannonResult> {
+  const opts = { url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections };
+  await autocannon({ ...opts, duration: 1 }); // warm-up, not reported
+  return autocannon({ ...opts, duration: seconds });
+}
+
+/**
+ * autocannon reports whole milliseconds; this measures c=1 latency precisely: sequential requests on
+ * one keep-alive connection (node:http), wall time per request including the client's own work.
+ */
+async function preciseSequential(
+  port: number,
+  path_: string,
+  body: string,
+  n: number,
+): Promise<{ p50_ms: number; p99_ms: number }> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const t = performance.now();
+      const req = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          path: path_,
+          method: 'POST',
+          agent,
+          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve(performance.now() - t)
+              : reject(new Error(`status ${res.statusCode}`)),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  for (let i = 0; i < 200; i++) await one();
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) times.push(await one());
+  agent.destroy();
+  times.sort((a, b) => a - b);
+  const q = (p: number) =>
+    Number(times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(3));
+  return { p50_ms: q(0.5), p99_ms: q(0.99) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+export async function benchServe(
+  opts: { seconds?: number; log?: (line: string) => void } = {},
+): Promise<ServeBenchResult> {
+  const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const root = path.join(os.tmpdir(), `defasagem-bench-serve-${process.pid}`);
+  mkdirSync(root, { recursive: true });
+  const children: ChildProcess[] = [];
+  const bundled = path.join(REPO_ROOT, `.bench-serve-${process.pid}.mjs`);
+  try {
+    log('preparing a real model (synthetic workbook → ingest → train → register → promote)…');
+    const t0 = performance.now();
+    const job = await runMainJob({ registryDir: 'models/registry', source: null, root });
+    const firstStartMs = Math.round(performance.now() - t0);
+    const registryDir = path.join(root, 'models', 'registry');
+
+    const env = (port: number) => ({
+      ...process.env,
+      MODEL_VERSION: 'champion',
+      REGISTRY_DIR: registryDir,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_MAX: '1000000000',
+      API_KEYS: '',
+    });
+    // ESM resolves bare imports from the file's folder: run the bundle from the repo so node_modules is found.
+    rmSync(bundled, { force: true });
+    await build({
+      entryPoints: [path.join(REPO_ROOT, 'src/cli/main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile: bundled,
+      logLevel: 'silent',
+    });
+
+    const coldStart = async (args: string[]): Promise<number> => {
+      const times: number[] = [];
+      for (let i = 0; i < 3; i++) {
+        const port = await freePort();
+        const t = performance.now();
+        const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: env(port), stdio: 'ignore' });
+        children.push(child);
+        await waitReady(`http://127.0.0.1:${port}/ready`, child);
+        times.push(performance.now() - t);
+        await stop(child);
+      }
+      return Math.round(median(times));
+    };
+    log('cold start: compiled bundle…');
+    const coldCompiled = await coldStart([bundled, 'serve']);
+    log('cold start: tsx…');
+    const coldTsx = await coldStart(['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/main.ts'), 'serve']);
+
+    // The two servers under load.
+    const apiPort = await freePort();
+    const api = spawn(process.execPath, [bundled, 'serve'], {
+      cwd: REPO_ROOT,
+      env: env(apiPort),
+      stdio: 'ignore',
+    });
+    children.push(api);
+    const plainPort = await freePort();
+    const plain = spawn(process.execPath, [bundled, 'serve'], {
+      cwd: REPO_ROOT,
+      env: { ...env(plainPort), TOP_FACTORS: '0' },
+      stdio: 'ignore',
+    });
+    children.push(plain);
+    const barePort = await freePort();
+    const bare = spawn(process.execPath, ['--input-type=module', '-e', BARE_SERVER], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, PORT: String(barePort) },
+      stdio: 'ignore',
+    });
+    children.push(bare);
+    await waitReady(`http://127.0.0.1:${apiPort}/ready`, api);
+    await waitReady(`http://127.0.0.1:${plainPort}/ready`, plain);
+    await new Promise((r) => setTimeout(r, 300));
+
+    const meta = (await (await fetch(`http://127.0.0.1:${apiPort}/metadata`)).json()) as {
+      signature: { example_request: Record<string, unknown> };
+    };
+    const body = JSON.stringify(meta.signature.example_request);
+    const check = await fetch(`http://127.0.0.1:${apiPort}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    if (check.status !== 200) throw new Error(`predict answered ${check.status}: ${await check.text()}`);
+
+    const cases: LoadCase[] = [];
+    for (const connections of [1, 32]) {
+      for (const target of ['bare', 'predict', 'predict_nofactors'] as const) {
+        const port = target === 'bare' ? barePort : target === 'predict' ? apiPort : plainPort;
+        const url = `http://127.0.0.1:${port}/${target === 'bare' ? 'bare' : 'predict'}`;
+        log(`load: ${target} at concurrency ${connections} for ${seconds} s…`);
+        const r = await load(url, body, connections, seconds);
+        cases.push({
+          target,
+          connections,
+          req_per_s: Math.round(r.requests.average),
+          p50_ms: r.latency.p50,
+          p99_ms: r.latency.p99,
+          non2xx: r.non2xx,
+          errors: r.errors + r.timeouts,
+        });
+      }
+    }
+    const precise = {
+      bare: await preciseSequential(barePort, '/bare', body, 3000),
+      predict: await preciseSequential(apiPort, '/predict', body, 3000),
+      predict_nofactors: await preciseSequential(plainPort, '/predict', body, 3000),
+    };
+    const mem = rssOf(api.pid!);
+    const find = (t: LoadCase['target'], c: number) =>
+      cases.find((x) => x.target === t && x.connections === c)!;
+    const ratio = (c: number, t: LoadCase['target'] = 'predict') =>
+      Number((find(t, c).req_per_s / find('bare', c).req_per_s).toFixed(3));
+    const result: ServeBenchResult = {
+      method:
+        'autocannon on 127.0.0.1, keep-alive, 1 s warm-up then BENCH_SECONDS per case; API = esbuild-compiled `serve` (champion trained by runMainJob on a synthetic workbook), rate limiter on; bare = fastify POST route parsing the same body; RSS from /proc after the load; cold start = spawn → first 200 on /ready, median of 3; shared 2-core machine.',
+      seconds_per_run: seconds,
+      first_start_ms: firstStartMs,
+      cold_start_compiled_ms: coldCompiled,
+      cold_start_tsx_ms: coldTsx,
+      cases,
+      throughput_ratio_c1: ratio(1),
+      throughput_ratio_c32: ratio(32),
+      throughput_ratio_nofactors_c32: ratio(32, 'predict_nofactors'),
+      precise_c1: precise,
+      rss_mb: Math.round(mem.rss),
+      peak_rss_mb: Math.round(mem.hwm),
+      targets: {},
+    };
+    result.targets = {
+      p50_c1_ms: { target: '≤ 1', value: precise.predict.p50_ms, ok: precise.predict.p50_ms <= 1 },
+      throughput_ratio_c32: {
+        target: '≥ 0.70',
+        value: result.throughput_ratio_c32,
+        ok: result.throughput_ratio_c32 >= 0.7,
+      },
+      rss_mb: { target: '≤ 120', value: result.peak_rss_mb, ok: result.peak_rss_mb <= 120 },
+      cold_start_ms: { target: '≤ 1000', value: coldCompiled, ok: coldCompiled <= 1000 },
+      first_start_ms: { target: '≤ 15000', value: firstStartMs, ok: firstStartMs <= 15000 },
+    };
+    if (!job.created) throw new Error('the benchmark registry already had a champion');
+    process.stdout.write(`${renderServeBench(result)}\n`);
+    return result;
+  } finally {
+    await Promise.all(children.map(stop));
+    rmSync(bundled, { force: true });
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+export function renderServeBench(r: ServeBenchResult): string {
+  const rows = r.cases.map(
+    (c) =>
+      `| ${c.target.padEnd(17)} | ${String(c.connections).padStart(2)} | ${String(c.req_per_s).padStart(6)} | ${c.p50_ms.toFixed(2).padStart(6)} | ${c.p99_ms.toFixed(2).padStart(6)} | ${c.non2xx + c.errors} |`,
+  );
+  return [
+    `Method: ${r.method}`,
+    '',
+    '| route             |  c |  req/s | p50 ms | p99 ms | errors |',
+    '| ----------------- | -- | ------ | ------ | ------ | ------ |',
+    ...rows,
+    '',
+    `throughput predict/bare: c=1 ${r.throughput_ratio_c1}, c=32 ${r.throughput_ratio_c32}; without top_factors (TOP_FACTORS=0) c=32 ${r.throughput_ratio_nofactors_c32}`,
+    `c=1 precise (3000 sequential keep-alive requests): ${Object.entries(r.precise_c1)
+      .map(([k, v]) => `${k} p50 ${v.p50_ms} ms p99 ${v.p99_ms} ms`)
+      .join('; ')}`,
+    `API RSS after load ${r.rss_mb} MB (peak ${r.peak_rss_mb} MB)`,
+    `cold start to ready: compiled ${r.cold_start_compiled_ms} ms, tsx ${r.cold_start_tsx_ms} ms; first start (train + promote) ${r.first_start_ms} ms`,
+    '',
+    ...Object.entries(r.targets).map(
+      ([k, t]) => `${t.ok ? '✓' : '✗'} ${k} = ${t.value} (target ${t.target})`,
+    ),
+  ].join('\n');
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const r = await benchServe();
+  if (process.argv.includes('--json')) process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
+}

@@ -1,0 +1,373 @@
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../core/logger.js';
+import { buildApp } from './app.js';
+import { hashKey } from './auth.js';
+import { ModelHolder } from './holder.js';
+import { createMetrics } from './metrics.js';
+import { parseApiKeys } from './settings.js';
+import { BAD_REQUESTS, EXAMPLE_STUDENT, errorCodeOf, standInParts, testSettings } from './test-support.js';
+
+const bandOptions = {
+  policy: { extraFeatures: 'reject' as const, maxInstances: 1000 },
+  bandAlto: { value: 1, relative: true },
+  bandMedio: { value: 0.6, relative: true },
+};
+
+const json = { 'content-type': 'application/json' };
+
+async function makeApp(over: Parameters<typeof testSettings>[0] = {}, lines: string[] = []) {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const settings = testSettings(over);
+  const holder = new ModelHolder({
+    ...bandOptions,
+    policy: { extraFeatures: settings.extraFeaturePolicy, maxInstances: settings.maxInstances },
+    load: async () => standInParts('v1.0.0'),
+  });
+  await holder.reload('test');
+  const logger = createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  });
+  const app = await buildApp({
+    settings,
+    holder,
+    metrics,
+    logger,
+    listModels: async () => ({ champion: 'v1.0.0', versions: ['v1.0.0'] }),
+  });
+  return { app, holder, metrics };
+}
+
+describe('serve app in-process', () => {
+  let app: FastifyInstance;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    ({ app } = await makeApp({}, lines));
+  });
+  afterAll(async () => app.close());
+
+  it('GET /health answers with an X-Request-ID; a sane incoming id is kept, a wild one replaced', async () => {
+    const r = await app.inject({ url: '/health' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({ status: 'ok' });
+    expect(r.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const kept = await app.inject({ url: '/health', headers: { 'x-request-id': 'abc-123' } });
+    expect(kept.headers['x-request-id']).toBe('abc-123');
+    const wild = await app.inject({ url: '/health', headers: { 'x-request-id': 'a b<script>' } });
+    expect(wild.headers['x-request-id']).not.toBe('a b<script>');
+  });
+
+  it('GET /ready says which version is loaded', async () => {
+    const r = await app.inject({ url: '/ready' });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ ready: true, model_version: 'v1.0.0' });
+  });
+
+  it('GET /metadata shows version, threshold, signature and metrics without filesystem paths', async () => {
+    const r = await app.inject({ url: '/metadata' });
+    expect(r.statusCode).toBe(200);
+    const m = r.json();
+    expect(m).toMatchObject({ model_version: 'v1.0.0', threshold: 0.4, learner: 'logistic_regression' });
+    expect(m.signature.inputs.length).toBeGreaterThan(5);
+    expect(m.metrics.test.roc_auc).toBe(0.8);
+    expect(m.risk_bands.alto).toBeCloseTo(0.4);
+    expect(m.risk_bands.medio).toBeCloseTo(0.24);
+    expect(r.body).not.toContain('/home/');
+    expect(m.metadata.trained_at).toBe('2026-01-01T00:00:00Z');
+  });
+
+  it('POST /predict scores one student with band, label, version and top factors', async () => {
+    const r = await app.inject({ method: 'POST', url: '/predict', payload: EXAMPLE_STUDENT });
+    expect(r.statusCode).toBe(200);
+    const p = r.json();
+    expect(p.risk_score).toBeGreaterThan(0);
+    expect(p.risk_score).toBeLessThan(1);
+    expect(p.risk_label).toBe(p.risk_score >= 0.4 ? 1 : 0);
+    expect(p.risk_band).toBe(p.risk_score >= 0.4 ? 'alto' : p.risk_score >= 0.24 ? 'medio' : 'baixo');
+    expect(p.model_version).toBe('v1.0.0');
+    expect(p.top_factors).toHaveLength(3);
+    const sizes = p.top_factors.map((f: { contribution: number }) => Math.abs(f.contribution));
+    expect(sizes).toEqual([...sizes].sort((a, b) => b - a));
+    expect(p.top_factors.find((f: { feature: string }) => f.feature === 'defasagem')).toMatchObject({
+      value: -1,
+      direction: 'aumenta',
+    });
+  });
+
+  it('POST /predict scores a batch and accepts null for optional fields', async () => {
+    const low = { ...EXAMPLE_STUDENT, defasagem: 2, ida: 9, ieg: 9, ian: 10 };
+    const high = { ...EXAMPLE_STUDENT, defasagem: -3, ida: 2, ieg: 2, ian: 2.5 };
+    const sparse = { fase: 0, defasagem: 0, ipp: null };
+    const r = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { instances: [low, high, sparse] },
+    });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body.model_version).toBe('v1.0.0');
+    expect(body.predictions.map((p: { risk_band: string }) => p.risk_band).slice(0, 2)).toEqual([
+      'baixo',
+      'alto',
+    ]);
+    expect(body.predictions[2].risk_score).toBeGreaterThan(0);
+  });
+
+  it.each(BAD_REQUESTS)('bad request in-process: $name → $status $code', async (c) => {
+    const r = await app.inject({ method: c.method, url: c.url, headers: c.headers, payload: c.body });
+    expect(r.statusCode).toBe(c.status);
+    const body = r.json();
+    if (c.code) expect(errorCodeOf(c.url, body)).toBe(c.code);
+    expect(r.headers['x-request-id']).toBeTruthy();
+    if (!c.url.startsWith('/v2')) expect(body.error.hint.length).toBeGreaterThan(10);
+    if (c.secret) expect(r.body).not.toContain(c.secret);
+    if (body.error?.details?.rule) expect(typeof body.error.details.rule).toBe('string');
+  });
+
+  it('after every bad request the server is healthy and no log line holds what the client sent', async () => {
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'POST', url: '/predict', payload: EXAMPLE_STUDENT })).statusCode).toBe(
+      200,
+    );
+    const all = lines.join('');
+    expect(lines.length).toBeGreaterThan(10);
+    for (const s of ['Maria', '123.456', 'RA-1234']) expect(all).not.toContain(s);
+  });
+
+  it('field errors name the field and the rule and never the value', async () => {
+    const r = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { ...EXAMPLE_STUDENT, ida: '7' },
+    });
+    expect(r.json().error).toMatchObject({
+      code: 'DEF_ERR_API_INVALID_FIELD',
+      details: { field: 'ida', rule: 'type' },
+    });
+    expect(r.json().error.message).toContain('"ida"');
+    const range = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { ...EXAMPLE_STUDENT, fase: 12 },
+    });
+    expect(range.json().error.details).toMatchObject({ field: 'fase', rule: 'maximum' });
+    const batch = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { instances: [EXAMPLE_STUDENT, { ...EXAMPLE_STUDENT, genero: 'x' }] },
+    });
+    expect(batch.json().error.details).toMatchObject({ field: 'genero', rule: 'category', index: 1 });
+  });
+
+  it('GET /models lists the registry and what is served', async () => {
+    const r = await app.inject({ url: '/models' });
+    expect(r.json()).toEqual({
+      serving: { version: 'v1.0.0', source: 'registry', requested: 'champion' },
+      registry: { champion: 'v1.0.0', versions: ['v1.0.0'] },
+    });
+  });
+
+  it('GET /metrics exposes latency, predictions by band, model info and reloads', async () => {
+    const r = await app.inject({ url: '/metrics' });
+    expect(r.statusCode).toBe(200);
+    expect(r.headers['content-type']).toContain('text/plain');
+    expect(r.body).toContain('defasagem_http_request_duration_seconds_bucket');
+    expect(r.body).toMatch(/defasagem_predictions_total\{band="(alto|medio|baixo)"\} [1-9]/);
+    expect(r.body).toContain('defasagem_requests_rejected_total{code="DEF_ERR_API_INVALID_FIELD"}');
+  });
+
+  it('OIP v2: health, server and model metadata, infer with named tensors', async () => {
+    expect((await app.inject({ url: '/v2/health/live' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v2/health/ready' })).json()).toEqual({ ready: true });
+    expect((await app.inject({ url: '/v2/models/defasagem/ready' })).statusCode).toBe(200);
+    const meta = (await app.inject({ url: '/v2/models/defasagem' })).json();
+    expect(meta).toMatchObject({ name: 'defasagem', versions: ['v1.0.0'] });
+    expect(meta.inputs.find((i: { name: string }) => i.name === 'genero').datatype).toBe('BYTES');
+    const body = {
+      id: 'req-1',
+      inputs: [
+        { name: 'fase', datatype: 'INT64', shape: [2], data: [3, 5] },
+        { name: 'defasagem', datatype: 'INT64', shape: [2, 1], data: [[-2], [1]] },
+        { name: 'ida', datatype: 'FP32', shape: [2], data: [4.5, null] },
+        { name: 'genero', datatype: 'BYTES', shape: [2], data: ['feminino', 'masculino'] },
+      ],
+    };
+    const r = await app.inject({ method: 'POST', url: '/v2/models/defasagem/infer', payload: body });
+    expect(r.statusCode).toBe(200);
+    const out = r.json();
+    expect(out).toMatchObject({ model_name: 'defasagem', model_version: 'v1.0.0', id: 'req-1' });
+    expect(out.outputs.map((o: { name: string }) => o.name)).toEqual([
+      'risk_score',
+      'risk_label',
+      'risk_band',
+    ]);
+    expect(out.outputs[0]).toMatchObject({ datatype: 'FP64', shape: [2] });
+    // The same students through /predict give the same scores.
+    const p = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: {
+        instances: [
+          { fase: 3, defasagem: -2, ida: 4.5, genero: 'feminino' },
+          { fase: 5, defasagem: 1, genero: 'masculino' },
+        ],
+      },
+    });
+    expect(p.json().predictions.map((x: { risk_score: number }) => x.risk_score)).toEqual(
+      out.outputs[0].data,
+    );
+    const pinned = await app.inject({
+      method: 'POST',
+      url: '/v2/models/defasagem/versions/1.0.0/infer',
+      payload: { ...body, outputs: [{ name: 'risk_band' }] },
+    });
+    expect(pinned.statusCode).toBe(200);
+    expect(pinned.json().outputs).toHaveLength(1);
+    const wrong = await app.inject({
+      method: 'POST',
+      url: '/v2/models/defasagem/versions/v2.0.0/infer',
+      payload: body,
+    });
+    expect(wrong.statusCode).toBe(404);
+    expect(typeof wrong.json().error).toBe('string');
+    expect(wrong.json().error).toContain('v1.0.0');
+  });
+
+  it('OpenAPI is generated from the live signature and Swagger UI is served at /docs', async () => {
+    const doc = (await app.inject({ url: '/docs/json' })).json();
+    expect(doc.openapi).toBe('3.0.3');
+    expect(doc.info.version).toBe('v1.0.0');
+    expect(doc.components.schemas.Student.properties.fase).toMatchObject({
+      type: 'integer',
+      minimum: 0,
+      maximum: 9,
+    });
+    expect(doc.components.schemas.Student.additionalProperties).toBe(false);
+    expect(doc.paths['/predict'].post).toBeTruthy();
+    const ui = await app.inject({ url: '/docs/' });
+    expect(ui.statusCode).toBe(200);
+    expect(ui.body).toContain('swagger-ui-bundle.js');
+    const js = await app.inject({ url: '/docs/static/swagger-ui-bundle.js' });
+    expect(js.statusCode).toBe(200);
+    expect(js.headers['content-type']).toContain('javascript');
+    expect(js.body.length).toBeGreaterThan(100_000);
+    expect((await app.inject({ url: '/docs/static/init.js' })).body).toContain("url: '/docs/json'");
+    expect((await app.inject({ url: '/docs/static/..%2Fpackage.json' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/docs/static/index.html' })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/openapi.json' })).json().info.version).toBe('v1.0.0');
+  });
+});
+
+describe('serve app policies', () => {
+  it('EXTRA_FEATURE_POLICY=ignore drops unknown fields but still refuses personal identifiers', async () => {
+    const { app } = await makeApp({ extraFeaturePolicy: 'ignore' });
+    const ok = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { ...EXAMPLE_STUDENT, turma: 'A' },
+    });
+    expect(ok.statusCode).toBe(200);
+    const pii = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { ...EXAMPLE_STUDENT, nome: 'Ana' },
+    });
+    expect(pii.statusCode).toBe(422);
+    await app.close();
+  });
+
+  it('MAX_INSTANCES bounds a batch', async () => {
+    const { app } = await makeApp({ maxInstances: 2 });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/predict',
+      payload: { instances: [EXAMPLE_STUDENT, EXAMPLE_STUDENT, EXAMPLE_STUDENT] },
+    });
+    expect(r.statusCode).toBe(413);
+    expect(r.json().error.details).toMatchObject({ rule: 'max_items', limit: 2, count: 3 });
+    await app.close();
+  });
+
+  it('API keys: hashed, by X-API-Key or Bearer, with roles; health stays public', async () => {
+    const apiKeys = parseApiKeys(`${hashKey('pred-key')}:predict,${hashKey('admin-key')}:admin`);
+    const { app } = await makeApp({ apiKeys });
+    const predict = (headers: Record<string, string>) =>
+      app.inject({ method: 'POST', url: '/predict', payload: EXAMPLE_STUDENT, headers });
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/ready' })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v2/health/ready' })).statusCode).toBe(200);
+    const none = await predict({});
+    expect(none.statusCode).toBe(401);
+    expect(none.json().error.code).toBe('DEF_ERR_API_UNAUTHORIZED');
+    expect((await predict({ 'x-api-key': 'wrong' })).statusCode).toBe(401);
+    expect((await predict({ authorization: 'Bearer wrong' })).statusCode).toBe(401);
+    expect((await predict({ 'x-api-key': 'pred-key' })).statusCode).toBe(200);
+    expect((await predict({ authorization: 'Bearer pred-key' })).statusCode).toBe(200);
+    expect((await predict({ authorization: 'Bearer admin-key' })).statusCode).toBe(200);
+    const forbidden = await app.inject({ url: '/metrics', headers: { 'x-api-key': 'pred-key' } });
+    expect(forbidden.statusCode).toBe(403);
+    expect(forbidden.json().error).toMatchObject({
+      code: 'DEF_ERR_API_FORBIDDEN',
+      details: { role: 'admin' },
+    });
+    expect((await app.inject({ url: '/metrics', headers: { 'x-api-key': 'admin-key' } })).statusCode).toBe(
+      200,
+    );
+    // Auth runs before the body is read: an unauthenticated bad body gets 401, not 400.
+    const early = await app.inject({ method: 'POST', url: '/predict', payload: 'not json', headers: json });
+    expect(early.statusCode).toBe(401);
+    await app.close();
+  });
+
+  it('rate limit per key answers 429 with Retry-After and a catalogue code', async () => {
+    const apiKeys = parseApiKeys(`${hashKey('k1')}:predict,${hashKey('k2')}:predict`);
+    const { app } = await makeApp({ apiKeys, rateLimitMax: 3 });
+    const call = (key: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/predict',
+        payload: EXAMPLE_STUDENT,
+        headers: { 'x-api-key': key },
+      });
+    for (let i = 0; i < 3; i++) expect((await call('k1')).statusCode).toBe(200);
+    const limited = await call('k1');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.json().error.code).toBe('DEF_ERR_API_RATE_LIMITED');
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+    expect(limited.headers['x-ratelimit-limit']).toBe('3');
+    // Another key has its own bucket; health is never limited.
+    expect((await call('k2')).statusCode).toBe(200);
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('without a model: 503 on /ready with the reason, 503 on /predict, health still 200', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const holder = new ModelHolder({
+      ...bandOptions,
+      load: async () => {
+        throw new Error('champion.json points at v3.0.0, which does not exist');
+      },
+    });
+    await holder.reload('startup');
+    const app = await buildApp({ settings: testSettings(), holder, metrics, logger: false });
+    const ready = await app.inject({ url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().ready).toBe(false);
+    expect(ready.json().reason).toContain('v3.0.0');
+    const p = await app.inject({ method: 'POST', url: '/predict', payload: EXAMPLE_STUDENT });
+    expect(p.statusCode).toBe(503);
+    expect(p.json().error.code).toBe('DEF_ERR_API_NOT_READY');
+    expect((await app.inject({ url: '/v2/health/ready' })).statusCode).toBe(503);
+    expect((await app.inject({ url: '/metadata' })).statusCode).toBe(503);
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    await app.close();
+  });
+});

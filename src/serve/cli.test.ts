@@ -1,0 +1,107 @@
+/**
+ * The CLI shells: `serve hash-key` in-process, and the main job `defasagem start` as a child process
+ * on a fresh temp directory (synthetic workbook → ingest → train → register → promote → serve), then
+ * SIGTERM, then a second start that goes straight to serving.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Command } from 'commander';
+import { afterAll, describe, expect, it } from 'vitest';
+import { registerServeCommands } from '../cli/commands/serve.js';
+import { authenticate, hashKey } from './auth.js';
+import { parseApiKeys } from './settings.js';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const MAIN = path.join(REPO, 'src/cli/main.ts');
+// The child runs in a temp dir: give --import an absolute URL, not a bare package name.
+const TSX = pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
+
+describe('defasagem serve hash-key', () => {
+  it('prints an API_KEYS entry that the server accepts for that key', async () => {
+    let out = '';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => {
+      out += chunk;
+      return true;
+    }) as typeof process.stdout.write;
+    try {
+      const program = new Command('defasagem').option('--json').exitOverride();
+      registerServeCommands(program);
+      await program.parseAsync([
+        'node',
+        'defasagem',
+        '--json',
+        'serve',
+        'hash-key',
+        '--generate',
+        '--role',
+        'admin',
+      ]);
+    } finally {
+      process.stdout.write = write;
+    }
+    const r = JSON.parse(out) as { key: string; sha256: string; api_keys_entry: string };
+    expect(r.sha256).toBe(hashKey(r.key));
+    expect(r.api_keys_entry).toBe(`${r.sha256}:admin`);
+    expect(authenticate(parseApiKeys(r.api_keys_entry), r.key)).toMatchObject({ role: 'admin' });
+  });
+});
+
+describe('defasagem start (the main job)', () => {
+  const cwd = mkdtempSync(path.join(os.tmpdir(), 'defasagem-start-'));
+  afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+  function start(): {
+    child: ChildProcess;
+    url: Promise<string>;
+    stderr: () => string;
+    exit: Promise<number | null>;
+  } {
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'start', '--port', '0'], {
+      cwd,
+      env: { ...process.env, LOG_LEVEL: 'info', REGISTRY_DIR: 'models/registry' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    let out = '';
+    const url = new Promise<string>((resolve, reject) => {
+      const scan = () => {
+        const m = /serving MODEL_VERSION=champion at (http:\/\/\S+) /.exec(err);
+        if (m) resolve(m[1]!);
+      };
+      child.stderr!.on('data', (d) => {
+        err += String(d);
+        scan();
+      });
+      child.stdout!.on('data', (d) => {
+        out += String(d);
+      });
+      child.on('exit', (code) => reject(new Error(`start exited ${code}: ${err}\n${out}`)));
+    });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, url, stderr: () => `${err}\n${out}`, exit };
+  }
+
+  it('builds the first champion from a synthetic workbook, serves it, and stops cleanly on SIGTERM', async () => {
+    const first = start();
+    const url = await first.url;
+    const ready = (await (await fetch(`${url}/ready`)).json()) as { ready: boolean; model_version: string };
+    expect(ready).toMatchObject({ ready: true, model_version: 'v1.0.0' });
+    expect(first.stderr()).toContain('SYNTHETIC');
+    expect(existsSync(path.join(cwd, 'data', 'raw', 'synthetic_pede.xlsx'))).toBe(true);
+    first.child.kill('SIGTERM');
+    expect(await first.exit).toBe(0);
+    expect(first.stderr()).toContain('stopped');
+
+    // Second start: the champion exists, nothing is trained again.
+    const second = start();
+    const url2 = await second.url;
+    expect((await fetch(`${url2}/ready`)).status).toBe(200);
+    expect(second.stderr()).not.toContain('building the first model');
+    second.child.kill('SIGINT');
+    expect(await second.exit).toBe(0);
+  }, 120_000);
+});

@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ALL_SETTINGS } from '../core/settings.js';
+
+/** Docker cannot run here: these checks keep the deploy files consistent with the settings schema. */
+const root = new URL('../../', import.meta.url);
+const read = (name: string) => readFileSync(new URL(name, root), 'utf8');
+const settingEnvs = new Set(
+  ALL_SETTINGS.flatMap(({ settings }) => Object.values(settings).map((d) => d.env)),
+);
+// Variables read by Node itself, not by our settings schema.
+const RUNTIME_ENVS = new Set(['NODE_ENV']);
+
+describe('deploy files', () => {
+  it('docker-compose.yml serves the champion from a registry volume, with known settings only', () => {
+    const compose = parse(read('docker-compose.yml')) as {
+      services: Record<string, { environment: Record<string, string>; volumes: string[]; ports: string[] }>;
+    };
+    const api = compose.services.api!;
+    const env = api.environment;
+    for (const name of Object.keys(env)) expect(settingEnvs.has(name), `${name} is not a setting`).toBe(true);
+    expect(env.MODEL_VERSION).toBe('champion');
+    expect(env.API_KEYS).toMatch(/^\$\{API_KEYS:\?/); // required, never a default key
+    const registryMount = api.volumes.find((v) => v.split(':')[1] === env.REGISTRY_DIR);
+    expect(registryMount, 'a volume must be mounted at REGISTRY_DIR').toBeTruthy();
+    expect(api.ports.some((p) => p.endsWith(`:${env.PORT}`))).toBe(true);
+  });
+
+  it('Dockerfile is multi-stage, non-root, with a healthcheck and known settings only', () => {
+    const dockerfile = read('Dockerfile');
+    expect(dockerfile.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(dockerfile).toMatch(/^USER (?!root)\w+/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n?.*\/ready/m);
+    const envBlock = /^ENV ((?:.*\\\n)*.*)$/m.exec(dockerfile)?.[1] ?? '';
+    const names = [...envBlock.matchAll(/([A-Z_]+)=/g)].map((m) => m[1]!);
+    expect(names.length).toBeGreaterThan(3);
+    for (const name of names)
+      expect(settingEnvs.has(name) || RUNTIME_ENVS.has(name), `${name} is not a setting`).toBe(true);
+    const pkg = JSON.parse(read('package.json')) as { bin: Record<string, string> };
+    expect(dockerfile).toContain(`"${pkg.bin.defasagem}", "serve"`);
+  });
+
+  it('.dockerignore keeps data, models and secrets out of the build context', () => {
+    const ignore = read('.dockerignore').split('\n');
+    for (const p of ['data', 'models', 'artifacts', '.env', 'node_modules', '*.xlsx'])
+      expect(ignore).toContain(p);
+  });
+});

@@ -1,0 +1,95 @@
+/**
+ * Prometheus metrics on a registry of our own (two apps in one process, as in tests, never collide).
+ * Label children are cached so the hot path does a Map lookup and an increment, nothing more.
+ */
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+export interface ServeMetrics {
+  readonly registry: Registry;
+  observeRequest(route: string, method: string, status: number, seconds: number): void;
+  countPredictions(alto: number, medio: number, baixo: number): void;
+  setModel(version: string | null, learner: string | null): void;
+  reload(result: 'success' | 'failure'): void;
+  rejected(code: string): void;
+}
+
+const LATENCY_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServeMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'defasagem_' });
+
+  const latency = new Histogram({
+    name: 'defasagem_http_request_duration_seconds',
+    help: 'HTTP request latency by route template, method and status.',
+    labelNames: ['route', 'method', 'status_code'] as const,
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const predictions = new Counter({
+    name: 'defasagem_predictions_total',
+    help: 'Students scored, by risk band.',
+    labelNames: ['band'] as const,
+    registers: [registry],
+  });
+  const modelInfo = new Gauge({
+    name: 'defasagem_model_info',
+    help: 'The model version being served (value 1), by version and learner.',
+    labelNames: ['version', 'learner'] as const,
+    registers: [registry],
+  });
+  const ready = new Gauge({
+    name: 'defasagem_model_ready',
+    help: '1 when a model is loaded and the server answers predictions.',
+    registers: [registry],
+  });
+  const reloads = new Counter({
+    name: 'defasagem_model_reloads_total',
+    help: 'Model loads (start-up, hot swaps, manual reloads) by result.',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const rejections = new Counter({
+    name: 'defasagem_requests_rejected_total',
+    help: 'Requests answered with an error, by catalogue code.',
+    labelNames: ['code'] as const,
+    registers: [registry],
+  });
+  ready.set(0);
+  reloads.labels('success').inc(0);
+  reloads.labels('failure').inc(0);
+
+  const latencyChildren = new Map<string, ReturnType<typeof latency.labels>>();
+  const alto = predictions.labels('alto');
+  const medio = predictions.labels('medio');
+  const baixo = predictions.labels('baixo');
+
+  return {
+    registry,
+    observeRequest(route, method, status, seconds) {
+      const key = `${route} ${method} ${status}`;
+      let child = latencyChildren.get(key);
+      if (!child) {
+        child = latency.labels(route, method, String(status));
+        latencyChildren.set(key, child);
+      }
+      child.observe(seconds);
+    },
+    countPredictions(a, m, b) {
+      if (a) alto.inc(a);
+      if (m) medio.inc(m);
+      if (b) baixo.inc(b);
+    },
+    setModel(version, learner) {
+      modelInfo.reset();
+      if (version) modelInfo.labels(version, learner ?? 'unknown').set(1);
+      ready.set(version ? 1 : 0);
+    },
+    reload(result) {
+      reloads.labels(result).inc();
+    },
+    rejected(code) {
+      rejections.labels(code).inc();
+    },
+  };
+}

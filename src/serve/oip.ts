@@ -1,0 +1,217 @@
+/**
+ * Open Inference Protocol v2 (KServe V2 / Triton HTTP) subset: model metadata and infer with named
+ * tensors. One input tensor per signature field, shape [n] (or [n, 1]), numbers as FP/INT datatypes,
+ * categories as BYTES; `null` in `data` marks a missing value for nullable fields (a JSON extension:
+ * the protocol itself has no missing values). Outputs: risk_score (FP64), risk_label (INT32) and
+ * risk_band (BYTES), each of shape [n].
+ */
+import { AppError } from '../core/error-base.js';
+import type { StudentRecord } from '../core/student.js';
+import type { ModelBundle } from './bundle.js';
+import { SERVE_ERRORS } from './errors.js';
+import { emptyRecord, extraKeyError, fieldError, isPiiKey } from './validation.js';
+
+export const OIP_MODEL_NAME = 'defasagem';
+
+const NUMERIC_TYPES = new Set([
+  'FP16',
+  'FP32',
+  'FP64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+]);
+
+export const OIP_OUTPUTS = [
+  { name: 'risk_score', datatype: 'FP64', shape: [-1] },
+  { name: 'risk_label', datatype: 'INT32', shape: [-1] },
+  { name: 'risk_band', datatype: 'BYTES', shape: [-1] },
+] as const;
+
+type OutputName = (typeof OIP_OUTPUTS)[number]['name'];
+
+function tensorError(message: string, details: Record<string, unknown>): AppError {
+  return new AppError(SERVE_ERRORS.INVALID_TENSOR, message, details);
+}
+
+function datatypeFor(type: string): string {
+  return type === 'category' ? 'BYTES' : type === 'integer' ? 'INT64' : 'FP64';
+}
+
+export function modelMetadata(b: ModelBundle): Record<string, unknown> {
+  return {
+    name: OIP_MODEL_NAME,
+    versions: [b.version],
+    platform: `defasagem-${b.model.learner}`,
+    inputs: b.signature.inputs.map((f) => ({ name: f.name, datatype: datatypeFor(f.type), shape: [-1] })),
+    outputs: OIP_OUTPUTS,
+  };
+}
+
+export interface InferRequest {
+  records: StudentRecord[];
+  id: string | null;
+  outputs: OutputName[];
+}
+
+const TOP_KEYS = new Set(['id', 'parameters', 'inputs', 'outputs']);
+const TENSOR_KEYS = new Set(['name', 'datatype', 'shape', 'data', 'parameters']);
+
+/** Turns named column tensors into student records, validating every element like /predict does. */
+export function parseInferRequest(b: ModelBundle, body: unknown, maxInstances: number): InferRequest {
+  if (body === undefined || body === '')
+    throw new AppError(SERVE_ERRORS.EMPTY_BODY, 'The request has no body; send an inference request.', {
+      rule: 'body',
+    });
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw tensorError('The body must be a JSON object with "inputs".', { rule: 'object' });
+  const req = body as Record<string, unknown>;
+  for (const key in req) {
+    if (!TOP_KEYS.has(key))
+      throw tensorError('Unknown top-level key in the inference request.', { rule: 'key' });
+  }
+  const id = req.id === undefined ? null : req.id;
+  if (id !== null && (typeof id !== 'string' || id.length > 128))
+    throw tensorError('"id" must be a string of at most 128 characters.', { field: 'id', rule: 'type' });
+  if (!Array.isArray(req.inputs) || req.inputs.length === 0)
+    throw tensorError('"inputs" must be a non-empty array of tensors.', {
+      field: 'inputs',
+      rule: 'non_empty_array',
+    });
+
+  let n = -1;
+  const columns = new Map<string, unknown[]>();
+  for (const t of req.inputs as unknown[]) {
+    if (typeof t !== 'object' || t === null || Array.isArray(t))
+      throw tensorError('Each input must be a tensor object.', { field: 'inputs', rule: 'object' });
+    const tensor = t as Record<string, unknown>;
+    for (const key in tensor) {
+      if (!TENSOR_KEYS.has(key)) throw tensorError('Unknown key in an input tensor.', { rule: 'key' });
+    }
+    const name = tensor.name;
+    if (typeof name !== 'string') throw tensorError('Each input needs a "name".', { rule: 'name' });
+    const field = b.input.byName.get(name);
+    if (!field) {
+      const pii = isPiiKey(name);
+      throw extraKeyError(name, pii, null);
+    }
+    if (columns.has(name))
+      throw tensorError(`Input "${name}" is given twice.`, { field: name, rule: 'duplicate' });
+    const expectBytes = field.spec.type === 'category';
+    const dt = tensor.datatype;
+    if (typeof dt !== 'string' || (expectBytes ? dt !== 'BYTES' : !NUMERIC_TYPES.has(dt)))
+      throw tensorError(
+        `Input "${name}" must have datatype ${expectBytes ? 'BYTES' : 'FP64, FP32 or an INT type'}.`,
+        {
+          field: name,
+          rule: 'datatype',
+        },
+      );
+    const shape = tensor.shape;
+    if (
+      !Array.isArray(shape) ||
+      !(shape.length === 1 || (shape.length === 2 && shape[1] === 1)) ||
+      !Number.isInteger(shape[0]) ||
+      (shape[0] as number) < 1
+    )
+      throw tensorError(`Input "${name}" must have shape [n] or [n, 1] with n ≥ 1.`, {
+        field: name,
+        rule: 'shape',
+      });
+    const rows = shape[0] as number;
+    if (rows > maxInstances)
+      throw new AppError(
+        SERVE_ERRORS.TOO_MANY_INSTANCES,
+        `The tensors hold ${rows} students; at most ${maxInstances} are accepted per request.`,
+        { field: name, rule: 'max_items', limit: maxInstances, count: rows },
+      );
+    if (n === -1) n = rows;
+    else if (rows !== n)
+      throw tensorError('Every input must have the same first dimension.', { field: name, rule: 'shape' });
+    let data = tensor.data;
+    // Row-major nested form [[v], [v]] is allowed for shape [n, 1].
+    if (Array.isArray(data) && shape.length === 2 && data.every((d) => Array.isArray(d) && d.length === 1))
+      data = (data as unknown[][]).map((d) => d[0]);
+    if (!Array.isArray(data) || data.length !== rows)
+      throw tensorError(`Input "${name}" must carry ${rows} values in "data".`, {
+        field: name,
+        rule: 'data',
+      });
+    columns.set(name, data);
+  }
+
+  const records = new Array<StudentRecord>(n);
+  for (let i = 0; i < n; i++) records[i] = emptyRecord();
+  for (const field of b.input.fields) {
+    const name = field.spec.name;
+    const col = columns.get(name);
+    if (!col) {
+      if (!field.spec.nullable) throw fieldError(field, 'required', null);
+      continue;
+    }
+    for (let i = 0; i < n; i++) {
+      const v = col[i];
+      if (v === null || v === undefined) {
+        if (!field.spec.nullable) throw fieldError(field, 'not_null', i);
+        continue;
+      }
+      const rule = field.check(v);
+      if (rule !== null) throw fieldError(field, rule, i);
+      (records[i] as unknown as Record<string, unknown>)[name] = v;
+    }
+  }
+
+  let outputs: OutputName[] = OIP_OUTPUTS.map((o) => o.name);
+  if (req.outputs !== undefined) {
+    if (!Array.isArray(req.outputs))
+      throw tensorError('"outputs" must be an array of {"name"}.', { field: 'outputs', rule: 'type' });
+    outputs = (req.outputs as unknown[]).map((o) => {
+      const nm = (o as { name?: unknown } | null)?.name;
+      if (typeof nm !== 'string' || !OIP_OUTPUTS.some((x) => x.name === nm))
+        throw tensorError(`Requested outputs must be among: ${OIP_OUTPUTS.map((x) => x.name).join(', ')}.`, {
+          field: 'outputs',
+          rule: 'name',
+        });
+      return nm as OutputName;
+    });
+  }
+  return { records, id: id as string | null, outputs };
+}
+
+export function inferResponse(
+  b: ModelBundle,
+  id: string,
+  outputs: readonly OutputName[],
+  scores: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  bands: readonly string[],
+): Record<string, unknown> {
+  const n = scores.length;
+  const data: Record<OutputName, unknown[]> = {
+    risk_score: Array.from(scores),
+    risk_label: Array.from(labels),
+    risk_band: bands as string[],
+  };
+  return {
+    model_name: OIP_MODEL_NAME,
+    model_version: b.version,
+    id,
+    outputs: outputs.map((name) => ({
+      name,
+      datatype: OIP_OUTPUTS.find((o) => o.name === name)!.datatype,
+      shape: [n],
+      data: data[name],
+    })),
+  };
+}
+
+/** `v1.2.0` and `1.2.0` name the same version. */
+export function sameVersion(asked: string, loaded: string): boolean {
+  const norm = (s: string) => s.trim().replace(/^v/i, '');
+  return norm(asked) === norm(loaded);
+}

@@ -1,0 +1,262 @@
+/**
+ * Strict input validation compiled once per model from its signature. No coercion ("7" is not 7), no
+ * silently dropped fields (unless EXTRA_FEATURE_POLICY=ignore), ranges and categories enforced. Errors
+ * name the field and the rule and never echo the value: it may be a name or a CPF.
+ */
+import { AppError } from '../core/error-base.js';
+import type { FieldSpec, StudentRecord } from '../core/student.js';
+import { STUDENT_FIELD_NAMES } from '../core/student.js';
+import type { ModelSignature } from '../model/types.js';
+import { SERVE_ERRORS } from './errors.js';
+
+export type Rule =
+  | 'required'
+  | 'not_null'
+  | 'type'
+  | 'finite'
+  | 'integer'
+  | 'minimum'
+  | 'maximum'
+  | 'category'
+  | 'unknown_field'
+  | 'pii_field';
+
+/** Checks one value of one field: null when valid, else the rule it breaks. Never coerces. */
+export type FieldCheck = (value: unknown) => Rule | null;
+
+export interface CompiledField {
+  readonly spec: FieldSpec;
+  readonly check: FieldCheck;
+  /** For people: "an integer from 0 to 9", "one of: feminino, masculino". */
+  readonly expected: string;
+}
+
+export interface InputPolicy {
+  extraFeatures: 'reject' | 'ignore';
+  maxInstances: number;
+}
+
+export interface ParsedBody {
+  records: StudentRecord[];
+  /** True for {"instances": [...]}: the answer is a list too. */
+  batch: boolean;
+}
+
+export interface CompiledInput {
+  readonly fields: readonly CompiledField[];
+  readonly byName: ReadonlyMap<string, CompiledField>;
+  parseBody(body: unknown): ParsedBody;
+  parseStudent(value: unknown, index: number | null): StudentRecord;
+}
+
+/** Keys that would carry a personal identifier; compared after lower-casing and dropping non-letters. */
+const PII_KEY_FORMS = new Set(['nome', 'name', 'nomeanonimizado', 'nomealuno', 'ra', 'cpf', 'rg', 'email']);
+
+export function isPiiKey(key: string): boolean {
+  const k = key
+    .normalize('NFD')
+    .replace(/[^A-Za-z]/g, '')
+    .toLowerCase();
+  return PII_KEY_FORMS.has(k);
+}
+
+/** A key is shown back to the client only when it looks like an identifier, never like free text. */
+export function safeKey(key: string): string | null {
+  return /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(key) ? key : null;
+}
+
+function compileField(spec: FieldSpec): CompiledField {
+  const { min, max } = spec;
+  const hasMin = typeof min === 'number';
+  const hasMax = typeof max === 'number';
+  const range =
+    hasMin && hasMax ? ` from ${min} to ${max}` : hasMin ? ` ≥ ${min}` : hasMax ? ` ≤ ${max}` : '';
+  const orNull = spec.nullable ? ' (or null)' : '';
+  const ranged = (v: number): Rule | null =>
+    hasMin && v < (min as number) ? 'minimum' : hasMax && v > (max as number) ? 'maximum' : null;
+  switch (spec.type) {
+    case 'number':
+      return {
+        spec,
+        expected: `a number${range}${orNull}`,
+        check: (v) => (typeof v !== 'number' ? 'type' : Number.isFinite(v) ? ranged(v) : 'finite'),
+      };
+    case 'integer':
+      return {
+        spec,
+        expected: `an integer${range}${orNull}`,
+        check: (v) =>
+          typeof v !== 'number'
+            ? 'type'
+            : !Number.isFinite(v)
+              ? 'finite'
+              : Number.isInteger(v)
+                ? ranged(v)
+                : 'integer',
+      };
+    case 'category': {
+      const allowed = new Set(spec.categories ?? []);
+      if (allowed.size === 0)
+        throw new Error(`signature field ${spec.name} is a category without categories`);
+      return {
+        spec,
+        expected: `one of: ${[...allowed].join(', ')}${orNull}`,
+        check: (v) => (typeof v !== 'string' ? 'type' : allowed.has(v) ? null : 'category'),
+      };
+    }
+    default:
+      throw new Error(`signature field ${String(spec.name)} has an unknown type ${String(spec.type)}`);
+  }
+}
+
+const RULE_TEXT: Record<Rule, string> = {
+  required: 'is required',
+  not_null: 'must not be null',
+  type: 'has the wrong JSON type',
+  finite: 'must be a finite number',
+  integer: 'must be a whole number',
+  minimum: 'is below the minimum',
+  maximum: 'is above the maximum',
+  category: 'is not one of the allowed categories',
+  unknown_field: 'is not a field of the model signature',
+  pii_field: 'is a personal identifier and must not be sent',
+};
+
+function where(index: number | null): string {
+  return index === null ? '' : ` (student ${index})`;
+}
+
+export function fieldError(field: CompiledField, rule: Rule, index: number | null): AppError {
+  const name = String(field.spec.name);
+  const spec = rule === 'required' ? SERVE_ERRORS.MISSING_FIELD : SERVE_ERRORS.INVALID_FIELD;
+  return new AppError(
+    spec,
+    `Field "${name}" ${RULE_TEXT[rule]}${where(index)}: expected ${field.expected}.`,
+    { field: name, rule, expected: field.expected, ...(index === null ? {} : { index }) },
+  );
+}
+
+export function extraKeyError(key: string, pii: boolean, index: number | null): AppError {
+  const shown = safeKey(key);
+  const label = shown ? `"${shown}"` : '(name not shown)';
+  return pii
+    ? new AppError(SERVE_ERRORS.PII_FIELD, `Field ${label} ${RULE_TEXT.pii_field}${where(index)}.`, {
+        field: shown,
+        rule: 'pii_field',
+        ...(index === null ? {} : { index }),
+      })
+    : new AppError(SERVE_ERRORS.UNKNOWN_FIELD, `Field ${label} ${RULE_TEXT.unknown_field}${where(index)}.`, {
+        field: shown,
+        rule: 'unknown_field',
+        ...(index === null ? {} : { index }),
+      });
+}
+
+/** Every record has all StudentRecord keys in one order: one hidden class on the hot path. */
+export function emptyRecord(): StudentRecord {
+  return {
+    ano_base: null,
+    fase: null,
+    idade: null,
+    genero: null,
+    instituicao: null,
+    ano_ingresso: null,
+    ian: null,
+    ida: null,
+    ieg: null,
+    iaa: null,
+    ips: null,
+    ipp: null,
+    ipv: null,
+    inde: null,
+    defasagem: null,
+  };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function compileInput(signature: ModelSignature, policy: InputPolicy): CompiledInput {
+  const known = new Set<string>(STUDENT_FIELD_NAMES);
+  const fields = signature.inputs.map((spec) => {
+    if (!known.has(String(spec.name)))
+      throw new Error(`signature field ${String(spec.name)} is not a student field`);
+    return compileField(spec);
+  });
+  const byName = new Map(fields.map((f) => [String(f.spec.name), f]));
+  const rejectExtra = policy.extraFeatures === 'reject';
+  const nFields = fields.length;
+
+  function parseStudent(value: unknown, index: number | null): StudentRecord {
+    if (!isPlainObject(value)) {
+      throw new AppError(
+        SERVE_ERRORS.BODY_SHAPE,
+        `Each student must be a JSON object of fields${where(index)}.`,
+        index === null ? { rule: 'object' } : { rule: 'object', index },
+      );
+    }
+    // Extra keys first: a name or CPF under an unknown key must be refused, whatever else is wrong.
+    for (const key in value) {
+      if (byName.has(key)) continue;
+      const pii = isPiiKey(key);
+      if (pii || rejectExtra) throw extraKeyError(key, pii, index);
+    }
+    const rec = emptyRecord() as unknown as Record<string, unknown>;
+    for (let i = 0; i < nFields; i++) {
+      const f = fields[i]!;
+      const name = f.spec.name;
+      const v = value[name];
+      if (v === undefined || v === null) {
+        if (!f.spec.nullable) throw fieldError(f, v === undefined ? 'required' : 'not_null', index);
+        continue;
+      }
+      const rule = f.check(v);
+      if (rule !== null) throw fieldError(f, rule, index);
+      rec[name] = v;
+    }
+    return rec as unknown as StudentRecord;
+  }
+
+  function parseBody(body: unknown): ParsedBody {
+    if (body === undefined || body === '') {
+      throw new AppError(SERVE_ERRORS.EMPTY_BODY, 'The request has no body; send a JSON object.', {
+        rule: 'body',
+      });
+    }
+    if (!isPlainObject(body)) {
+      throw new AppError(
+        SERVE_ERRORS.BODY_SHAPE,
+        'The body must be one student object or {"instances": [...]}, not a JSON array or scalar.',
+        { rule: 'object' },
+      );
+    }
+    if (!('instances' in body)) return { records: [parseStudent(body, null)], batch: false };
+    const list = body.instances;
+    for (const key in body) {
+      if (key !== 'instances')
+        throw new AppError(SERVE_ERRORS.BODY_SHAPE, 'A batch body has only the "instances" key.', {
+          field: safeKey(key),
+          rule: 'instances_only',
+        });
+    }
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new AppError(SERVE_ERRORS.BODY_SHAPE, '"instances" must be a non-empty array of students.', {
+        field: 'instances',
+        rule: 'non_empty_array',
+      });
+    }
+    if (list.length > policy.maxInstances) {
+      throw new AppError(
+        SERVE_ERRORS.TOO_MANY_INSTANCES,
+        `"instances" has ${list.length} students; at most ${policy.maxInstances} are accepted per request.`,
+        { field: 'instances', rule: 'max_items', limit: policy.maxInstances, count: list.length },
+      );
+    }
+    const records = new Array<StudentRecord>(list.length);
+    for (let i = 0; i < list.length; i++) records[i] = parseStudent(list[i], i);
+    return { records, batch: true };
+  }
+
+  return { fields, byName, parseBody, parseStudent };
+}

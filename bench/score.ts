@@ -1,0 +1,111 @@
+/**
+ * Benchmark: in-process scoring through LoadedModel (feature pipeline + learner + calibrator), the
+ * path the API and cohort scoring use.
+ *
+ * Method: a model is trained on the real PEDE data with the default protocol (ingest + train into a
+ * temp folder, not timed) and loaded with loadModel from its model_v1.json. Inputs are the real
+ * modelling rows cycled to the needed count (plain StudentRecord objects, as a parsed request gives).
+ * - one student: predictOne in batches of 10,000 calls after 50,000 warm-up calls; per-call time =
+ *   batch time / 10,000; median over 20 batches (and the 95th percentile of single calls timed with
+ *   performance.now(), which includes the timer's own cost).
+ * - 10,000 students: predictProba on an array of 10,000 records; median over 30 runs after 5 warm-up runs.
+ * - explain (top 5 factors, exact TreeSHAP / linear): median per call over 2,000 calls.
+ * Targets: one student ≤ 20 µs, 10,000 students ≤ 50 ms. Env: PEDE_XLSX, BENCH_MODEL (use this
+ * model_v1.json instead of training one).
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { StudentRecord } from '../src/core/student.js';
+import { ingest } from '../src/data/ingest.js';
+import { readModelingDataset } from '../src/data/modeling-dataset.js';
+import { loadModel } from '../src/model/load.js';
+import { train } from '../src/train/train.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const q95 = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(0.95 * (xs.length - 1))]!;
+const verdict = (ok: boolean): string => (ok ? 'OK' : 'OVER TARGET');
+
+export async function benchScore(): Promise<void> {
+  const source = path.resolve(process.env.PEDE_XLSX || path.join(ROOT, '../shared/data/PEDE2024.xlsx'));
+  console.log('\n## score (in-process, LoadedModel)');
+  if (!existsSync(source)) {
+    console.log(`SKIPPED: workbook not found at ${source} (set PEDE_XLSX).`);
+    return;
+  }
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-score-'));
+  try {
+    const data = (await ingest({ source, outDir: tmp })).outputs.modelingDataset;
+    let modelPath = process.env.BENCH_MODEL;
+    if (!modelPath) {
+      await train({ dataPath: data, artifactsDir: path.join(tmp, 'artifacts'), seed: 42, refit: true });
+      modelPath = path.join(tmp, 'artifacts', 'model_v1.json');
+    }
+    const model = loadModel(JSON.parse(readFileSync(modelPath, 'utf8')));
+    const rows: StudentRecord[] = await readModelingDataset(data);
+    const records = Array.from({ length: 10_000 }, (_, i) => rows[i % rows.length]!);
+    console.log(
+      `model: ${model.learner}, ${model.featureNames.length} features; inputs: ${rows.length} real rows cycled; machine: ${os.cpus().length} cores, load avg ${os.loadavg()[0]!.toFixed(2)}`,
+    );
+
+    let sink = 0;
+    for (let i = 0; i < 50_000; i++) sink += model.predictOne(records[i % records.length]!);
+    const perCall: number[] = [];
+    for (let b = 0; b < 20; b++) {
+      const t0 = performance.now();
+      for (let i = 0; i < 10_000; i++) sink += model.predictOne(records[i]!);
+      perCall.push(((performance.now() - t0) * 1000) / 10_000);
+    }
+    const single: number[] = [];
+    for (let i = 0; i < 5_000; i++) {
+      const t0 = performance.now();
+      sink += model.predictOne(records[i]!);
+      single.push((performance.now() - t0) * 1000);
+    }
+    console.log(
+      `one student (predictOne): median ${median(perCall).toFixed(2)} µs/call, p95 of single timed calls ${q95(single).toFixed(1)} µs [target ≤ 20 µs: ${verdict(median(perCall) <= 20)}]`,
+    );
+
+    for (let i = 0; i < 5; i++) sink += model.predictProba(records)[0]!;
+    const batch: number[] = [];
+    const cpu: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      sink += model.predictProba(records)[i]!;
+      batch.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu.push((c.user + c.system) / 1000);
+    }
+    console.log(
+      `10,000 students (predictProba): median ${median(batch).toFixed(1)} ms wall (min ${Math.min(...batch).toFixed(1)}, max ${Math.max(...batch).toFixed(1)}), median ${median(cpu).toFixed(1)} ms CPU [target ≤ 50 ms: ${verdict(median(batch) <= 50)} wall, ${verdict(median(cpu) <= 50)} CPU]`,
+    );
+    console.log(
+      '  (CPU = process user+system time: on a shared machine it excludes time spent waiting for a core)',
+    );
+
+    for (let i = 0; i < 200; i++) sink += model.explain(records[i]!, 5).length;
+    const ex: number[] = [];
+    for (let i = 0; i < 2_000; i++) {
+      const t0 = performance.now();
+      sink += model.explain(records[i]!, 5).length;
+      ex.push((performance.now() - t0) * 1000);
+    }
+    console.log(
+      `explain (top 5 factors): median ${median(ex).toFixed(0)} µs/call, p95 ${q95(ex).toFixed(0)} µs (no target)`,
+    );
+    if (Number.isNaN(sink)) console.log('(sink is NaN)');
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  await benchScore();
+}

@@ -1,0 +1,257 @@
+/**
+ * Every derived feature the pipeline knows how to compute from a StudentRecord. A model file names the
+ * features it uses (in order) and carries the parameters learned on training data; this catalogue holds
+ * the code, so training and serving run exactly the same arithmetic. Names and RA never enter: the
+ * StudentRecord contract does not even carry them.
+ *
+ * All features are computed by one function (`FeatureComputer.computeAll`) into a scratch buffer in
+ * catalogue order: shared work (indicator summaries) is done once per record and nothing is allocated.
+ */
+import { GENEROS, INSTITUICOES, type StudentRecord } from '../core/student.js';
+
+/** Parameters learned from the training records (serialised in the model file). */
+export interface LearnedParams {
+  /** Median age of training students per fase ("0".."9"); used by `idade_vs_fase`. */
+  idade_mediana_por_fase: Record<string, number>;
+}
+
+export type FeatureKind = 'numeric' | 'flag' | 'onehot' | 'summary';
+
+export interface FeatureDef {
+  readonly name: string;
+  /** Portuguese label for people (reports, explanations, dashboard). */
+  readonly label: string;
+  readonly kind: FeatureKind;
+  /** How the value is derived, in Portuguese (for docs and the report). */
+  readonly derivation: string;
+  /** Input fields the feature reads (for documentation and drift attribution). */
+  readonly inputs: readonly (keyof StudentRecord)[];
+}
+
+/**
+ * Indicators summarised by `ind_*`: those measured in every PEDE year. IPP is left out because it does
+ * not exist in 2022, so a summary including it would shift with the year rather than with the student;
+ * INDE is left out because it is a composite of the others.
+ */
+export const SUMMARY_INDICATORS = ['ian', 'ida', 'ieg', 'iaa', 'ips', 'ipv'] as const;
+/** Indicators whose missingness `ind_ausentes` counts (IPP has its own flag, for the reason above). */
+export const COUNTED_INDICATORS = ['ian', 'ida', 'ieg', 'iaa', 'ips', 'ipv', 'inde'] as const;
+
+const raw = (name: keyof StudentRecord & string, label: string, derivation: string): FeatureDef => ({
+  name,
+  label,
+  kind: 'numeric',
+  derivation,
+  inputs: [name],
+});
+
+const GENERO_LABEL: Record<string, string> = { feminino: 'feminino', masculino: 'masculino' };
+const INSTITUICAO_LABEL: Record<string, string> = {
+  publica: 'escola pública',
+  privada: 'escola privada',
+  privada_bolsa: 'escola privada com bolsa',
+  concluiu_em: 'concluiu o ensino médio',
+  outro: 'outro tipo de escola',
+};
+
+const oneHot = (
+  field: 'genero' | 'instituicao',
+  level: string | null,
+  fieldLabel: string,
+  levelLabel: string,
+): FeatureDef => ({
+  name: `${field}_${level ?? 'desconhecido'}`,
+  label: `${fieldLabel}: ${levelLabel}`,
+  kind: 'onehot',
+  derivation:
+    level === null
+      ? `1 quando ${field} está ausente ou fora das categorias conhecidas, senão 0`
+      : `1 quando ${field} = ${level}, senão 0`,
+  inputs: [field],
+});
+
+/** The catalogue, in the order `computeAll` writes the values. */
+export const FEATURE_CATALOG: readonly FeatureDef[] = [
+  raw('fase', 'Fase no programa', 'fase do ano (ALFA = 0)'),
+  raw('idade', 'Idade', 'idade em anos'),
+  {
+    name: 'anos_no_programa',
+    label: 'Anos no programa',
+    kind: 'numeric',
+    derivation: 'ano_base − ano_ingresso',
+    inputs: ['ano_base', 'ano_ingresso'],
+  },
+  raw('defasagem', 'Defasagem atual', 'fase − fase ideal no ano (negativa = atrasado)'),
+  {
+    name: 'atrasado_agora',
+    label: 'Já está atrasado (defasagem < 0)',
+    kind: 'flag',
+    derivation: '1 quando defasagem < 0, senão 0',
+    inputs: ['defasagem'],
+  },
+  {
+    name: 'idade_vs_fase',
+    label: 'Idade acima da típica para a fase',
+    kind: 'numeric',
+    derivation: 'idade − idade mediana dos alunos da mesma fase nos dados de treino',
+    inputs: ['idade', 'fase'],
+  },
+  raw('ian', 'IAN (adequação de nível)', 'indicador IAN'),
+  raw('ida', 'IDA (desempenho acadêmico)', 'indicador IDA'),
+  raw('ieg', 'IEG (engajamento)', 'indicador IEG'),
+  raw('iaa', 'IAA (autoavaliação)', 'indicador IAA'),
+  raw('ips', 'IPS (psicossocial)', 'indicador IPS'),
+  raw('ipp', 'IPP (psicopedagógico)', 'indicador IPP'),
+  raw('ipv', 'IPV (ponto de virada)', 'indicador IPV'),
+  raw('inde', 'INDE (índice composto)', 'indicador INDE'),
+  {
+    name: 'ind_media',
+    label: 'Média dos indicadores',
+    kind: 'summary',
+    derivation: `média de ${SUMMARY_INDICATORS.join(', ')} presentes`,
+    inputs: [...SUMMARY_INDICATORS],
+  },
+  {
+    name: 'ind_min',
+    label: 'Menor indicador',
+    kind: 'summary',
+    derivation: `mínimo de ${SUMMARY_INDICATORS.join(', ')} presentes`,
+    inputs: [...SUMMARY_INDICATORS],
+  },
+  {
+    name: 'ind_desvio',
+    label: 'Desigualdade entre indicadores (desvio-padrão)',
+    kind: 'summary',
+    derivation: `desvio-padrão populacional de ${SUMMARY_INDICATORS.join(', ')} presentes`,
+    inputs: [...SUMMARY_INDICATORS],
+  },
+  {
+    name: 'ind_ausentes',
+    label: 'Indicadores ausentes',
+    kind: 'summary',
+    derivation: `quantos de ${COUNTED_INDICATORS.join(', ')} estão ausentes`,
+    inputs: [...COUNTED_INDICATORS],
+  },
+  {
+    name: 'ipp_ausente',
+    label: 'IPP ausente',
+    kind: 'flag',
+    derivation: '1 quando ipp está ausente, senão 0',
+    inputs: ['ipp'],
+  },
+  ...GENEROS.map((g) => oneHot('genero', g, 'Gênero', GENERO_LABEL[g] ?? g)),
+  oneHot('genero', null, 'Gênero', 'não informado'),
+  ...INSTITUICOES.map((i) => oneHot('instituicao', i, 'Instituição', INSTITUICAO_LABEL[i] ?? i)),
+  oneHot('instituicao', null, 'Instituição', 'não informada'),
+];
+
+export const FEATURE_INDEX: ReadonlyMap<string, number> = new Map(FEATURE_CATALOG.map((f, i) => [f.name, i]));
+export const FEATURE_BY_NAME: ReadonlyMap<string, FeatureDef> = new Map(
+  FEATURE_CATALOG.map((f) => [f.name, f]),
+);
+export const CATALOG_SIZE = FEATURE_CATALOG.length;
+
+/**
+ * The default feature set. `ipp_ausente` is left out: in PEDE data IPP is missing exactly for the 2022
+ * edition, so the flag only encodes the year (and its base rate), not anything about the student.
+ */
+export const DEFAULT_FEATURES: readonly string[] = FEATURE_CATALOG.map((f) => f.name).filter(
+  (n) => n !== 'ipp_ausente',
+);
+
+/** A missing number: null, undefined (a JSON client omitting a field) or NaN. */
+const isMissing = (v: number | null | undefined): boolean => v === null || v === undefined || Number.isNaN(v);
+const num = (v: number | null | undefined): number => (isMissing(v) ? Number.NaN : (v as number));
+
+const MAX_FASE = 9;
+const GENERO_OFFSET = FEATURE_CATALOG.findIndex((f) => f.name === `genero_${GENEROS[0]}`);
+const INSTITUICAO_OFFSET = FEATURE_CATALOG.findIndex((f) => f.name === `instituicao_${INSTITUICOES[0]}`);
+
+/** Computes every catalogue feature of a record into a buffer, with the learned parameters bound. */
+export class FeatureComputer {
+  private readonly ageByFase: Float64Array;
+
+  constructor(params: LearnedParams) {
+    // Dense lookup by fase 0..9 so the hot path uses no string keys.
+    this.ageByFase = new Float64Array(MAX_FASE + 1).fill(Number.NaN);
+    for (const [k, v] of Object.entries(params.idade_mediana_por_fase)) {
+      const f = Number(k);
+      if (Number.isInteger(f) && f >= 0 && f <= MAX_FASE) this.ageByFase[f] = v;
+    }
+  }
+
+  /** Writes the CATALOG_SIZE features of `r` into out[0 .. CATALOG_SIZE), NaN = missing. No allocation. */
+  computeAll(r: StudentRecord, out: Float64Array): void {
+    const fase = num(r.fase);
+    const idade = num(r.idade);
+    const defas = num(r.defasagem);
+    out[0] = fase;
+    out[1] = idade;
+    out[2] = num(r.ano_base) - num(r.ano_ingresso);
+    out[3] = defas;
+    out[4] = Number.isNaN(defas) ? Number.NaN : defas < 0 ? 1 : 0;
+    out[5] =
+      Number.isNaN(idade) || Number.isNaN(fase) || fase < 0 || fase > MAX_FASE
+        ? Number.NaN
+        : idade - this.ageByFase[Math.trunc(fase)]!;
+    const ian = num(r.ian);
+    const ida = num(r.ida);
+    const ieg = num(r.ieg);
+    const iaa = num(r.iaa);
+    const ips = num(r.ips);
+    const ipp = num(r.ipp);
+    const ipv = num(r.ipv);
+    const inde = num(r.inde);
+    out[6] = ian;
+    out[7] = ida;
+    out[8] = ieg;
+    out[9] = iaa;
+    out[10] = ips;
+    out[11] = ipp;
+    out[12] = ipv;
+    out[13] = inde;
+    // Summaries over SUMMARY_INDICATORS (ian, ida, ieg, iaa, ips, ipv), reusing out[6..12].
+    let s = 0;
+    let n = 0;
+    let min = Number.POSITIVE_INFINITY;
+    for (let j = 6; j <= 12; j++) {
+      if (j === 11) continue; // ipp
+      const v = out[j]!;
+      if (!Number.isNaN(v)) {
+        s += v;
+        n++;
+        if (v < min) min = v;
+      }
+    }
+    const mean = n === 0 ? Number.NaN : s / n;
+    let ss = 0;
+    if (n > 0) {
+      for (let j = 6; j <= 12; j++) {
+        if (j === 11) continue;
+        const v = out[j]!;
+        if (!Number.isNaN(v)) ss += (v - mean) * (v - mean);
+      }
+    }
+    out[14] = mean;
+    out[15] = n === 0 ? Number.NaN : min;
+    out[16] = n === 0 ? Number.NaN : Math.sqrt(ss / n);
+    // Missing among COUNTED_INDICATORS: the six summarised plus inde.
+    out[17] = 6 - n + (Number.isNaN(inde) ? 1 : 0);
+    out[18] = Number.isNaN(ipp) ? 1 : 0;
+    // One-hots: a known level sets its column; anything else (null, unknown string) sets "desconhecido".
+    let gk = -1;
+    for (let k = 0; k < GENEROS.length; k++) {
+      const hit = r.genero === GENEROS[k];
+      out[GENERO_OFFSET + k] = hit ? 1 : 0;
+      if (hit) gk = k;
+    }
+    out[GENERO_OFFSET + GENEROS.length] = gk < 0 ? 1 : 0;
+    let ik = -1;
+    for (let k = 0; k < INSTITUICOES.length; k++) {
+      const hit = r.instituicao === INSTITUICOES[k];
+      out[INSTITUICAO_OFFSET + k] = hit ? 1 : 0;
+      if (hit) ik = k;
+    }
+    out[INSTITUICAO_OFFSET + INSTITUICOES.length] = ik < 0 ? 1 : 0;
+  }
+}

@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import { type AppError, isAppError } from '../core/error-base.js';
+import { syntheticRows } from '../features/__fixtures__/records.js';
+import { compilePipeline, fitFeaturePipeline } from '../features/pipeline.js';
+import { fitCalibrator } from '../ml/calibration.js';
+import { fitForest, predictRowForest } from '../ml/forest.js';
+import { fitGbdt, predictRowGbdt } from '../ml/gbdt.js';
+import { fitLogistic } from '../ml/logistic.js';
+import { createMatrix } from '../ml/matrix.js';
+import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileV1, TARGET } from './format.js';
+import { compileLearner, type LearnerBlock } from './learners.js';
+import { loadModel } from './load.js';
+
+const rows = syntheticRows(400, 11);
+const spec = fitFeaturePipeline(rows);
+const pipeline = compilePipeline(spec);
+const y = Float64Array.from(rows, (r) => r.em_risco);
+const Xraw = createMatrix(rows.length, pipeline.width, pipeline.transform(rows, false));
+const Ximp = createMatrix(rows.length, pipeline.width, pipeline.transform(rows, true));
+
+function modelWith(learner: LearnerBlock): ModelFileV1 {
+  const l = compileLearner(learner, pipeline.width);
+  const X = learner.input === 'raw' ? Xraw : Ximp;
+  const raw = Float64Array.from({ length: X.rows }, (_, i) => l.raw(X.data, i * X.cols));
+  return {
+    format: MODEL_FORMAT,
+    format_version: MODEL_FORMAT_VERSION,
+    created_at: '2026-01-01T00:00:00.000Z',
+    target: TARGET,
+    features: spec,
+    learner,
+    calibrator: { kind: 'platt', fitted_on: 'test', state: fitCalibrator('platt', raw, y) },
+    threshold: 0.4,
+    threshold_policy: { kind: 'max_fbeta_with_min_recall', beta: 2, min_recall: 0.75, chosen_on: 'test' },
+    risk_bands: { medio_from: 0.4, alto_from: 0.5, alto_min_probability: 0.5 },
+    training: {
+      label_years: [2023, 2024],
+      rows: rows.length,
+      positives: 0,
+      seed: 1,
+      fit: 'refit',
+      data_sha256: 'x',
+    },
+  };
+}
+
+const gbdtFile = modelWith({
+  kind: 'gbdt',
+  input: 'raw',
+  output: 'log_odds',
+  params: {},
+  state: fitGbdt(Xraw, y, { maxIter: 30, maxLeafNodes: 8, seed: 1 }),
+});
+const lrFile = modelWith({
+  kind: 'logistic_regression',
+  input: 'imputed',
+  output: 'log_odds',
+  params: {},
+  state: fitLogistic(Ximp, y),
+});
+
+const forestFile = modelWith({
+  kind: 'random_forest',
+  input: 'imputed',
+  output: 'probability',
+  params: {},
+  state: fitForest(Ximp, y, { nEstimators: 20, maxDepth: 6, seed: 3 }),
+});
+
+const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+function expectModelError(f: () => unknown, code: string, message: RegExp): void {
+  try {
+    f();
+    expect.unreachable('should have thrown');
+  } catch (e) {
+    expect(isAppError(e)).toBe(true);
+    expect((e as AppError).code).toBe(code);
+    expect((e as Error).message).toMatch(message);
+  }
+}
+
+describe('loadModel', () => {
+  it('scores trees bit-identically to src/ml (the serving layout changes speed, not results)', () => {
+    const g = loadModel(roundTrip(gbdtFile));
+    const f = loadModel(roundTrip(forestFile));
+    const gState = gbdtFile.learner.state as Parameters<typeof predictRowGbdt>[0];
+    const fState = forestFile.learner.state as Parameters<typeof predictRowForest>[0];
+    rows.forEach((r, i) => {
+      expect(g.rawScore(r)).toBe(predictRowGbdt(gState, Xraw.data, i * Xraw.cols));
+      expect(f.rawScore(r)).toBe(predictRowForest(fState, Ximp.data, i * Ximp.cols));
+    });
+  });
+
+  for (const [name, file] of [
+    ['gbdt', gbdtFile],
+    ['random forest', forestFile],
+    ['logistic regression', lrFile],
+  ] as const) {
+    it(`${name}: predictOne, predictProba and explain agree and are exact`, () => {
+      const m = loadModel(roundTrip(file));
+      const probs = m.predictProba(rows.slice(0, 50));
+      for (let i = 0; i < 50; i++) {
+        expect(m.predictOne(rows[i]!)).toBe(probs[i]);
+        expect(probs[i]).toBeGreaterThanOrEqual(0);
+        expect(probs[i]).toBeLessThanOrEqual(1);
+      }
+      // Contributions add up to the raw score (base value + Σ = raw): check through the learner.
+      const l = compileLearner(file.learner, pipeline.width);
+      const row = new Float64Array(pipeline.width);
+      const out = new Float64Array(pipeline.width);
+      for (const r of rows.slice(0, 20)) {
+        pipeline.transformInto(r, row, 0, l.impute);
+        const base = l.contributions(row, 0, out);
+        expect(base + out.reduce((a, b) => a + b, 0)).toBeCloseTo(m.rawScore(r), 9);
+        const all = m.explain(r, pipeline.width);
+        const top = m.explain(r, 3);
+        expect(top).toHaveLength(3);
+        expect(top).toEqual(all.slice(0, 3));
+        for (let k = 1; k < all.length; k++) {
+          expect(Math.abs(all[k - 1]!.contribution)).toBeGreaterThanOrEqual(Math.abs(all[k]!.contribution));
+        }
+        for (const f of top) {
+          expect(f.direction).toBe(f.contribution > 0 ? 'aumenta' : 'reduz');
+          expect(f.label.length).toBeGreaterThan(2);
+        }
+      }
+    });
+  }
+
+  it('shows the student value before imputation and the category for one-hot features', () => {
+    const m = loadModel(roundTrip(lrFile));
+    const r = { ...rows[0]!, ieg: null, genero: 'masculino' as const };
+    const all = m.explain(r, 100);
+    const ieg = all.find((f) => f.feature === 'ieg');
+    if (ieg) expect(ieg.value).toBeNull();
+    const g = all.find((f) => f.feature.startsWith('genero_'));
+    if (g) expect(g.value).toBe('masculino');
+    expect(all.length).toBeGreaterThan(5);
+  });
+
+  it('bands scores with the stored cut-points', () => {
+    const m = loadModel(roundTrip(gbdtFile));
+    expect(m.riskBand(0.39)).toBe('baixo');
+    expect(m.riskBand(0.4)).toBe('medio');
+    expect(m.riskBand(0.5)).toBe('alto');
+  });
+
+  it('rejects malformed files with a clear MODEL error', () => {
+    const F = 'DEF_ERR_MODEL_FORMAT_INVALID';
+    expectModelError(() => loadModel(null), F, /not a JSON object/);
+    expectModelError(() => loadModel({ ...roundTrip(gbdtFile), format: 'onnx' }), F, /"format" must be/);
+    expectModelError(
+      () => loadModel({ ...roundTrip(gbdtFile), format_version: 2 }),
+      'DEF_ERR_MODEL_FORMAT_VERSION_UNSUPPORTED',
+      /format_version 2/,
+    );
+    expectModelError(() => loadModel({ ...roundTrip(gbdtFile), threshold: 1.5 }), F, /"threshold"/);
+    expectModelError(() => loadModel({ ...roundTrip(gbdtFile), created_at: 'yesterday' }), F, /created_at/);
+    const noLearner = roundTrip(gbdtFile) as unknown as Record<string, unknown>;
+    noLearner.learner = { kind: 'svm', state: {} };
+    expectModelError(() => loadModel(noLearner), F, /unknown learner kind "svm"/);
+    const badTree = roundTrip(gbdtFile);
+    const st = badTree.learner.state as { trees: { left: number[]; feature: number[] } };
+    const split = st.trees.feature.findIndex((f) => f >= 0);
+    st.trees.left[split] = 10 ** 7;
+    expectModelError(() => loadModel(badTree), F, /children out of range/);
+    const badFeature = roundTrip(gbdtFile);
+    (badFeature.learner.state as { trees: { feature: number[] } }).trees.feature[split] = 999;
+    expectModelError(() => loadModel(badFeature), F, /feature 999/);
+    const badLr = roundTrip(lrFile);
+    (badLr.learner.state as { coef: number[] }).coef.pop();
+    expectModelError(() => loadModel(badLr), F, /coef must be an array/);
+    const badCal = roundTrip(gbdtFile) as unknown as Record<string, unknown>;
+    badCal.calibrator = { kind: 'isotonic', state: { kind: 'isotonic', x: [0, 1], y: [0.9, 0.1] } };
+    expectModelError(() => loadModel(badCal), F, /non-decreasing/);
+    const badBands = roundTrip(gbdtFile);
+    badBands.risk_bands.medio_from = 0.3;
+    expectModelError(() => loadModel(badBands), F, /risk_bands/);
+    const badPipe = roundTrip(gbdtFile);
+    badPipe.features.features[0]!.name = 'ra';
+    expectModelError(() => loadModel(badPipe), F, /unknown feature "ra"/);
+  });
+});

@@ -1,0 +1,182 @@
+/**
+ * loadModel: validates a parsed model file and compiles it into a LoadedModel. Anything malformed
+ * fails here, with a message that names the field, never later with a NaN in production.
+ */
+import { AppError } from '../core/error-base.js';
+import type { StudentRecord } from '../core/student.js';
+import { compilePipeline } from '../features/pipeline.js';
+import { applyIsotonicOne, applyPlattOne, type CalibratorState } from '../ml/calibration.js';
+import { MODEL_ERRORS } from './errors.js';
+import {
+  type CalibratorBlock,
+  MODEL_FORMAT,
+  MODEL_FORMAT_VERSION,
+  type ModelFileV1,
+  type RiskBands,
+} from './format.js';
+import { compileLearner } from './learners.js';
+import type { Factor, LoadedModel, RiskBand } from './types.js';
+
+const isObj = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function invalid(message: string, details?: Record<string, unknown>): AppError {
+  return new AppError(MODEL_ERRORS.FORMAT_INVALID, `Invalid model file: ${message}`, details);
+}
+
+const isProb = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
+
+function compileCalibrator(block: unknown): (raw: number) => number {
+  if (!isObj(block)) throw invalid('"calibrator" is not an object');
+  if (block.kind === 'none') return (raw) => raw;
+  if (block.kind !== 'isotonic' && block.kind !== 'platt') {
+    throw invalid(`unknown calibrator kind "${String(block.kind)}" (expected isotonic, platt or none)`);
+  }
+  const s = block.state;
+  if (!isObj(s) || s.kind !== block.kind) throw invalid('calibrator state is missing or of another kind');
+  if (s.kind === 'platt') {
+    if (
+      typeof s.a !== 'number' ||
+      typeof s.b !== 'number' ||
+      !Number.isFinite(s.a) ||
+      !Number.isFinite(s.b)
+    ) {
+      throw invalid('platt calibrator needs finite a and b');
+    }
+    const st = s as unknown as CalibratorState & { kind: 'platt' };
+    return (raw) => applyPlattOne(st, raw);
+  }
+  const { x, y } = s;
+  if (!Array.isArray(x) || !Array.isArray(y) || x.length === 0 || x.length !== y.length) {
+    throw invalid('isotonic calibrator needs knots x and y of the same non-zero length');
+  }
+  for (let i = 0; i < x.length; i++) {
+    if (typeof x[i] !== 'number' || !Number.isFinite(x[i]) || !isProb(y[i])) {
+      throw invalid(`isotonic knot ${i} is not a finite score with a probability`);
+    }
+    if (i > 0 && (x[i] < x[i - 1] || y[i] < y[i - 1])) throw invalid('isotonic knots must be non-decreasing');
+  }
+  const st = s as unknown as CalibratorState & { kind: 'isotonic' };
+  return (raw) => applyIsotonicOne(st, raw);
+}
+
+function checkBands(b: unknown, threshold: number): RiskBands {
+  if (!isObj(b) || !isProb(b.medio_from) || !isProb(b.alto_from) || !isProb(b.alto_min_probability)) {
+    throw invalid('"risk_bands" needs medio_from, alto_from and alto_min_probability in [0, 1]');
+  }
+  if (b.medio_from !== threshold || b.alto_from < b.medio_from) {
+    throw invalid('"risk_bands" must start medio at the threshold and alto at or above it');
+  }
+  return b as unknown as RiskBands;
+}
+
+/** Validates the header alone (the registry reads it without compiling the model). */
+export function checkModelHeader(json: unknown): asserts json is Record<string, unknown> {
+  if (!isObj(json)) throw invalid('the document is not a JSON object');
+  if (json.format !== MODEL_FORMAT)
+    throw invalid(`"format" must be "${MODEL_FORMAT}"`, { format: json.format });
+  if (typeof json.format_version !== 'number' || !Number.isInteger(json.format_version)) {
+    throw invalid('"format_version" must be an integer');
+  }
+  if (json.format_version !== MODEL_FORMAT_VERSION) {
+    throw new AppError(
+      MODEL_ERRORS.FORMAT_VERSION_UNSUPPORTED,
+      `Model format_version ${json.format_version} is not supported (this release reads ${MODEL_FORMAT_VERSION})`,
+      { format_version: json.format_version },
+    );
+  }
+  if (typeof json.created_at !== 'string' || Number.isNaN(Date.parse(json.created_at))) {
+    throw invalid('"created_at" must be an ISO date-time');
+  }
+}
+
+export interface LoadedModelV1 extends LoadedModel {
+  /** The validated model file. */
+  readonly file: ModelFileV1;
+  readonly riskBands: RiskBands;
+  riskBand(score: number): RiskBand;
+  /** Raw (uncalibrated) learner score of one record. */
+  rawScore(record: StudentRecord): number;
+}
+
+/** Validates `json` (a parsed model_v1.json) and compiles it. Throws MODEL_FORMAT_INVALID on anything wrong. */
+export function loadModel(json: unknown): LoadedModelV1 {
+  checkModelHeader(json);
+  const pipeline = compilePipeline(json.features);
+  const width = pipeline.width;
+  const learner = compileLearner(json.learner, width);
+  const cal = compileCalibrator(json.calibrator as CalibratorBlock);
+  const threshold = json.threshold;
+  if (!isProb(threshold)) throw invalid('"threshold" must be a number in [0, 1]');
+  const bands = checkBands(json.risk_bands, threshold);
+  if (!isObj(json.threshold_policy)) throw invalid('"threshold_policy" is missing');
+  if (!isObj(json.training)) throw invalid('"training" is missing');
+  if (!isObj(json.target)) throw invalid('"target" is missing');
+  const file = json as unknown as ModelFileV1;
+  const impute = learner.impute;
+  // One scratch row and one contributions buffer per model: the hot path allocates nothing.
+  const row = new Float64Array(width);
+  const contrib = new Float64Array(width);
+  // predictProba works in blocks of rows so tree ensembles stay in cache (see rawBlock).
+  const BLOCK = 64;
+  const block = new Float64Array(BLOCK * width);
+  const blockRaw = new Float64Array(BLOCK);
+  const fields = pipeline.spec.features;
+
+  const rawScore = (r: StudentRecord): number => {
+    pipeline.transformInto(r, row, 0, impute);
+    return learner.raw(row, 0);
+  };
+  const predictOne = (r: StudentRecord): number => {
+    const p = cal(rawScore(r));
+    return Math.min(1, Math.max(0, p));
+  };
+
+  const model: LoadedModelV1 = {
+    formatVersion: file.format_version,
+    threshold,
+    featureNames: pipeline.names,
+    learner: learner.kind,
+    file,
+    riskBands: bands,
+    riskBand: (score) => (score >= bands.alto_from ? 'alto' : score >= bands.medio_from ? 'medio' : 'baixo'),
+    rawScore,
+    predictOne,
+    predictProba(records) {
+      const out = new Float64Array(records.length);
+      for (let start = 0; start < records.length; start += BLOCK) {
+        const n = Math.min(BLOCK, records.length - start);
+        for (let i = 0; i < n; i++) pipeline.transformInto(records[start + i]!, block, i * width, impute);
+        learner.rawBlock(block, n, blockRaw);
+        for (let i = 0; i < n; i++) out[start + i] = Math.min(1, Math.max(0, cal(blockRaw[i]!)));
+      }
+      return out;
+    },
+    explain(record, k = 5): Factor[] {
+      pipeline.transformInto(record, row, 0, impute);
+      learner.contributions(row, 0, contrib);
+      const order = Array.from({ length: width }, (_, j) => j)
+        .filter((j) => contrib[j] !== 0 && Number.isFinite(contrib[j]!))
+        .sort((a, b) => Math.abs(contrib[b]!) - Math.abs(contrib[a]!) || a - b)
+        .slice(0, Math.max(0, k));
+      // The value shown is the student's own value: before imputation, and the category for one-hots.
+      pipeline.transformInto(record, row, 0, false);
+      return order.map((j) => {
+        const f = fields[j]!;
+        let value: number | string | null = Number.isNaN(row[j]!) ? null : row[j]!;
+        if (f.kind === 'onehot') {
+          const field = f.name.startsWith('genero_') ? 'genero' : 'instituicao';
+          value = record[field] ?? null;
+        }
+        return {
+          feature: f.name,
+          label: f.label,
+          value,
+          contribution: contrib[j]!,
+          direction: contrib[j]! > 0 ? 'aumenta' : 'reduz',
+        };
+      });
+    },
+  };
+  return model;
+}

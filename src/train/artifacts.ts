@@ -1,0 +1,111 @@
+/**
+ * Crash-safe publication of the artifacts folder: every file is written and fsynced into a temporary
+ * folder next to the target (same filesystem), then the folder is renamed into place. A failed run
+ * leaves the previous artifacts untouched and no half-written folder behind.
+ */
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../core/error-base.js';
+import { TRAIN_ERRORS } from './errors.js';
+
+/** Exactly the files `defasagem train` writes. */
+export const ARTIFACT_FILES = [
+  'model_v1.json',
+  'model_metadata_v1.json',
+  'model_signature_v1.json',
+  'metrics_v1.json',
+  'model_comparison.json',
+  'model_report.md',
+  'baseline_v1.json',
+] as const;
+export type ArtifactName = (typeof ARTIFACT_FILES)[number];
+
+function writeDurable(file: string, text: string): void {
+  const fd = openSync(file, 'w');
+  try {
+    const bytes = Buffer.from(text, 'utf8');
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  }
+}
+
+/**
+ * Replaces `dir` with a folder holding exactly `files`. Refuses (ARTIFACTS_DIR_FOREIGN) when `dir`
+ * holds anything else than artifacts of a previous run, so a mistyped --artifacts never deletes data.
+ */
+export function publishArtifacts(dir: string, files: Record<ArtifactName, string>): string[] {
+  const target = path.resolve(dir);
+  const parent = path.dirname(target);
+  const base = path.basename(target);
+  if (existsSync(target)) {
+    const foreign = readdirSync(target).filter((f) => !(ARTIFACT_FILES as readonly string[]).includes(f));
+    if (foreign.length > 0) {
+      throw new AppError(
+        TRAIN_ERRORS.ARTIFACTS_DIR_FOREIGN,
+        `${target} holds files that are not training artifacts (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`,
+        { path: target, foreign },
+      );
+    }
+  }
+  let staging = '';
+  let old = '';
+  try {
+    mkdirSync(parent, { recursive: true });
+    staging = mkdtempSync(path.join(parent, `.${base}.tmp-`));
+    for (const name of ARTIFACT_FILES) writeDurable(path.join(staging, name), files[name]);
+    fsyncDir(staging);
+    if (existsSync(target)) {
+      old = mkdtempSync(path.join(parent, `.${base}.old-`));
+      renameSync(target, path.join(old, 'previous'));
+    }
+    try {
+      renameSync(staging, target);
+    } catch (err) {
+      if (old) renameSync(path.join(old, 'previous'), target);
+      throw err;
+    }
+    staging = '';
+    fsyncDir(parent);
+    if (old) rmSync(old, { recursive: true, force: true });
+    old = '';
+  } catch (err) {
+    throw new AppError(
+      TRAIN_ERRORS.ARTIFACTS_WRITE_FAILED,
+      `Could not write the artifacts to ${target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      { path: target },
+      { cause: err },
+    );
+  } finally {
+    if (staging) rmSync(staging, { recursive: true, force: true });
+    // After a failed swap the previous artifacts were moved back; never delete them if that failed too.
+    if (old && !existsSync(path.join(old, 'previous'))) rmSync(old, { recursive: true, force: true });
+  }
+  return ARTIFACT_FILES.map((f) => path.join(target, f));
+}

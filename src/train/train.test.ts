@@ -1,0 +1,211 @@
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type AppError, isAppError } from '../core/error-base.js';
+import { STUDENT_FIELDS } from '../core/student.js';
+import { MODELING_COLUMNS } from '../data/ingest.js';
+import { encodeParquet } from '../data/parquet.js';
+import { syntheticRows } from '../features/__fixtures__/records.js';
+import { loadModel } from '../model/load.js';
+import { scoreResponse } from '../model/signature.js';
+import type { MetricsFile } from '../model/types.js';
+import { ARTIFACT_FILES, publishArtifacts } from './artifacts.js';
+import { resolveConfig } from './config.js';
+import { train } from './train.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'defasagem-train-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const dataPath = path.join(tmp, 'modeling_dataset.parquet');
+writeFileSync(dataPath, encodeParquet(syntheticRows(500, 21), MODELING_COLUMNS));
+// Small ensembles and few resamples: these tests check the protocol and the files, not the accuracy.
+const config = resolveConfig({
+  bootstrap: 50,
+  bootstrap_groups: 20,
+  random_forest: { n_estimators: 15 },
+  gbdt: { max_iter: 60, learning_rate: 0.2 },
+});
+const fixedNow = (iso: string) => () => new Date(iso);
+const read = (dir: string, f: string) => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
+
+async function expectTrainError(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
+  try {
+    await p;
+    expect.unreachable('should have thrown');
+  } catch (e) {
+    expect(isAppError(e)).toBe(true);
+    expect((e as AppError).code).toBe(code);
+    expect((e as Error).message).toMatch(message);
+  }
+}
+
+describe('train on synthetic transitions', () => {
+  const dirA = path.join(tmp, 'a', 'artifacts');
+  const dirB = path.join(tmp, 'b', 'artifacts');
+  const run = (dir: string, now: string, extra: Partial<Parameters<typeof train>[0]> = {}) =>
+    train({ dataPath, artifactsDir: dir, seed: 7, refit: true, config, now: fixedNow(now), ...extra });
+
+  it('writes exactly the artifacts, consistent with each other', async () => {
+    const s = await run(dirA, '2026-01-01T00:00:00.000Z');
+    expect(readdirSync(dirA).sort()).toEqual([...ARTIFACT_FILES].sort());
+    // Nothing else left in the parent (no temp folders).
+    expect(readdirSync(path.dirname(dirA))).toEqual(['artifacts']);
+    expect(s.testYear).toBe(2024);
+    expect(s.developmentYears).toEqual([2023]);
+    expect(s.productionYears).toEqual([2023, 2024]);
+
+    const modelJson = read(dirA, 'model_v1.json');
+    const model = loadModel(modelJson);
+    expect(modelJson.training.fit).toBe('refit');
+    expect(modelJson.training.label_years).toEqual([2023, 2024]);
+    expect(model.featureNames).not.toContain('ano_base');
+
+    const sig = read(dirA, 'model_signature_v1.json');
+    expect(sig.inputs.map((f: { name: string }) => f.name)).toEqual(STUDENT_FIELDS.map((f) => f.name));
+    // The example response is what the model really answers for the example request.
+    expect(sig.example_response).toEqual(
+      JSON.parse(JSON.stringify(scoreResponse(model, sig.example_request, 'dev'))),
+    );
+    for (const f of STUDENT_FIELDS) {
+      const v = sig.example_request[f.name];
+      if (f.type === 'category') expect(f.categories).toContain(v);
+      else {
+        expect(typeof v).toBe('number');
+        expect(v).toBeGreaterThanOrEqual(f.min!);
+        expect(v).toBeLessThanOrEqual(f.max!);
+      }
+    }
+
+    const metrics = read(dirA, 'metrics_v1.json') as MetricsFile;
+    expect(metrics.metrics_version).toBe(1);
+    expect(metrics.test!.label_years).toEqual([2024]);
+    expect(metrics.validation.label_years).toEqual([2023]);
+    expect(Object.keys(metrics.by_group).sort()).toEqual(['fase', 'genero', 'instituicao']);
+    const rec = metrics.test!.metrics.recall;
+    expect(rec.ci_low!).toBeLessThanOrEqual(rec.value);
+    expect(rec.ci_high!).toBeGreaterThanOrEqual(rec.value);
+    const c = metrics.test!.confusion;
+    expect(c.tp + c.fp + c.tn + c.fn).toBe(metrics.test!.n);
+    expect(metrics.threshold).toBe(model.threshold);
+
+    const comparison = read(dirA, 'model_comparison.json');
+    expect(comparison.candidates.map((x: { kind: string }) => x.kind)).toEqual([
+      'persistence',
+      'logistic_regression',
+      'random_forest',
+      'gbdt',
+    ]);
+    expect(comparison.selection.winner).toBe(s.learner);
+    expect(comparison.selection.reason.length).toBeGreaterThan(10);
+
+    const meta = read(dirA, 'model_metadata_v1.json');
+    expect(meta.training_periods.development.label_years).toEqual([2023]);
+    expect(meta.data.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(meta.seed).toBe(7);
+    expect(meta.features.length).toBe(model.featureNames.length);
+
+    const baseline = read(dirA, 'baseline_v1.json');
+    expect(Object.keys(baseline.inputs)).toEqual(STUDENT_FIELDS.map((f) => f.name));
+    expect(baseline.inputs.genero.kind).toBe('categorical');
+    expect(baseline.inputs.ieg.kind).toBe('numeric');
+    expect(baseline.score.bin_counts.reduce((a: number, b: number) => a + b, 0)).toBe(baseline.rows);
+
+    const report = readFileSync(path.join(dirA, 'model_report.md'), 'utf8');
+    expect(report).toContain('## O que o escore significa');
+    expect(report).toContain('## Resultados por grupo');
+    expect(report.match(/<svg /g)?.length).toBe(4);
+    expect(report).toMatch(/Recall\*\*: \d+,\d% \(IC 95%/);
+  });
+
+  it('is deterministic for data + seed (model identical apart from the timestamp)', async () => {
+    await run(dirB, '2027-06-01T12:00:00.000Z');
+    const strip = (dir: string, f: string) => {
+      const j = read(dir, f);
+      delete j.created_at;
+      return j;
+    };
+    expect(strip(dirB, 'model_v1.json')).toEqual(strip(dirA, 'model_v1.json'));
+    expect(read(dirB, 'metrics_v1.json')).toEqual(read(dirA, 'metrics_v1.json'));
+    expect(strip(dirB, 'baseline_v1.json')).toEqual(strip(dirA, 'baseline_v1.json'));
+    const other = await run(path.join(tmp, 'c', 'artifacts'), '2027-06-01T12:00:00.000Z', { seed: 8 });
+    expect(other.files).toHaveLength(ARTIFACT_FILES.length);
+  });
+
+  it('--no-refit ships the backtest model fitted before the test year', async () => {
+    const dir = path.join(tmp, 'norefit', 'artifacts');
+    await run(dir, '2026-01-01T00:00:00.000Z', { refit: false });
+    const m = read(dir, 'model_v1.json');
+    expect(m.training.fit).toBe('backtest');
+    expect(m.training.label_years).toEqual([2023]);
+  });
+
+  it('refuses impossible temporal splits', async () => {
+    await expectTrainError(
+      run(path.join(tmp, 'x'), '2026-01-01T00:00:00Z', { testYear: 2023 }),
+      'DEF_ERR_TRAIN_SPLIT_IMPOSSIBLE',
+      /before label year 2023/,
+    );
+    await expectTrainError(
+      run(path.join(tmp, 'x'), '2026-01-01T00:00:00Z', { testYear: 2030 }),
+      'DEF_ERR_TRAIN_SPLIT_IMPOSSIBLE',
+      /label year 2030/,
+    );
+    expect(existsSync(path.join(tmp, 'x'))).toBe(false);
+  });
+
+  it('never replaces a folder holding foreign files, and a failed write keeps the old artifacts', async () => {
+    const dir = path.join(tmp, 'foreign');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'thesis.docx'), 'precious');
+    await expectTrainError(
+      run(dir, '2026-01-01T00:00:00Z'),
+      'DEF_ERR_TRAIN_ARTIFACTS_DIR_FOREIGN',
+      /thesis\.docx/,
+    );
+    expect(readFileSync(path.join(dir, 'thesis.docx'), 'utf8')).toBe('precious');
+
+    const before = readFileSync(path.join(dirA, 'model_v1.json'), 'utf8');
+    const files = Object.fromEntries(ARTIFACT_FILES.map((f) => [f, 'x'])) as Record<
+      (typeof ARTIFACT_FILES)[number],
+      string
+    >;
+    delete (files as Partial<typeof files>)['baseline_v1.json'];
+    expect(() => publishArtifacts(dirA, files)).toThrow(/Could not write the artifacts/);
+    expect(readFileSync(path.join(dirA, 'model_v1.json'), 'utf8')).toBe(before);
+    expect(readdirSync(path.dirname(dirA))).toEqual(['artifacts']);
+  });
+
+  it('fails clearly on a missing dataset', async () => {
+    await expectTrainError(
+      train({
+        dataPath: path.join(tmp, 'nope.parquet'),
+        artifactsDir: path.join(tmp, 'y'),
+        seed: 1,
+        refit: true,
+        config,
+      }),
+      'DEF_ERR_DATA_DATASET_NOT_FOUND',
+      /No modelling dataset/,
+    );
+  });
+});
+
+describe('training configuration', () => {
+  it('lists every problem at once', () => {
+    expect(() => resolveConfig({ folds: 1, gbdt: { max_iter: 0, nope: 1 }, colour: 'red' })).toThrow(
+      /folds: must be an integer from 2 to 20; gbdt.max_iter: .*; gbdt.nope: unknown key; colour: unknown key/,
+    );
+    expect(() => resolveConfig({ features: ['fase', 'nome'] })).toThrow(/unknown features: nome/);
+    expect(() => resolveConfig({ features: ['fase', 'ieg'] })).toThrow(/must include atrasado_agora/);
+    expect(resolveConfig({ gbdt: { learning_rate: 0.1 } }).gbdt.max_iter).toBe(300);
+  });
+});

@@ -5,9 +5,15 @@
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { AppError } from '../core/error-base.js';
+import { AppError, isAppError } from '../core/error-base.js';
 import { type Progress, silentProgress } from '../core/progress.js';
-import { promoteVersion, readChampion, registerVersion } from '../registry/index.js';
+import {
+  listVersions,
+  promoteVersion,
+  REGISTRY_ERRORS,
+  readChampion,
+  registerVersion,
+} from '../registry/index.js';
 import { SERVE_ERRORS } from './errors.js';
 
 export interface MainJobOptions {
@@ -62,6 +68,30 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     return { created: false, version: champion.version, source: null, synthetic: false, elapsedMs: 0 };
   }
 
+  let synthetic = false;
+  let source: string | null = null;
+  const alreadyRegistered = (await listVersions(registryDir)).some((v) => v.version === FIRST_VERSION);
+  if (alreadyRegistered) {
+    // An earlier start registered the first version and stopped before promoting it: finish the job
+    // (promotion verifies its hashes first) instead of failing on "version exists".
+    say(`No champion in ${registryDir}, but ${FIRST_VERSION} is registered: promoting it.`);
+  } else {
+    ({ source, synthetic } = await buildFirstVersion(opts, root, registryDir, say, progress));
+  }
+  await promoteFirstVersion(registryDir, say);
+  const elapsedMs = Math.round(performance.now() - started);
+  say(`Champion ${FIRST_VERSION} promoted in ${elapsedMs} ms${synthetic ? ' (SYNTHETIC data)' : ''}.`);
+  return { created: true, version: FIRST_VERSION, source, synthetic, elapsedMs };
+}
+
+/** ingest → train → register v1.0.0, from --source, data/raw/*.xlsx or a loudly synthetic workbook. */
+async function buildFirstVersion(
+  opts: MainJobOptions,
+  root: string,
+  registryDir: string,
+  say: (line: string) => void,
+  progress: Progress,
+): Promise<{ source: string; synthetic: boolean }> {
   // The data and training stacks load only when a first model has to be built.
   const [{ ingest }, { writeSyntheticWorkbook }, { train }] = await Promise.all([
     import('../data/ingest.js'),
@@ -89,8 +119,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     say(`Training on ${source}.`);
   }
 
-  const dataDir = path.join(root, 'data');
-  const summary = await ingest({ source, outDir: dataDir, progress });
+  const summary = await ingest({ source, outDir: path.join(root, 'data'), progress });
   if (summary.synthetic) synthetic = true;
   const artifactsDir = path.join(root, 'artifacts');
   await train({
@@ -107,12 +136,29 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
       ? 'First model from `defasagem start`, trained on a SYNTHETIC workbook.'
       : `First model from \`defasagem start\`, trained on ${path.basename(source)}.`,
   });
-  await promoteVersion(registryDir, {
-    version: FIRST_VERSION,
-    expectCurrent: 'none',
-    reason: 'first champion, created by `defasagem start`',
-  });
-  const elapsedMs = Math.round(performance.now() - started);
-  say(`Champion ${FIRST_VERSION} promoted in ${elapsedMs} ms${synthetic ? ' (SYNTHETIC data)' : ''}.`);
-  return { created: true, version: FIRST_VERSION, source, synthetic, elapsedMs };
+  return { source, synthetic };
+}
+
+/**
+ * Promotes v1.0.0 as the first champion. When it misses the promotion guardrails it is still the only
+ * model there is, so the main job promotes it anyway — loudly, with the failed guardrails recorded as
+ * the reason in the history — rather than leaving the service with nothing to serve.
+ */
+async function promoteFirstVersion(registryDir: string, say: (line: string) => void): Promise<void> {
+  const reason = 'first champion, created by `defasagem start`';
+  try {
+    await promoteVersion(registryDir, { version: FIRST_VERSION, expectCurrent: 'none', reason });
+  } catch (err) {
+    if (!isAppError(err) || err.spec.code !== REGISTRY_ERRORS.GUARDRAIL_FAILED.code) throw err;
+    say(`⚠ ${err.message}`);
+    say(
+      `⚠ ${FIRST_VERSION} is the only model, so it is promoted anyway and the history records why; train a better one and promote it with \`defasagem registry promote\`.`,
+    );
+    await promoteVersion(registryDir, {
+      version: FIRST_VERSION,
+      expectCurrent: 'none',
+      force: true,
+      reason: `${reason}; forced as the only model although it misses the guardrails: ${err.message}`,
+    });
+  }
 }

@@ -61,7 +61,8 @@ function timeCli(args: string[], entry: string[] = ['--import', 'tsx', CLI_ENTRY
     encoding: 'utf8',
   });
   const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`CLI ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  // With --json the CLI prints its error on stdout.
+  if (r.status !== 0) throw new Error(`CLI ${args.join(' ')} exited ${r.status}: ${r.stderr}${r.stdout}`);
   return ms;
 }
 
@@ -69,7 +70,12 @@ export async function benchRegistry(
   opts: { versions?: number; modelBytes?: number; runs?: number; distCli?: string | null } = {},
 ): Promise<RegistryBenchResult> {
   const defaultDist = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
-  const distCli = opts.distCli !== undefined ? opts.distCli : existsSync(defaultDist) ? defaultDist : null;
+  // A build made before the registry commands existed (or half-written by a build in progress)
+  // cannot run them: treat it as not built, as bench/ingest.ts does.
+  const built = existsSync(defaultDist) && existsSync(path.join(REPO_ROOT, 'dist', 'registry', 'list.js'));
+  const distCli = opts.distCli !== undefined ? opts.distCli : built ? defaultDist : null;
+  if (distCli === null)
+    console.log('compiled CLI not built or stale (run `npm run build`): that variant is skipped');
   const versions = opts.versions ?? 200;
   const modelBytes = opts.modelBytes ?? 256 * 1024;
   const runs = opts.runs ?? 5;

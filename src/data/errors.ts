@@ -54,6 +54,6 @@ export const DATA_ERRORS = defineErrors('DATA', {
     http: 400,
     exit: EXIT.invalidInput,
     title: 'Invalid options for the synthetic workbook',
-    hint: 'Use --students between 10 and 100000 and --years as a range like 2022-2024 or a list like 2022,2023.',
+    hint: 'Use --students between 10 and 100000, --years as a range like 2022-2024 or a list like 2022,2023, and an --out file ending in .xlsx.',
   },
 });

@@ -131,6 +131,41 @@ export async function readWorkbook(file: string): Promise<RawSource> {
   });
 }
 
+/**
+ * CSV text: UTF-8 (with or without BOM) when the bytes are valid UTF-8, else Windows-1252, the
+ * encoding Excel in Portuguese uses for "CSV (separado por vírgulas)". Decoding such a file as UTF-8
+ * would turn `Gênero` into `G�nero` and fail with a misleading "column missing".
+ */
+export function decodeCsv(bytes: Uint8Array): string {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = new TextDecoder('windows-1252').decode(bytes);
+  }
+  return text.replace(/^\uFEFF/, '');
+}
+
+/**
+ * Excel's error values as "Save as CSV" writes them (`#DIV/0!` where the INDE formula had no input).
+ * In an .xlsx they are error cells that read as empty, so in a CSV they must read as empty too.
+ */
+const EXCEL_ERRORS = new Set([
+  '#DIV/0!',
+  '#N/A',
+  '#NAME?',
+  '#NULL!',
+  '#NUM!',
+  '#REF!',
+  '#VALUE!',
+  '#SPILL!',
+  '#CALC!',
+]);
+
+export function isExcelError(cell: string): boolean {
+  return EXCEL_ERRORS.has(cell.toUpperCase());
+}
+
 /** Reads PEDE<YYYY>.csv files from a directory (comma or semicolon separated, UTF-8, optional BOM). */
 export function readCsvDir(dir: string): RawSource {
   let names: string[];
@@ -158,7 +193,7 @@ export function readCsvDir(dir: string): RawSource {
     try {
       const bytes = readFileSync(full);
       hash.update(name).update('\0').update(bytes);
-      text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+      text = decodeCsv(bytes);
     } catch (err) {
       throw sourceFsError(err, full);
     }
@@ -178,8 +213,12 @@ export function readCsvDir(dir: string): RawSource {
         { path: full },
       );
     }
-    // Empty CSV cells are empty strings; make them null like empty xlsx cells.
-    yearly.push({ name, year, rows: rows.map((r) => r.map((c) => (c === '' ? null : c))) });
+    // Empty CSV cells and Excel error values are null, as read-excel-file gives them for the workbook.
+    yearly.push({
+      name,
+      year,
+      rows: rows.map((r) => r.map((c) => (c === '' || isExcelError(c) ? null : c))),
+    });
   }
   return finish({
     kind: 'csv',
@@ -194,9 +233,13 @@ export function readCsvDir(dir: string): RawSource {
 function finish(src: RawSource): RawSource {
   if (src.sheets.length === 0) {
     const found = src.otherSheets.length ? src.otherSheets.join(', ') : 'nothing';
+    const workbook = src.kind === 'csv' ? src.otherSheets.find((n) => /\.xlsx$/i.test(n)) : undefined;
+    const workbookHint = workbook
+      ? ` To read the workbook, pass the file itself: --source ${path.join(src.path, workbook)}`
+      : '';
     throw new AppError(
       DATA_ERRORS.NOT_PEDE,
-      `${src.path} has no yearly ${src.kind === 'xlsx' ? 'sheet' : 'CSV file'} named PEDE<YYYY> (found: ${found}).`,
+      `${src.path} has no yearly ${src.kind === 'xlsx' ? 'sheet' : 'CSV file'} named PEDE<YYYY> (found: ${found}).${workbookHint}`,
       { path: src.path, found: src.otherSheets },
     );
   }

@@ -10,11 +10,12 @@
  * probability that rises with IDA, IEG and IPV, so next year's lag is learnable from this year's
  * indicators and lag, with a base rate near the real one. A LEIA-ME sheet says the data is synthetic.
  */
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import writeExcelFile from 'write-excel-file/node';
 import { CORE_ERRORS } from '../core/core-errors.js';
 import { AppError } from '../core/error-base.js';
+import { type Progress, silentProgress } from '../core/progress.js';
+import { writeFileDurably } from './atomic-output.js';
 import { DATA_ERRORS } from './errors.js';
 import { SYNTHETIC_MARKER, SYNTHETIC_SHEET } from './source.js';
 
@@ -467,32 +468,45 @@ export interface SynthResult {
 /** Encodes the workbook as .xlsx bytes. */
 export async function syntheticWorkbookBytes(
   opts: SynthOptions,
+  progress: Progress = silentProgress,
 ): Promise<{ bytes: Buffer; wb: SynthWorkbook }> {
+  progress.stage('Simulating students', 1);
   const wb = generateSyntheticWorkbook(opts);
+  progress.tick();
+  progress.done();
+  progress.stage('Encoding the workbook', 1);
   const bytes = await writeExcelFile(wb.sheets as never).toBuffer();
+  progress.tick();
+  progress.done();
   return { bytes, wb };
 }
 
 /** Writes the workbook crash-safely (temp file in the same folder, fsync, rename). */
-export async function writeSyntheticWorkbook(file: string, opts: SynthOptions): Promise<SynthResult> {
-  const { bytes, wb } = await syntheticWorkbookBytes(opts);
-  const tmp = path.join(path.dirname(path.resolve(file)), `.${path.basename(file)}.${process.pid}.tmp`);
-  try {
-    const fd = openSync(tmp, 'w');
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, file);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new AppError(CORE_ERRORS.IO_FAILED, `Could not write ${file}: ${(err as Error)?.message}`, {
-      path: file,
+export async function writeSyntheticWorkbook(
+  file: string,
+  opts: SynthOptions,
+  progress: Progress = silentProgress,
+): Promise<SynthResult> {
+  // The bytes are always an .xlsx; under another name `ingest` would refuse or misread them.
+  if (!/\.xlsx$/i.test(file)) {
+    throw new AppError(DATA_ERRORS.SYNTH_INVALID, `--out must name an .xlsx file (got ${file}).`, {
+      out: file,
     });
   }
+  const { bytes, wb } = await syntheticWorkbookBytes(opts, progress);
+  progress.stage('Writing the workbook', 1);
+  try {
+    writeFileDurably(file, bytes);
+  } catch (err) {
+    throw new AppError(
+      CORE_ERRORS.IO_FAILED,
+      `Could not write ${file}: ${(err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message}.`,
+      { path: file },
+      { cause: err },
+    );
+  }
+  progress.tick();
+  progress.done();
   return {
     path: path.resolve(file),
     seed: wb.seed,

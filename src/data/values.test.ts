@@ -26,6 +26,19 @@ describe('parseAge', () => {
   });
 });
 
+describe('parseAge of Excel-date ages exported as slash text', () => {
+  it('reads US and Portuguese Excel CSV forms of 1900-01-08 as 8', () => {
+    expect(parseAge('1/8/1900')).toBe(8);
+    expect(parseAge('08/01/1900')).toBe(8);
+    expect(parseAge('19/01/1900')).toBe(19);
+    expect(parseAge('1/19/1900')).toBe(19);
+  });
+  it('refuses a slash date that is not an Excel-date age', () => {
+    expect(isProblem(parseAge('17/06/1900'))).toBe(true);
+    expect(isProblem(parseAge('6/17/2015'))).toBe(true);
+  });
+});
+
 describe('parseBirthDate', () => {
   it('reads real dates, US text and ISO text', () => {
     expect(parseBirthDate('6/17/2015')).toEqual(new Date(Date.UTC(2015, 5, 17)));
@@ -33,8 +46,16 @@ describe('parseBirthDate', () => {
     const d = new Date(Date.UTC(2014, 0, 2));
     expect(parseBirthDate(d)).toBe(d);
   });
+  it('reads day-first text from a CSV saved by Excel in Portuguese', () => {
+    expect(parseBirthDate('17/06/2015')).toEqual(new Date(Date.UTC(2015, 5, 17)));
+    expect(parseBirthDate('31/12/2009')).toEqual(new Date(Date.UTC(2009, 11, 31)));
+    // Ambiguous: the US reading is kept; the year, all that ingestion uses, is the same either way.
+    expect(parseBirthDate('05/06/2015')).toEqual(new Date(Date.UTC(2015, 4, 6)));
+  });
   it('rejects impossible dates', () => {
     expect(isProblem(parseBirthDate('2/30/2015'))).toBe(true);
+    expect(isProblem(parseBirthDate('31/02/2015'))).toBe(true);
+    expect(isProblem(parseBirthDate('13/13/2015'))).toBe(true);
     expect(isProblem(parseBirthDate('ontem'))).toBe(true);
   });
 });

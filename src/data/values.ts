@@ -85,18 +85,40 @@ export function parseAge(v: unknown): Parsed<number> {
   if (typeof v === 'string') {
     const m = /^\s*1900-01-(\d\d)(?:[T ][\d:.]+Z?)?\s*$/.exec(v);
     if (m) return Number(m[1]);
+    const slash = /^\s*(\d{1,2})\/(\d{1,2})\/1900\s*$/.exec(v);
+    if (slash) return excelAgeFromSlashText(Number(slash[1]), Number(slash[2]));
   }
   return parseInteger(v);
 }
 
-/** Birth date from a real date or US-style text ("6/17/2015") or ISO text ("2015-06-17"). */
+/**
+ * The same Excel-date age as slash text: "1/8/1900" (US) or "08/01/1900" (Excel in Portuguese).
+ * Serials below 60 are in January or February 1900, which tells month from day; in the rare case
+ * both readings fit (1/2/1900) the January one, the younger age, is taken.
+ */
+function excelAgeFromSlashText(a: number, b: number): Parsed<number> {
+  const serialOf = (month: number, day: number) =>
+    month === 1 && day >= 1 && day <= 31 ? day : month === 2 && day >= 1 && day <= 28 ? 31 + day : null;
+  const fits = [serialOf(a, b), serialOf(b, a)].filter((n): n is number => n !== null);
+  return fits.length > 0 ? Math.min(...fits) : { problem: 'age is a calendar date, not a number of years' };
+}
+
+/**
+ * Birth date from a real date, slash text or ISO text ("2015-06-17"). Slash text is US-style in the
+ * workbook ("6/17/2015") but day-first in a CSV saved by Excel in Portuguese ("17/06/2015"): a first
+ * number above 12 can only be a day. When both readings are valid the US one is kept; ingestion uses
+ * only the birth year, which the two readings share.
+ */
 export function parseBirthDate(v: unknown): Parsed<Date> {
   if (isBlank(v) || isMissingMarker(v)) return null;
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? { problem: 'invalid birth date' } : v;
   if (typeof v === 'string') {
     const t = v.trim();
     let m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(t);
-    if (m) return validDate(Number(m[3]), Number(m[1]), Number(m[2]));
+    if (m) {
+      const [a, b, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+      return a > 12 ? validDate(y, b, a) : validDate(y, a, b);
+    }
     m = /^(\d{4})-(\d{2})-(\d{2})/.exec(t);
     if (m) return validDate(Number(m[1]), Number(m[2]), Number(m[3]));
   }

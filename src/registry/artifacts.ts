@@ -101,10 +101,10 @@ export async function collectArtifacts(dir: string): Promise<CollectedArtifacts>
   if (!st?.isDirectory()) {
     throw new AppError(
       REGISTRY_ERRORS.ARTIFACTS_MISSING,
-      `The artifacts directory ${directory} does not exist.`,
-      {
-        directory,
-      },
+      st
+        ? `${directory} is a file; --artifacts takes the training output directory that holds model_v1.json.`
+        : `The artifacts directory ${directory} does not exist.`,
+      { directory },
     );
   }
   const present = new Set(

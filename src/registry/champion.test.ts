@@ -6,6 +6,7 @@ import { readChampion } from './champion-file.js';
 import { gcRegistry } from './gc.js';
 import { registerVersion } from './register.js';
 import {
+  codeOf,
   removeTempDirs,
   snapshotTree,
   tempDir,
@@ -13,15 +14,6 @@ import {
   writeFixtureArtifacts,
 } from './testing/fixtures.js';
 import type { HistoryEntry } from './types.js';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-  return 'no error';
-}
 
 async function setup(versions: string[], test?: Record<string, number>) {
   const reg = tempRegistry();
@@ -138,7 +130,11 @@ describe('promote', () => {
     writeFileSync(path.join(dir, 'champion.json'), 'garbage');
     const r = await promoteVersion(ctx, { version: 'v1.0.0' });
     expect(r.previous).toBeNull();
+    // Replacing a broken pointer is the repair path, but it is said, not passed off as "no champion".
+    expect(r.replaced_invalid).toBe('champion.json is not valid JSON');
     expect((await readChampion(ctx))?.version).toBe('v1.0.0');
+    const again = await promoteVersion(ctx, { version: 'v1.0.0' });
+    expect(again.replaced_invalid).toBeUndefined();
   });
 });
 

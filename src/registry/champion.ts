@@ -23,6 +23,13 @@ export interface MoveResult {
   forced: boolean;
   guardrails: GuardrailCheck[];
   champion: Champion | null;
+  /** Set when the move replaced a champion.json that was unreadable (its problem), so that is never silent. */
+  replaced_invalid?: string;
+}
+
+/** The `replaced_invalid` part of a result: what was wrong with the pointer the move replaced. */
+function replacedInvalid(state: ChampionState): { replaced_invalid?: string } {
+  return state.kind === 'invalid' ? { replaced_invalid: state.problem } : {};
 }
 
 export interface PromoteOptions {
@@ -258,6 +265,7 @@ export async function promoteVersion(registry: RegistryRef, opts: PromoteOptions
         forced: champion.forced,
         guardrails,
         champion,
+        ...replacedInvalid(state),
       };
     // Lost the race: with --expect-current the next loop reports the conflict; without, try again.
   }
@@ -365,5 +373,6 @@ export async function rollbackVersion(registry: RegistryRef, opts: RollbackOptio
     forced: champion.forced,
     guardrails,
     champion,
+    ...replacedInvalid(state),
   };
 }

@@ -61,6 +61,24 @@ describe('concurrency (separate processes)', () => {
   });
 });
 
+describe('--bump under concurrency', () => {
+  it('4 processes registering with --bump minor at once all succeed, each with its own next version', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    const results = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        runRegistryCli(['register', '--bump', 'minor', '--artifacts', art, '--registry', dir, '--json']),
+      ),
+    );
+    for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
+    const got = results.map((r) => JSON.parse(r.stdout).version as string).sort();
+    expect(got).toEqual(['v1.1.0', 'v1.2.0', 'v1.3.0', 'v1.4.0']);
+    expect((await verifyAll(ctx)).ok).toBe(true);
+    expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+});
+
 describe('compare-and-set on the champion', () => {
   it('of 8 promotions expecting the same current champion, exactly one wins', async () => {
     const { ctx } = tempRegistry();

@@ -43,8 +43,10 @@ describe('crash safety (child processes killed with SIGKILL at injected points)'
       );
       if (!present) expect(report.leftovers.some((l) => l.kind === 'staging')).toBe(true);
       // The next command takes over the dead process's lock and finishes the job.
-      const again = await registerVersion(ctx, { artifacts: art, version: present ? 'v1.3.0' : 'v1.2.0' });
-      expect(again.version).toBeTruthy();
+      const next = present ? 'v1.3.0' : 'v1.2.0';
+      const again = await registerVersion(ctx, { artifacts: art, version: next });
+      expect(again.version).toBe(next);
+      expect((await verifyVersion(ctx, next)).ok).toBe(true);
       await gcRegistry(ctx);
       expect(readdirSync(dir).filter((n) => n.startsWith('.'))).toEqual([]);
       expect((await verifyAll(ctx)).ok).toBe(true);

@@ -1,4 +1,4 @@
-import { defineErrors, EXIT } from '../core/error-base.js';
+import { AppError, defineErrors, EXIT } from '../core/error-base.js';
 
 /** Model registry errors. */
 export const REGISTRY_ERRORS = defineErrors('REGISTRY', {
@@ -93,3 +93,12 @@ export const REGISTRY_ERRORS = defineErrors('REGISTRY', {
     hint: 'Another registry command is running; retry. A lock left by a crashed process is taken over automatically after REGISTRY_LOCK_STALE_MS.',
   },
 });
+
+/** The one VERSION_EXISTS message, raised before staging and again at the commit under the lock. */
+export function versionExistsError(version: string): AppError {
+  return new AppError(
+    REGISTRY_ERRORS.VERSION_EXISTS,
+    `Version ${version} is already registered; registered versions are immutable and never overwritten.`,
+    { version },
+  );
+}

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { CORE_ERRORS } from '../core/core-errors.js';
 import { AppError } from '../core/error-base.js';
 import { crashPoint } from './crash.js';
-import { REGISTRY_ERRORS } from './errors.js';
+import { versionExistsError } from './errors.js';
 import {
   atomicWriteFile,
   fsyncDir,
@@ -14,16 +14,13 @@ import {
   tempName,
   writeFileSynced,
 } from './fsutil.js';
-import { LOCK_FILE, TEMP_PREFIX } from './layout.js';
+import { isPlainName, LOCK_FILE, TEMP_PREFIX } from './layout.js';
 import { type LockOptions, withFileLock } from './lock.js';
 import type { FileToWrite, Leftover, LogLine, PointerState, RegistryStorage, StoredFile } from './storage.js';
 
-const SAFE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
 /** Every name joined to the root passes this: callers validate versions, this is defence in depth. */
 function safe(name: string): string {
-  if (!SAFE_NAME.test(name) || name.includes('..'))
-    throw new Error(`unsafe registry entry name ${JSON.stringify(name)}`);
+  if (!isPlainName(name)) throw new Error(`unsafe registry entry name ${JSON.stringify(name)}`);
   return name;
 }
 
@@ -137,14 +134,14 @@ export class LocalFsStorage implements RegistryStorage {
       crashPoint('register:after-stage');
       await this.lock(async () => {
         const target = path.join(this.root, version);
-        if ((await lstat(target).catch(() => null)) !== null) throw versionExists(version);
+        if ((await lstat(target).catch(() => null)) !== null) throw versionExistsError(version);
         await precommit?.();
         crashPoint('register:before-rename');
         try {
           await rename(staging, target);
         } catch (err) {
           // Linux refuses to rename onto a non-empty directory: someone else committed it first.
-          if (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) throw versionExists(version);
+          if (isErrno(err, 'ENOTEMPTY') || isErrno(err, 'EEXIST')) throw versionExistsError(version);
           throw err;
         }
         committed = true;
@@ -319,14 +316,6 @@ function ioFailure(err: unknown, action: string, location: string): unknown {
     `Registry ${location}: ${action} failed with ${code} (${(err as Error).message}).`,
     { registry: location, errno: code },
     { cause: err },
-  );
-}
-
-function versionExists(version: string): AppError {
-  return new AppError(
-    REGISTRY_ERRORS.VERSION_EXISTS,
-    `Version ${version} is already registered; registered versions are immutable and never overwritten.`,
-    { version },
   );
 }
 

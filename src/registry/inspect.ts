@@ -5,7 +5,7 @@ import { championState } from './champion-file.js';
 import { contextOf, type RegistryContext, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS } from './errors.js';
 import { readManifest } from './manifest.js';
-import { type BumpKind, bumpBetween, compareVersions, parseVersion } from './semver.js';
+import { allowsBreakingChange, type BumpKind, bumpBetween, compareVersions, parseVersion } from './semver.js';
 import { diffSignatures, type SignatureDiff } from './signature-diff.js';
 import type { HistoryEntry, Manifest, VerifyReport } from './types.js';
 import { verifyVersion } from './verify.js';
@@ -126,16 +126,18 @@ export async function diffVersions(registry: RegistryRef, a: string, b: string):
       ? diffSignatures(sOld, sNew)
       : { changes: [], required: 'patch' as BumpKind };
   const actual = bumpBetween(older, newer);
-  const ok = signature.required !== 'major' || actual === 'major';
+  const ok = signature.required !== 'major' || allowsBreakingChange(older, newer);
   const breaking = signature.changes.filter((c) => c.breaking).map((c) => c.detail);
   const verdict =
     older.text === newer.text
       ? 'same version'
       : signature.changes.length === 0
         ? `same API contract: any bump is fine (this is a ${actual} bump)`
-        : ok
-          ? `${signature.required === 'major' ? 'breaking' : 'compatible'} signature changes; the ${actual} bump ${older.text} → ${newer.text} is enough`
-          : `breaking signature changes (${breaking.join('; ')}) need a MAJOR bump, but ${older.text} → ${newer.text} is a ${actual} bump`;
+        : ok && signature.required === 'major' && actual !== 'major'
+          ? `breaking signature changes inside the pre-release line ${older.text} → ${newer.text}: allowed before the release`
+          : ok
+            ? `${signature.required === 'major' ? 'breaking' : 'compatible'} signature changes; the ${actual} bump ${older.text} → ${newer.text} is enough`
+            : `breaking signature changes (${breaking.join('; ')}) need a MAJOR bump, but ${older.text} → ${newer.text} is a ${actual} bump`;
   return {
     a,
     b,

@@ -72,3 +72,8 @@ export const HISTORY_FILE = 'history.jsonl';
 export const LOCK_FILE = '.lock';
 /** Staging directories and temp files start with this; list and verify ignore them, `gc` removes them. */
 export const TEMP_PREFIX = '.tmp-';
+
+/** A name that stays inside the directory it is joined to: no separators, no `..`, no leading dot. */
+export function isPlainName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name) && !name.includes('..');
+}

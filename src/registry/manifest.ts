@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../core/error-base.js';
 import { REGISTRY_ERRORS } from './errors.js';
-import { MANIFEST_FILE } from './layout.js';
+import { isPlainName, MANIFEST_FILE } from './layout.js';
 import { isVersion } from './semver.js';
 import type { RegistryStorage } from './storage.js';
 import type { Manifest } from './types.js';
@@ -18,6 +18,8 @@ export function manifestProblem(value: unknown): string | null {
   if (typeof m.version !== 'string' || !isVersion(m.version)) return 'version is missing or invalid';
   if (typeof m.files !== 'object' || m.files === null) return 'files is missing';
   for (const [name, f] of Object.entries(m.files)) {
+    // A hand-edited name such as `../x` or `sub/` must be reported, never joined to a path.
+    if (!isPlainName(name)) return `files lists ${JSON.stringify(name)}, which is not a plain file name`;
     if (typeof f?.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(f.sha256) || !Number.isInteger(f.size)) {
       return `files.${name} lacks a sha256 or a size`;
     }

@@ -2,26 +2,20 @@ import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSy
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ModelSignature } from '../model/types.js';
+import { diffVersions } from './inspect.js';
 import { sha256 } from './manifest.js';
 import { registerVersion } from './register.js';
 import {
+  codeOf,
   removeTempDirs,
   snapshotTree,
   tempDir,
   tempRegistry,
+  withOptionalEscola,
   writeFixtureArtifacts,
 } from './testing/fixtures.js';
 import type { Manifest } from './types.js';
 import { verifyAll } from './verify.js';
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { code?: string }).code ?? String(err);
-  }
-  return 'no error';
-}
 
 afterAll(removeTempDirs);
 
@@ -159,6 +153,21 @@ describe('register', () => {
     expect((await verifyAll(ctx)).ok).toBe(true);
   });
 
+  it('--artifacts naming a file says it is a file, not that it does not exist', async () => {
+    const { ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    const file = path.join(art, 'model_v1.json');
+    await expect(registerVersion(ctx, { artifacts: file, version: 'v1.0.0' })).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_ARTIFACTS_MISSING',
+      message: expect.stringContaining(
+        'model_v1.json is a file; --artifacts takes the training output directory',
+      ),
+    });
+    await expect(
+      registerVersion(ctx, { artifacts: path.join(art, 'nope'), version: 'v1.0.0' }),
+    ).rejects.toMatchObject({ message: expect.stringContaining('does not exist') });
+  });
+
   it('the missing-artifact error lists what was looked for and the unrecognised files', async () => {
     const { ctx } = tempRegistry();
     const art = writeFixtureArtifacts(tempDir('art'), { omit: ['model_signature_v1.json'] });
@@ -189,19 +198,7 @@ describe('register', () => {
       ...s,
       outputs: s.outputs.map((o) => ({ ...o, type: 'string' })),
     }));
-    const added = variant('added', (s) => ({
-      ...s,
-      inputs: [
-        ...s.inputs,
-        {
-          name: 'escola' as never,
-          type: 'category' as const,
-          nullable: true,
-          categories: ['a'],
-          description: 'x',
-        },
-      ],
-    }));
+    const added = variant('added', withOptionalEscola);
     const before = snapshotTree(dir);
     for (const [art, detail] of [
       [removed, /required input "fase" \(integer\) removed/],
@@ -230,6 +227,34 @@ describe('register', () => {
     expect(patch.semver.compared_with).toBe('v1.0.0');
   });
 
+  it('a version slotted in below an existing one must be compatible with it too', async () => {
+    const { dir, ctx } = tempRegistry();
+    const base = writeFixtureArtifacts(tempDir('base'));
+    await registerVersion(ctx, { artifacts: base, version: 'v1.0.0' });
+    await registerVersion(ctx, { artifacts: base, version: 'v1.2.0' });
+    // Compatible with v1.0.0 (an optional input added), but v1.2.0 then drops that input again:
+    // v1.1.0 → v1.2.0 would be a breaking change without a MAJOR bump.
+    const added = writeFixtureArtifacts(tempDir('added'), { signature: withOptionalEscola });
+    const before = snapshotTree(dir);
+    await expect(registerVersion(ctx, { artifacts: added, version: 'v1.1.0' })).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_SEMVER_VIOLATION',
+      message: expect.stringMatching(
+        /v1\.1\.0 would sit below v1\.2\.0 .*input "escola" \(category\) removed/,
+      ),
+    });
+    expect(snapshotTree(dir)).toEqual(before);
+    // The same artifacts are fine where no newer version of the line would break them.
+    expect((await registerVersion(ctx, { artifacts: added, version: 'v1.3.0' })).semver.compared_with).toBe(
+      'v1.2.0',
+    );
+    // A newer version in another major line does not constrain it.
+    await registerVersion(ctx, { artifacts: added, version: 'v0.9.0' });
+    // And a compatible version slots in below an existing one as before.
+    expect((await registerVersion(ctx, { artifacts: base, version: 'v1.1.0' })).semver.compared_with).toBe(
+      'v1.0.0',
+    );
+  });
+
   it('breaking changes are allowed inside one X.0.0 pre-release line', async () => {
     const { ctx } = tempRegistry();
     await registerVersion(ctx, { artifacts: writeFixtureArtifacts(tempDir('a')), version: 'v1.0.0' });
@@ -243,6 +268,12 @@ describe('register', () => {
     expect((await registerVersion(ctx, { artifacts: noIdade, version: 'v2.0.0' })).semver.compared_with).toBe(
       'v2.0.0-rc.1',
     );
+    // `registry diff` gives the same verdict as register did.
+    const d = await diffVersions(ctx, 'v2.0.0-rc.1', 'v2.0.0');
+    expect(d.signature.required).toBe('major');
+    expect(d.semver).toMatchObject({ ok: true, actual: 'patch' });
+    expect(d.semver.verdict).toContain('inside the pre-release line');
+    expect((await diffVersions(ctx, 'v1.0.0', 'v2.0.0-rc.1')).semver.ok).toBe(true);
   });
 
   it('a stale staging directory from a crash is ignored and cleaned on the next register', async () => {

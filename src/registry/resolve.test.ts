@@ -1,4 +1,12 @@
-import { appendFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { promoteVersion } from './champion.js';
@@ -7,17 +15,8 @@ import { listVersions } from './list.js';
 import { sha256 } from './manifest.js';
 import { registerVersion } from './register.js';
 import { resolveModelSource } from './resolve.js';
-import { removeTempDirs, tempDir, tempRegistry, writeFixtureArtifacts } from './testing/fixtures.js';
+import { codeOf, removeTempDirs, tempDir, tempRegistry, writeFixtureArtifacts } from './testing/fixtures.js';
 import { verifyAll, verifyVersion } from './verify.js';
-
-const codeOf = async (p: Promise<unknown>) => {
-  try {
-    await p;
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return 'no error';
-};
 
 function devSettings(dir: string, registryDir: string, modelVersion = '') {
   return {
@@ -124,6 +123,34 @@ describe('resolveModelSource', () => {
     expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.2'), ctx))).toBe(
       'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
     );
+  });
+
+  it('a manifest edited to list a path (../x, sub/) is an integrity failure, not a crash', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    const manifestPath = path.join(dir, 'v1.0.0', 'manifest.json');
+    const original = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    mkdirSync(path.join(dir, 'v1.0.0', 'sub'));
+    for (const name of ['sub/', '../v1.0.0/model.json']) {
+      const edited = {
+        ...original,
+        files: { ...original.files, [name]: { sha256: '0'.repeat(64), size: 0 } },
+      };
+      writeFileSync(manifestPath, JSON.stringify(edited));
+      const rep = await verifyVersion(dir, 'v1.0.0');
+      expect(rep.ok).toBe(false);
+      expect(rep.problems).toEqual([
+        {
+          kind: 'manifest_invalid',
+          file: 'manifest.json',
+          message: `files lists ${JSON.stringify(name)}, which is not a plain file name`,
+        },
+      ]);
+      expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.0'), ctx))).toBe(
+        'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+      );
+    }
   });
 
   it('names the precise problem: bad MODEL_VERSION, unknown version, champion pointing nowhere or unreadable', async () => {

@@ -52,6 +52,8 @@ describe('strict semver', () => {
     ['v1.2.3\u200B', /U\+200B/], // zero-width space
     [`v1.2.${'9'.repeat(70)}`, /longer than/],
     ['v99999999999999999999.0.0', /too large/],
+    // Would compare equal to v1.0.0-rc.9007199254740992 (2^53): two directories, one precedence.
+    ['v1.0.0-rc.9007199254740993', /too large/],
   ])('rejects %j', (raw, why) => {
     expect(versionProblem(raw)).toMatch(why);
     expect(() => parseVersion(raw)).toThrowError(

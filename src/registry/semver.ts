@@ -37,7 +37,9 @@ export function versionProblem(raw: string): string | null {
     return 'it looks like a path; a version is a name, never a path';
   const m = VERSION_RE.exec(raw);
   if (m) {
-    for (const n of [m[1], m[2], m[3]]) {
+    // Numeric pre-release identifiers are compared as numbers too: beyond 2^53 two of them would tie.
+    const numericPre = (m[4] ?? '').split('.').filter((id) => /^[0-9]+$/.test(id));
+    for (const n of [m[1], m[2], m[3], ...numericPre]) {
       if (!Number.isSafeInteger(Number(n))) return 'a version number is too large';
     }
     return null;
@@ -135,4 +137,20 @@ export function bumpBetween(from: Version, to: Version): BumpKind | 'none' {
   if (to.minor !== from.minor) return to.minor > from.minor ? 'minor' : 'none';
   if (to.patch !== from.patch) return to.patch > from.patch ? 'patch' : 'none';
   return compareVersions(to, from) > 0 ? 'patch' : 'none';
+}
+
+/**
+ * Whether going from `lower` to `upper` may break the API contract: a MAJOR bump, or a step inside
+ * one X.0.0 pre-release line (v2.0.0-rc.1 → v2.0.0), as semver intends.
+ */
+export function allowsBreakingChange(lower: Version, upper: Version): boolean {
+  if (bumpBetween(lower, upper) === 'major') return true;
+  return (
+    lower.prerelease.length > 0 &&
+    lower.minor === 0 &&
+    lower.patch === 0 &&
+    upper.major === lower.major &&
+    upper.minor === 0 &&
+    upper.patch === 0
+  );
 }

@@ -49,6 +49,18 @@ describe('wrong inputs give one clear error, never a half-written output', () =>
     expect(outputsOf(out)).toEqual([]);
   });
 
+  it('a directory holding the workbook (not CSVs) → NOT_PEDE that says to pass the .xlsx itself', async () => {
+    const dir = tmpDir();
+    const file = await twoYearWorkbook(dir);
+    const out = path.join(dir, 'data');
+    const e = await appErrorOf(() => ingest({ source: dir, outDir: out }));
+    expect(e.spec).toBe(DATA_ERRORS.NOT_PEDE);
+    expect(e.message).toBe(
+      `${dir} has no yearly CSV file named PEDE<YYYY> (found: pede.xlsx). To read the workbook, pass the file itself: --source ${file}`,
+    );
+    expect(outputsOf(out)).toEqual([]);
+  });
+
   it('an empty file → SOURCE_EMPTY', async () => {
     const dir = tmpDir();
     const file = path.join(dir, 'PEDE.xlsx');
@@ -195,6 +207,12 @@ describe('wrong inputs give one clear error, never a half-written output', () =>
     writeFileSync(blocker, 'x');
     const e = await appErrorOf(() => ingest({ source: good, outDir: path.join(blocker, 'data') }));
     expect(e.spec).toBe(CORE_ERRORS.IO_FAILED);
+    expect(e.message).toContain('is a file; --out-dir needs a directory');
+    const onFile = await appErrorOf(() => ingest({ source: good, outDir: blocker }));
+    expect(onFile.message).toBe(
+      `Could not write the outputs under ${blocker}: it, or a folder above it, is a file; --out-dir needs a directory.`,
+    );
+    expect(readFileSync(blocker, 'utf8')).toBe('x');
   });
 
   it('an invalid CSV → SOURCE_UNREADABLE without quoting cell text', async () => {

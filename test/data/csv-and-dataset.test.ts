@@ -48,6 +48,65 @@ describe('CSV directory input', () => {
   });
 });
 
+describe('CSV exported by Excel with error values', () => {
+  it('reads #DIV/0!, #N/A and #VALUE! cells as empty, exactly as the workbook error cells read', async () => {
+    const dir = tmpDir();
+    const rows23 = Array.from({ length: 4 }, (_, i) => row2023(i + 1));
+    // The real PEDE2023 has INDE and IDA as #DIV/0! where the formula had no input.
+    const errorRow = row2023(5, { IDA: '#DIV/0!', 'INDE 2023': '#DIV/0!', IPS: '#N/A', IPP: '#value!' });
+    const rows24 = Array.from({ length: 5 }, (_, i) => row2023(i + 1, { Defasagem: i % 2 ? -1 : 0 }));
+    const headers24 = HEADERS_2023.map((h) => (h === 'INDE 2023' ? 'INDE 2024' : h));
+    const csvDir = path.join(dir, 'csv');
+    mkdirSync(csvDir);
+    const csv = (rows: (string | number | null)[][]) =>
+      `${rows.map((r) => r.map((c) => (c === null ? '' : String(c))).join(',')).join('\n')}\n`;
+    writeFileSync(path.join(csvDir, 'PEDE2023.csv'), csv([HEADERS_2023, ...rows23, errorRow]));
+    writeFileSync(path.join(csvDir, 'PEDE2024.csv'), csv([headers24, ...rows24]));
+    const s = await ingest({ source: csvDir, outDir: path.join(dir, 'out') });
+    expect(s.rejects).toBe(0);
+    expect(s.years.map((y) => y.rowsNormalised)).toEqual([5, 5]);
+    expect(s.transitions[0]).toMatchObject({ from: 2023, to: 2024, rows: 5 });
+    const ds = await readModelingDataset(s.outputs.modelingDataset);
+    const fifth = ds.filter((r) => r.ida === null);
+    expect(fifth).toHaveLength(1);
+    expect(fifth[0]).toMatchObject({ ida: null, inde: null, ips: null, ipp: null, ian: 10 });
+  });
+});
+
+describe('CSV saved by Excel in Portuguese (Windows-1252, semicolons)', () => {
+  it('reads accented headers and values as the UTF-8 export would', async () => {
+    const dir = tmpDir();
+    const headers24 = HEADERS_2023.map((h) => (h === 'INDE 2023' ? 'INDE 2024' : h));
+    const csv = (rows: (string | number | null)[][]) =>
+      `${rows.map((r) => r.map((c) => (c === null ? '' : String(c).replace('.', ','))).join(';')).join('\r\n')}\r\n`;
+    const rows23 = [HEADERS_2023, ...Array.from({ length: 4 }, (_, i) => row2023(i + 1))];
+    const rows24 = [headers24, ...Array.from({ length: 4 }, (_, i) => row2023(i + 1, { Defasagem: -i }))];
+    const write = (sub: string, enc: 'utf8' | 'latin1') => {
+      const d = path.join(dir, sub);
+      mkdirSync(d);
+      writeFileSync(path.join(d, 'PEDE2023.csv'), Buffer.from(csv(rows23), enc));
+      writeFileSync(path.join(d, 'PEDE2024.csv'), Buffer.from(csv(rows24), enc));
+      return d;
+    };
+    const cp1252 = write('cp1252', 'latin1');
+    // The bytes really are single-byte: "Gênero" has 0xEA, not UTF-8's 0xC3 0xAA.
+    expect(readFileSync(path.join(cp1252, 'PEDE2023.csv')).includes(Buffer.from([0x47, 0xea, 0x6e]))).toBe(
+      true,
+    );
+    const a = await ingest({ source: write('utf8', 'utf8'), outDir: path.join(dir, 'a') });
+    const b = await ingest({ source: cp1252, outDir: path.join(dir, 'b') });
+    expect(b.rejects).toBe(0);
+    expect(b.years.map((y) => y.rowsNormalised)).toEqual([4, 4]);
+    expect(b.transitions).toEqual(a.transitions);
+    const strip = (rows: Awaited<ReturnType<typeof readModelingDataset>>) =>
+      rows.map(({ aluno_id: _, ...r }) => r);
+    const rowsB = strip(await readModelingDataset(b.outputs.modelingDataset));
+    expect(rowsB).toEqual(strip(await readModelingDataset(a.outputs.modelingDataset)));
+    expect(rowsB.map((r) => r.instituicao)).toEqual(Array(4).fill('publica'));
+    expect(new Set(rowsB.map((r) => r.genero))).toEqual(new Set(['feminino', 'masculino']));
+  });
+});
+
 describe('readModelingDataset', () => {
   const write = (dir: string, columns: { name: string; data: unknown[]; type: string }[]) => {
     const file = path.join(dir, 'ds.parquet');

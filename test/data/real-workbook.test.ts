@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -129,6 +129,33 @@ describe.skipIf(!available)('ingest on the real PEDE workbook', () => {
         }
       }
     }
+  });
+
+  it('a CSV export as Excel in Portuguese writes it gives the same modelling dataset', async () => {
+    // Windows-1252, semicolons, decimal commas, dates as dd/mm/yyyy (Excel-date ages as 08/01/1900).
+    const { sheets } = await readWorkbook(PEDE_XLSX!);
+    const dir = tmpDir();
+    const dd = (n: number) => String(n).padStart(2, '0');
+    const cell = (c: unknown): string => {
+      if (c === null || c === undefined) return '';
+      if (c instanceof Date) return `${dd(c.getUTCDate())}/${dd(c.getUTCMonth() + 1)}/${c.getUTCFullYear()}`;
+      if (typeof c === 'number') return String(c).replace('.', ',');
+      const t = String(c);
+      return /[";\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
+    };
+    for (const sh of sheets) {
+      const text = sh.rows.map((r) => r.map(cell).join(';')).join('\r\n');
+      writeFileSync(path.join(dir, `${sh.name}.csv`), Buffer.from(`${text}\r\n`, 'latin1'));
+    }
+    const csv = await ingest({ source: dir, outDir: path.join(dir, 'out') });
+    expect(csv.rejects).toBe(0);
+    expect(csv.years.map((y) => y.rowsNormalised)).toEqual([860, 1014, 1156]);
+    expect(csv.transitions).toEqual(summary.transitions);
+    const strip = (rows: Awaited<ReturnType<typeof readModelingDataset>>) =>
+      rows.map(({ aluno_id: _, ...r }) => r);
+    expect(strip(await readModelingDataset(csv.outputs.modelingDataset))).toEqual(
+      strip(await readModelingDataset(summary.outputs.modelingDataset)),
+    );
   });
 
   it('writes a data card with counts, missing rates, balance and the source hash', () => {

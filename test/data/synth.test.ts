@@ -1,12 +1,16 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import readExcelFile from 'read-excel-file/node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CORE_ERRORS } from '../../src/core/core-errors.js';
 import { DATA_ERRORS } from '../../src/data/errors.js';
 import { type IngestSummary, ingest } from '../../src/data/ingest.js';
 import { readModelingDataset, readModelingDatasetWithInfo } from '../../src/data/modeling-dataset.js';
 import { generateSyntheticWorkbook, parseYears, writeSyntheticWorkbook } from '../../src/data/synth.js';
 import { appErrorOf, tmpDir } from './helpers.js';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
 
 describe('synthetic workbook', () => {
   let dir: string;
@@ -113,5 +117,80 @@ describe('synthetic workbook', () => {
     expect((await appErrorOf(() => parseYears('2024-2022'))).spec).toBe(DATA_ERRORS.SYNTH_INVALID);
     const e = await appErrorOf(() => generateSyntheticWorkbook({ students: 3, years: [2022], seed: 1 }));
     expect(e.spec).toBe(DATA_ERRORS.SYNTH_INVALID);
+  });
+
+  it('refuses an --out that is not .xlsx (the bytes are a workbook), writing nothing', async () => {
+    const d = tmpDir();
+    const e = await appErrorOf(() =>
+      writeSyntheticWorkbook(path.join(d, 'pede.csv'), { students: 20, years: [2022, 2023], seed: 1 }),
+    );
+    expect(e.spec).toBe(DATA_ERRORS.SYNTH_INVALID);
+    expect(e.message).toContain('.xlsx');
+    expect(readdirSync(d)).toEqual([]);
+  });
+
+  it('reports each stage of the work to the progress reporter, and leaves no temp file', async () => {
+    const d = tmpDir();
+    const events: string[] = [];
+    const progress = {
+      stage: (label: string, total: number) => events.push(`stage ${label} ${total}`),
+      tick: (n = 1) => events.push(`tick ${n}`),
+      done: () => events.push('done'),
+    };
+    await writeSyntheticWorkbook(
+      path.join(d, 'PEDE.xlsx'),
+      { students: 20, years: [2022, 2023], seed: 1 },
+      progress,
+    );
+    expect(events).toEqual([
+      'stage Simulating students 1',
+      'tick 1',
+      'done',
+      'stage Encoding the workbook 1',
+      'tick 1',
+      'done',
+      'stage Writing the workbook 1',
+      'tick 1',
+      'done',
+    ]);
+    expect(readdirSync(d)).toEqual(['PEDE.xlsx']);
+  });
+
+  it('CLI: synth and ingest print parseable JSON with --json, and stage progress on stderr without it', () => {
+    const d = tmpDir();
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, CI: '' },
+      });
+    const file = path.join(d, 'demo.xlsx');
+    const human = cli('synth', '--out', file, '--students', '30', '--years', '2022-2023');
+    expect(human.status).toBe(0);
+    expect(human.stdout).toContain('⚠ DADOS SINTÉTICOS written to');
+    expect(human.stderr).toContain('✓ Encoding the workbook');
+    const json = cli('synth', '--out', file, '--students', '30', '--years', '2022-2023', '--json');
+    expect(json.status).toBe(0);
+    expect(json.stderr).toBe('');
+    expect(JSON.parse(json.stdout)).toMatchObject({ path: file, synthetic: true, seed: 42 });
+    const ing = cli('ingest', '--source', file, '--out-dir', path.join(d, 'data'), '--json');
+    expect(ing.status).toBe(0);
+    expect(ing.stderr).toBe('');
+    expect(JSON.parse(ing.stdout)).toMatchObject({
+      synthetic: true,
+      rejects: 0,
+      transitions: [{ from: 2022, to: 2023 }],
+    });
+  });
+
+  it('a missing output folder is IO_FAILED naming the file, with no temp file left', async () => {
+    const d = tmpDir();
+    const e = await appErrorOf(() =>
+      writeSyntheticWorkbook(path.join(d, 'nope', 'PEDE.xlsx'), { students: 20, years: [2022], seed: 1 }),
+    );
+    expect(e.spec).toBe(CORE_ERRORS.IO_FAILED);
+    expect(e.message).toBe(`Could not write ${path.join(d, 'nope', 'PEDE.xlsx')}: ENOENT.`);
+    expect(readdirSync(d)).toEqual([]);
   });
 });

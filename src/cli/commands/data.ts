@@ -46,11 +46,11 @@ export function registerDataCommands(program: Command): void {
     .option('--seed <n>', 'random seed: the same seed gives the same workbook', '42')
     .action(async (opts: { out: string; students: string; years: string; seed: string }, cmd: Command) => {
       const { parseYears, writeSyntheticWorkbook } = await import('../../data/synth.js');
-      const r = await writeSyntheticWorkbook(opts.out, {
-        students: Number(opts.students),
-        years: parseYears(opts.years),
-        seed: Number(opts.seed),
-      });
+      const r = await writeSyntheticWorkbook(
+        opts.out,
+        { students: Number(opts.students), years: parseYears(opts.years), seed: Number(opts.seed) },
+        progressFor(cmd),
+      );
       emit(cmd, r, () =>
         [
           `⚠ DADOS SINTÉTICOS written to ${r.path} (seed ${r.seed})`,

@@ -173,6 +173,68 @@ describe('defasagem registry (CLI)', () => {
   });
 });
 
+describe('registry CLI on broken state and bad paths', () => {
+  it('changelog --out into a missing folder or onto a directory is IO_FAILED (exit 7), not a bug', async () => {
+    const { dir, ctx } = tempRegistry();
+    const { registerVersion } = await import('../../registry/register.js');
+    await registerVersion(ctx, { artifacts: writeFixtureArtifacts(tempDir('art')), version: 'v1.0.0' });
+    const base = tempDir('cl');
+    const missing = await cli('changelog', '--registry', dir, '--out', path.join(base, 'nope', 'c.md'));
+    expect(missing.code).toBe(7);
+    expect(missing.err).toContain('error DEF_ERR_IO_FAILED');
+    expect(missing.err).toContain('does not exist');
+    expect(missing.err).not.toContain('INTERNAL');
+    const onDir = await cli('changelog', '--registry', dir, '--out', base, '--json');
+    expect(onDir.code).toBe(7);
+    expect(JSON.parse(onDir.out).error).toMatchObject({
+      code: 'DEF_ERR_IO_FAILED',
+      message: expect.stringContaining('is a directory'),
+    });
+    const { readdirSync } = await import('node:fs');
+    expect(readdirSync(base)).toEqual([]);
+    expect(readdirSync(path.dirname(base)).filter((n) => n.startsWith('.tmp-'))).toEqual([]);
+  });
+
+  it('list says so when champion.json is broken or points nowhere, and when a manifest is unreadable', async () => {
+    const { dir, ctx } = tempRegistry();
+    const { registerVersion } = await import('../../registry/register.js');
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.1' });
+    const typo = await cli('list', '--registry', `${dir}-typo`);
+    expect(typo.code).toBe(0);
+    expect(typo.out).toBe(
+      `no versions in ${dir}-typo (the directory does not exist: check --registry / REGISTRY_DIR)\n`,
+    );
+    expect((await cli('list', '--registry', tempDir('empty'))).out).not.toContain('does not exist');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(path.join(dir, 'champion.json'), 'garbage');
+    const broken = await cli('list', '--registry', dir);
+    expect(broken.code).toBe(0);
+    expect(broken.out).not.toMatch(/^\*/m);
+    expect(broken.out).toContain('warning: champion.json is not valid JSON');
+    const repaired = await cli('promote', 'v1.0.0', '--registry', dir);
+    expect(repaired.out).toBe('champion: (unreadable: champion.json is not valid JSON) → v1.0.0\n');
+    writeFileSync(
+      path.join(dir, 'champion.json'),
+      JSON.stringify({ version: 'v9.0.0', promoted_at: 'x', promoted_by: 'y', previous_champion: null }),
+    );
+    expect((await cli('list', '--registry', dir)).out).toContain(
+      'warning: champion.json points at v9.0.0, which is not registered',
+    );
+    writeFileSync(path.join(dir, 'v1.0.1', 'manifest.json'), '{');
+    const out = (await cli('list', '--registry', dir)).out;
+    expect(out).toMatch(/^ {2}v1\.0\.1 +unreadable +—/m);
+    expect(out).toContain('note v1.0.1: manifest.json is missing or unreadable');
+    // --json stays the plain array a script parses.
+    const json = JSON.parse((await cli('list', '--registry', dir, '--json')).out);
+    expect(json.map((v: { version: string; readable: boolean }) => [v.version, v.readable])).toEqual([
+      ['v1.0.0', true],
+      ['v1.0.1', false],
+    ]);
+  });
+});
+
 describe('root --version flag', () => {
   it('never lets `registry register --version vX` end as a silent success', async () => {
     const { dir } = tempRegistry();

@@ -1,4 +1,6 @@
 import type { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Command } from 'commander';
 import { CORE_SETTINGS, loadSettings } from '../../core/config.js';
 import { CORE_ERRORS } from '../../core/core-errors.js';
@@ -9,6 +11,7 @@ import {
   diffVersions,
   gcRegistry,
   listVersions,
+  type MoveResult,
   promoteVersion,
   readChampion,
   readHistory,
@@ -21,6 +24,7 @@ import {
   verifyVersion,
 } from '../../registry/index.js';
 import type { BumpKind } from '../../registry/semver.js';
+import type { VersionSummary } from '../../registry/types.js';
 import { emit } from '../output.js';
 
 interface RegistryOpt {
@@ -50,6 +54,45 @@ function versionArg(
   if (required && v === undefined) throw new AppError(CORE_ERRORS.USAGE, 'Name the version, e.g. `v1.2.0`.');
   return v;
 }
+
+/** Writes a file the user named (crash-safe); a missing folder or a directory is their error, not a bug. */
+async function writeOutFile(file: string, text: string): Promise<void> {
+  try {
+    await atomicWriteFile(path.resolve(file), text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException)?.code ?? 'unknown error';
+    throw new AppError(
+      CORE_ERRORS.IO_FAILED,
+      code === 'EISDIR'
+        ? `Could not write ${file}: it is a directory; name a file such as ${path.join(file, 'model_changelog.md')}.`
+        : code === 'ENOENT'
+          ? `Could not write ${file}: the folder ${path.dirname(path.resolve(file))} does not exist.`
+          : `Could not write ${file}: ${code}.`,
+      { path: file, errno: code },
+      { cause: err },
+    );
+  }
+}
+
+/** A champion.json that is unreadable or names an unregistered version must not pass silently as "no *". */
+async function championNote(dir: string, versions: readonly VersionSummary[]): Promise<string[]> {
+  try {
+    const c = await readChampion(dir);
+    if (c && !versions.some((v) => v.is_champion)) {
+      return [
+        `warning: champion.json points at ${c.version}, which is not registered (run \`registry verify --all\`)`,
+      ];
+    }
+    return [];
+  } catch (err) {
+    if (err instanceof AppError) return [`warning: ${err.message}`];
+    throw err;
+  }
+}
+
+/** Where a move started; an unreadable champion.json it replaced is named, not shown as "none". */
+const fromText = (r: MoveResult) =>
+  r.replaced_invalid ? `(unreadable: ${r.replaced_invalid})` : (r.previous ?? 'none');
 
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '  —  ' : v.toFixed(3));
 const signed = (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`);
@@ -147,7 +190,7 @@ export function registerRegistryCommands(program: Command): void {
       });
       emit(cmd, result, () =>
         result.changed
-          ? `champion: ${result.previous ?? 'none'} → ${result.version}${result.forced ? ' (guardrails overridden)' : ''}`
+          ? `champion: ${fromText(result)} → ${result.version}${result.forced ? ' (guardrails overridden)' : ''}`
           : `${result.version} already is the champion; nothing changed`,
       );
     },
@@ -178,7 +221,7 @@ export function registerRegistryCommands(program: Command): void {
       });
       emit(cmd, result, () =>
         result.changed
-          ? `champion rolled back: ${result.previous ?? 'none'} → ${result.version}`
+          ? `champion rolled back: ${fromText(result)} → ${result.version}`
           : `${result.version} already is the champion`,
       );
     },
@@ -187,17 +230,32 @@ export function registerRegistryCommands(program: Command): void {
   withRegistry(
     registry.command('list').description('Registered versions in semver order; * marks the champion.'),
   ).action(async (opts: RegistryOpt, cmd: Command) => {
-    const versions = await listVersions(registryDir(opts));
+    const dir = registryDir(opts);
+    const versions = await listVersions(dir);
+    const notes = [
+      ...versions
+        .filter((v) => !v.readable)
+        .map(
+          (v) =>
+            `note ${v.version}: manifest.json is missing or unreadable (run \`registry verify ${v.version}\`)`,
+        ),
+      ...(await championNote(dir, versions)),
+    ];
     emit(cmd, versions, () =>
-      versions.length === 0
-        ? `no versions in ${registryDir(opts)}`
-        : [
-            '  version              created     by           roc_auc  prec.   recall  notes',
-            ...versions.map(
-              (v) =>
-                `${v.is_champion ? '*' : ' '} ${v.version.padEnd(20)} ${(v.created_at ?? '(unreadable)').slice(0, 10).padEnd(11)} ${(v.created_by ?? '').slice(0, 12).padEnd(12)} ${num(v.test_metrics?.roc_auc)}  ${num(v.test_metrics?.precision)}  ${num(v.test_metrics?.recall)}  ${v.notes.split('\n')[0]!.slice(0, 40)}`,
-            ),
-          ].join('\n'),
+      [
+        ...(versions.length === 0
+          ? [
+              `no versions in ${dir}${existsSync(dir) ? '' : ' (the directory does not exist: check --registry / REGISTRY_DIR)'}`,
+            ]
+          : [
+              '  version              created     by           roc_auc  prec.   recall  notes',
+              ...versions.map(
+                (v) =>
+                  `${v.is_champion ? '*' : ' '} ${v.version.padEnd(20)} ${(v.created_at?.slice(0, 10) ?? 'unreadable').padEnd(11)} ${(v.created_by ?? '').slice(0, 12).padEnd(12)} ${num(v.test_metrics?.roc_auc)}  ${num(v.test_metrics?.precision)}  ${num(v.test_metrics?.recall)}  ${v.notes.split('\n')[0]!.slice(0, 40)}`,
+              ),
+            ]),
+        ...notes,
+      ].join('\n'),
     );
   });
 
@@ -267,7 +325,7 @@ export function registerRegistryCommands(program: Command): void {
   ).action(async (opts: RegistryOpt & { out?: string }, cmd: Command) => {
     const dir = registryDir(opts);
     const markdown = await renderChangelog(dir);
-    if (opts.out) await atomicWriteFile(opts.out, markdown);
+    if (opts.out) await writeOutFile(opts.out, markdown);
     const json = {
       markdown,
       entries: await changelogEntries(dir),

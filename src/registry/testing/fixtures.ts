@@ -24,6 +24,27 @@ export interface FixtureOptions {
   extras?: boolean;
 }
 
+/** The error code a promise rejects with ('no error' when it resolves): for terse bad-input tables. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+  return 'no error';
+}
+
+/** The fixture signature plus an optional category input `escola`: a compatible (minor) change. */
+export function withOptionalEscola(s: ModelSignature): ModelSignature {
+  return {
+    ...s,
+    inputs: [
+      ...s.inputs,
+      { name: 'escola' as never, type: 'category', nullable: true, categories: ['a'], description: 'x' },
+    ],
+  };
+}
+
 export function fixtureSignature(): ModelSignature {
   return {
     signature_version: 1,

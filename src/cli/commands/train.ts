@@ -1,8 +1,6 @@
 import type { Command } from 'commander';
 import { CORE_ERRORS } from '../../core/core-errors.js';
 import { AppError } from '../../core/error-base.js';
-import { readConfigFile } from '../../train/config.js';
-import { train } from '../../train/train.js';
 import { emit, progressFor } from '../output.js';
 
 const pct = (v: number | null): string => (v === null ? '—' : `${(100 * v).toFixed(1)}%`);
@@ -48,6 +46,11 @@ export function registerTrainCommands(program: Command): void {
             );
           }
         }
+        // Loaded here, not at the top: the training stack would slow every other command's start-up.
+        const [{ train }, { readConfigFile }] = await Promise.all([
+          import('../../train/train.js'),
+          import('../../train/config.js'),
+        ]);
         const s = await train({
           dataPath: opts.data,
           artifactsDir: opts.artifacts,

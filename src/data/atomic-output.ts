@@ -4,47 +4,11 @@
  * rename. A reader sees a subdirectory complete from the old run or complete from the new one, never a
  * mix, and a failure before the swap leaves the old outputs untouched.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_ERRORS } from '../core/core-errors.js';
+import { fsyncDir, writeFileDurable } from '../core/durable-fs.js';
 import { AppError } from '../core/error-base.js';
-
-function writeDurable(file: string, data: Uint8Array | string): void {
-  const fd = openSync(file, 'w');
-  try {
-    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
-  }
-}
 
 /**
  * Crash-safe replacement of one file: a temp file in the same folder, fsync, rename, fsync the folder.
@@ -54,7 +18,7 @@ export function writeFileDurably(file: string, data: Uint8Array | string): void 
   const dir = path.dirname(path.resolve(file));
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
   try {
-    writeDurable(tmp, data);
+    writeFileDurable(tmp, data);
     renameSync(tmp, file);
   } catch (err) {
     rmSync(tmp, { force: true });
@@ -155,11 +119,11 @@ export function publishOutputs(outDir: string, files: Record<string, Uint8Array 
       subdirs.add(sub);
       const target = path.join(staging, rel);
       mkdirSync(path.dirname(target), { recursive: true });
-      writeDurable(target, data);
+      writeFileDurable(target, data);
     }
     for (const sub of subdirs) fsyncDir(path.join(staging, sub));
     // The journal lets the next run undo a swap that a killed process left half done.
-    writeDurable(path.join(staging, JOURNAL), JSON.stringify([...subdirs]));
+    writeFileDurable(path.join(staging, JOURNAL), JSON.stringify([...subdirs]));
     swapIn(outDir, staging, [...subdirs]);
     fsyncDir(outDir);
     return Object.keys(files).map((rel) => path.resolve(outDir, rel));

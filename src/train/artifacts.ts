@@ -3,19 +3,9 @@
  * folder next to the target (same filesystem), then the folder is renamed into place. A failed run
  * leaves the previous artifacts untouched and no half-written folder behind.
  */
-import {
-  closeSync,
-  existsSync,
-  fsyncSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readdirSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { fsyncDir, writeFileDurable } from '../core/durable-fs.js';
 import { AppError } from '../core/error-base.js';
 import { TRAIN_ERRORS } from './errors.js';
 
@@ -30,31 +20,6 @@ export const ARTIFACT_FILES = [
   'baseline_v1.json',
 ] as const;
 export type ArtifactName = (typeof ARTIFACT_FILES)[number];
-
-function writeDurable(file: string, text: string): void {
-  const fd = openSync(file, 'w');
-  try {
-    const bytes = Buffer.from(text, 'utf8');
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on a directory; the rename is still atomic.
-  }
-}
 
 /**
  * Replaces `dir` with a folder holding exactly `files`. Refuses (ARTIFACTS_DIR_FOREIGN) when `dir`
@@ -79,7 +44,7 @@ export function publishArtifacts(dir: string, files: Record<ArtifactName, string
   try {
     mkdirSync(parent, { recursive: true });
     staging = mkdtempSync(path.join(parent, `.${base}.tmp-`));
-    for (const name of ARTIFACT_FILES) writeDurable(path.join(staging, name), files[name]);
+    for (const name of ARTIFACT_FILES) writeFileDurable(path.join(staging, name), files[name]);
     fsyncDir(staging);
     if (existsSync(target)) {
       old = mkdtempSync(path.join(parent, `.${base}.old-`));

@@ -31,12 +31,12 @@ import {
   emptyTrees,
   expectedSum,
   type FlatTrees,
-  maxDepthOf,
   sumTreesBatch,
   sumTreesRow,
   TreeShapWorkspace,
   treeShapAdd,
 } from './tree.js';
+import { explainerFor, type TreeExplainer } from './tree-explainer.js';
 import { rowWeights } from './weights.js';
 
 export interface ForestOptions {
@@ -333,16 +333,22 @@ export function expectedRawForest(state: ForestState): number {
   return expectedSum(state.trees) / state.trees.roots.length;
 }
 
-/** Exact TreeSHAP contributions in probability units; last entry = bias; Σ = predictRowForest. */
+/**
+ * Exact TreeSHAP contributions in probability units; last entry = bias; Σ = predictRowForest. Uses the
+ * state's TreeExplainer (built on first use, then cached); passing a TreeShapWorkspace runs the
+ * path-by-path reference algorithm instead.
+ */
 export function contributionsForest(
   state: ForestState,
   row: ArrayLike<number>,
   offset = 0,
-  ws: TreeShapWorkspace = new TreeShapWorkspace(maxDepthOf(state.trees)),
+  ws?: TreeShapWorkspace | TreeExplainer,
 ): Float64Array {
   const out = new Float64Array(state.n_features + 1);
   const scale = 1 / state.trees.roots.length;
-  for (const r of state.trees.roots) treeShapAdd(state.trees, r, row, offset, out, scale, ws);
+  if (ws instanceof TreeShapWorkspace) {
+    for (const r of state.trees.roots) treeShapAdd(state.trees, r, row, offset, out, scale, ws);
+  } else (ws ?? explainerFor(state.trees, scale)).add(row, offset, out);
   out[state.n_features] = expectedRawForest(state);
   return out;
 }

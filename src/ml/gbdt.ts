@@ -32,12 +32,12 @@ import {
   expectedSum,
   type FlatTrees,
   leafOf,
-  maxDepthOf,
   sumTreesBatch,
   sumTreesRow,
   TreeShapWorkspace,
   treeShapAdd,
 } from './tree.js';
+import { explainerFor, type TreeExplainer } from './tree-explainer.js';
 import { type ClassWeight, rowWeights } from './weights.js';
 
 export interface GbdtOptions {
@@ -653,16 +653,19 @@ export function expectedRawGbdt(state: GbdtState): number {
 
 /**
  * Exact TreeSHAP contributions in log-odds: out[j] for each feature and out[n_features] = bias
- * (expectedRawGbdt); Σ out = predictRowGbdt(state, row). `ws` can be reused across calls.
+ * (expectedRawGbdt); Σ out = predictRowGbdt(state, row). Uses the state's TreeExplainer (built on first
+ * use, then cached); passing a TreeShapWorkspace runs the path-by-path reference algorithm instead.
  */
 export function contributionsGbdt(
   state: GbdtState,
   row: ArrayLike<number>,
   offset = 0,
-  ws: TreeShapWorkspace = new TreeShapWorkspace(maxDepthOf(state.trees)),
+  ws?: TreeShapWorkspace | TreeExplainer,
 ): Float64Array {
   const out = new Float64Array(state.n_features + 1);
-  for (const r of state.trees.roots) treeShapAdd(state.trees, r, row, offset, out, 1, ws);
+  if (ws instanceof TreeShapWorkspace) {
+    for (const r of state.trees.roots) treeShapAdd(state.trees, r, row, offset, out, 1, ws);
+  } else (ws ?? explainerFor(state.trees)).add(row, offset, out);
   out[state.n_features] = expectedRawGbdt(state);
   return out;
 }

@@ -31,6 +31,8 @@
  *             function, ~2× faster batch scoring; refuses malformed states) are cached per state object:
  *             treat states as immutable. sumTreesRow (arrays, zero allocation) / sumTreesBatch (compiled,
  *             tree-major), expectedSum, TreeShapWorkspace + treeShapAdd (reuse one workspace per model).
+ *   Fast exact contributions (tree-explainer.ts): explainerFor(trees) → TreeExplainer, built once per
+ *             model, picks per tree a per-leaf table (Fast TreeSHAP v2) or Linear TreeSHAP.
  *   All fits throw ML_SINGLE_CLASS when the (positively weighted) labels hold one class.
  *
  * CALIBRATION  fitIsotonic / fitPlatt / fitCalibrator(kind, scores, y, w?) → CalibratorState (JSON);
@@ -62,4 +64,5 @@ export * from './preprocess.js';
 export * from './rng.js';
 export * from './threshold.js';
 export * from './tree.js';
+export * from './tree-explainer.js';
 export * from './weights.js';

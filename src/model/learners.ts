@@ -4,10 +4,11 @@
  * live in src/ml; the persistence baseline is defined here because it is one line of arithmetic.
  */
 import { AppError } from '../core/error-base.js';
-import { contributionsForest, type ForestState } from '../ml/forest.js';
-import { contributionsGbdt, type GbdtState } from '../ml/gbdt.js';
+import { expectedRawForest, type ForestState } from '../ml/forest.js';
+import { expectedRawGbdt, type GbdtState } from '../ml/gbdt.js';
 import { contributionsLogistic, type LogisticState, predictRowLogistic } from '../ml/logistic.js';
-import { type FlatTrees, maxDepthOf, TreeShapWorkspace } from '../ml/tree.js';
+import type { FlatTrees } from '../ml/tree.js';
+import { TreeExplainer } from '../ml/tree-explainer.js';
 import { MODEL_ERRORS } from './errors.js';
 
 export const LEARNER_KINDS = ['persistence', 'logistic_regression', 'random_forest', 'gbdt'] as const;
@@ -307,11 +308,13 @@ function treeLearner(
   const checked = checkTrees(state.trees, nFeatures);
   const serving = layoutForServing(checked);
   const trees = packTrees(checked);
-  const ws = new TreeShapWorkspace(maxDepthOf(trees));
   if (kind === 'gbdt') {
     if (typeof state.baseline !== 'number' || !Number.isFinite(state.baseline))
       throw bad('gbdt baseline is not a number');
     const s = { ...(state as unknown as GbdtState), trees };
+    // Built on the first explanation (training compiles learners only to score): see tree-explainer.ts.
+    let explainer: TreeExplainer | null = null;
+    let bias = 0;
     return {
       kind,
       impute,
@@ -322,14 +325,20 @@ function treeLearner(
         for (let i = 0; i < n; i++) out[i] = s.baseline + out[i]!;
       },
       contributions(row, off, out) {
-        const c = contributionsGbdt(s, row, off, ws);
-        for (let k = 0; k < nFeatures; k++) out[k] = c[k]!;
-        return c[nFeatures]!;
+        if (explainer === null) {
+          explainer = new TreeExplainer(trees);
+          bias = expectedRawGbdt(s);
+        }
+        out.fill(0, 0, nFeatures);
+        explainer.add(row, off, out);
+        return bias;
       },
     };
   }
   const s = { ...(state as unknown as ForestState), trees };
   const nTrees = trees.roots.length;
+  let explainer: TreeExplainer | null = null;
+  let bias = 0;
   return {
     kind,
     impute,
@@ -340,9 +349,13 @@ function treeLearner(
       for (let i = 0; i < n; i++) out[i] = out[i]! / nTrees;
     },
     contributions(row, off, out) {
-      const c = contributionsForest(s, row, off, ws);
-      for (let k = 0; k < nFeatures; k++) out[k] = c[k]!;
-      return c[nFeatures]!;
+      if (explainer === null) {
+        explainer = new TreeExplainer(trees, { scale: 1 / nTrees });
+        bias = expectedRawForest(s);
+      }
+      out.fill(0, 0, nFeatures);
+      explainer.add(row, off, out);
+      return bias;
     },
   };
 }

@@ -3,10 +3,11 @@ import { type AppError, isAppError } from '../core/error-base.js';
 import { syntheticRows } from '../features/__fixtures__/records.js';
 import { compilePipeline, fitFeaturePipeline } from '../features/pipeline.js';
 import { fitCalibrator } from '../ml/calibration.js';
-import { fitForest, predictRowForest } from '../ml/forest.js';
-import { fitGbdt, predictRowGbdt } from '../ml/gbdt.js';
+import { contributionsForest, type ForestState, fitForest, predictRowForest } from '../ml/forest.js';
+import { contributionsGbdt, fitGbdt, type GbdtState, predictRowGbdt } from '../ml/gbdt.js';
 import { fitLogistic } from '../ml/logistic.js';
 import { createMatrix } from '../ml/matrix.js';
+import { maxDepthOf, TreeShapWorkspace } from '../ml/tree.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileV1, TARGET } from './format.js';
 import { compileLearner, type LearnerBlock } from './learners.js';
 import { loadModel } from './load.js';
@@ -113,6 +114,15 @@ describe('loadModel', () => {
         pipeline.transformInto(r, row, 0, l.impute);
         const base = l.contributions(row, 0, out);
         expect(base + out.reduce((a, b) => a + b, 0)).toBeCloseTo(m.rawScore(r), 9);
+        // The top-k selection equals a full sort by |contribution| (ties: feature order), for any k.
+        const sorted = Array.from(out.keys())
+          .filter((j) => out[j] !== 0)
+          .sort((a, b) => Math.abs(out[b]!) - Math.abs(out[a]!) || a - b);
+        for (const k of [0, 1, 2.5, 7, pipeline.width + 5, Number.NaN]) {
+          const want = sorted.slice(0, k >= 1 ? Math.floor(k) : 0);
+          expect(m.explain(r, k).map((f) => f.feature)).toEqual(want.map((j) => m.featureNames[j]));
+          expect(m.explain(r, k).map((f) => f.contribution)).toEqual(want.map((j) => out[j]));
+        }
         const all = m.explain(r, pipeline.width);
         const top = m.explain(r, 3);
         expect(top).toHaveLength(3);
@@ -127,6 +137,25 @@ describe('loadModel', () => {
       }
     });
   }
+
+  it('tree learners: served contributions equal the path-recursion reference of src/ml (1e-9)', () => {
+    for (const file of [gbdtFile, forestFile]) {
+      const l = compileLearner(roundTrip(file).learner, pipeline.width);
+      const st = file.learner.state as ForestState | GbdtState;
+      const ws = new TreeShapWorkspace(maxDepthOf(st.trees));
+      const X = l.impute ? Ximp : Xraw;
+      const out = new Float64Array(pipeline.width);
+      for (let i = 0; i < 60; i++) {
+        const base = l.contributions(X.data, i * X.cols, out);
+        const ref =
+          st.kind === 'gbdt'
+            ? contributionsGbdt(st, X.data, i * X.cols, ws)
+            : contributionsForest(st, X.data, i * X.cols, ws);
+        expect(base).toBe(ref[pipeline.width]);
+        for (let j = 0; j < pipeline.width; j++) expect(Math.abs(out[j]! - ref[j]!)).toBeLessThan(1e-9);
+      }
+    }
+  });
 
   it('shows the student value before imputation and the category for one-hot features', () => {
     const m = loadModel(roundTrip(lrFile));

@@ -117,6 +117,7 @@ export function loadModel(json: unknown): LoadedModelV1 {
   // One scratch row and one contributions buffer per model: the hot path allocates nothing.
   const row = new Float64Array(width);
   const contrib = new Float64Array(width);
+  const order = new Int32Array(width);
   // predictProba works in blocks of rows so tree ensembles stay in cache (see rawBlock).
   const BLOCK = 64;
   const block = new Float64Array(BLOCK * width);
@@ -155,27 +156,41 @@ export function loadModel(json: unknown): LoadedModelV1 {
     explain(record, k = 5): Factor[] {
       pipeline.transformInto(record, row, 0, impute);
       learner.contributions(row, 0, contrib);
-      const order = Array.from({ length: width }, (_, j) => j)
-        .filter((j) => contrib[j] !== 0 && Number.isFinite(contrib[j]!))
-        .sort((a, b) => Math.abs(contrib[b]!) - Math.abs(contrib[a]!) || a - b)
-        .slice(0, Math.max(0, k));
+      // Top k by |contribution| (ties: feature order), by insertion into a preallocated index buffer.
+      const limit = k >= 1 ? Math.min(width, Math.floor(k)) : 0;
+      let n = 0;
+      for (let j = 0; j < width && limit > 0; j++) {
+        const c = contrib[j]!;
+        if (c === 0 || !Number.isFinite(c)) continue;
+        const a = Math.abs(c);
+        if (n === limit && !(a > Math.abs(contrib[order[n - 1]!]!))) continue;
+        let i = n < limit ? n++ : n - 1;
+        while (i > 0 && Math.abs(contrib[order[i - 1]!]!) < a) {
+          order[i] = order[i - 1]!;
+          i--;
+        }
+        order[i] = j;
+      }
       // The value shown is the student's own value: before imputation, and the category for one-hots.
       pipeline.transformInto(record, row, 0, false);
-      return order.map((j) => {
+      const factors: Factor[] = new Array(n);
+      for (let i = 0; i < n; i++) {
+        const j = order[i]!;
         const f = fields[j]!;
         let value: number | string | null = Number.isNaN(row[j]!) ? null : row[j]!;
         if (f.kind === 'onehot') {
           const field = f.name.startsWith('genero_') ? 'genero' : 'instituicao';
           value = record[field] ?? null;
         }
-        return {
+        factors[i] = {
           feature: f.name,
           label: f.label,
           value,
           contribution: contrib[j]!,
           direction: contrib[j]! > 0 ? 'aumenta' : 'reduz',
         };
-      });
+      }
+      return factors;
     },
   };
   return model;

@@ -119,8 +119,10 @@ export function warmUp(bundle: ModelBundle): void {
     throw new Error('warm-up: predictProba and predictOne disagree on the signature example');
   const factors = bundle.model.explain(rec, 3);
   if (!Array.isArray(factors)) throw new Error('warm-up: explain did not return a list');
-  // A few more rounds let V8 optimise the scoring path before the first real request.
+  // More rounds let V8 optimise the scoring and explanation paths before the first real request
+  // (the first explanations build the per-model explainer and run unoptimised: ~30 ms, then 6-10 ms).
   for (let i = 0; i < 200; i++) bundle.model.predictOne(rec);
+  for (let i = 0; i < 20; i++) bundle.model.explain(rec, 3);
 }
 
 export function bandOf(score: number, bands: BandCuts): 'alto' | 'medio' | 'baixo' {

@@ -137,9 +137,11 @@ export function fitForest(
   const idx = new Uint32Array(n);
   const tmp = new Uint32Array(n);
   const feats = new Int32Array(p);
-  const hw0 = new Float64Array(256);
-  const hw1 = new Float64Array(256);
+  // Per-bin class weights interleaved (index 2·bin + label): the hot loop adds without a branch on y.
+  const hw = new Float64Array(512);
   const hc = new Float64Array(256);
+  const yy = new Uint8Array(n);
+  for (let i = 0; i < n; i++) yy[i] = y[i] === 1 ? 1 : 0;
 
   for (let t = 0; t < params.n_estimators; t++) {
     const rng = createRng(deriveSeed(params.seed, t));
@@ -181,8 +183,7 @@ export function fitForest(
           const b = bins[col + i]!;
           if (b < lo) lo = b;
           if (b > hi) hi = b;
-          if (y[i] === 1) hw1[b]! += w[i]!;
-          else hw0[b]! += w[i]!;
+          hw[(b << 1) | yy[i]!]! += w[i]!;
           hc[b]! += 1;
         }
         // Constant features (one bin in this node) do not count towards max_features, as in sklearn.
@@ -192,12 +193,12 @@ export function fitForest(
           let t1 = 0;
           let tc = 0;
           for (let b = lo; b <= hi; b++) {
-            t0 += hw0[b]!;
-            t1 += hw1[b]!;
+            t0 += hw[b << 1]!;
+            t1 += hw[(b << 1) | 1]!;
             tc += hc[b]!;
           }
-          const m0 = hw0[miss]!;
-          const m1 = hw1[miss]!;
+          const m0 = hw[miss << 1]!;
+          const m1 = hw[(miss << 1) | 1]!;
           const mc = hc[miss]!;
           const proxy = (a0: number, a1: number, b0: number, b1: number): number => {
             const wa = a0 + a1;
@@ -211,8 +212,8 @@ export function fitForest(
           const lastNonMissing = mc > 0 ? Math.min(hi, miss - 1) : hi;
           for (let b = lo; b <= lastNonMissing; b++) {
             if (hc[b] === 0) continue;
-            l0 += hw0[b]!;
-            l1 += hw1[b]!;
+            l0 += hw[b << 1]!;
+            l1 += hw[(b << 1) | 1]!;
             lc += hc[b]!;
             // Missing right (skip the split that leaves only missing rows on the right when there are none).
             if (b < lastNonMissing || mc > 0) {
@@ -239,11 +240,8 @@ export function fitForest(
             }
           }
         }
-        for (let b = lo; b <= hi; b++) {
-          hw0[b] = 0;
-          hw1[b] = 0;
-          hc[b] = 0;
-        }
+        hw.fill(0, lo << 1, (hi << 1) + 2);
+        hc.fill(0, lo, hi + 1);
       }
       return best;
     };

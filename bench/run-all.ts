@@ -20,8 +20,10 @@ for (const b of BENCHES) {
   if (!existsSync(new URL(b.file, import.meta.url))) continue;
   console.log(`\n=== bench: ${b.name} ===`);
   try {
-    const mod = (await import(b.file)) as Record<string, () => Promise<void>>;
-    await mod[b.fn]!();
+    const mod = (await import(b.file)) as Record<string, () => Promise<unknown>>;
+    // Most benches print their own report; one that returns its numbers gets them printed here.
+    const result = await mod[b.fn]!();
+    if (result && typeof result === 'object') console.table(result);
   } catch (err) {
     failed++;
     console.error(`bench ${b.name} failed: ${(err as Error).message}`);

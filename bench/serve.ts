@@ -3,8 +3,9 @@
  * route measured the same way in the same run; server RSS; cold start to ready.
  *
  * Method:
- * - A real model: `runMainJob` in a temp dir (synthetic workbook → ingest → train → register v1.0.0 →
- *   promote), i.e. exactly what `npm start` does on a fresh clone; its wall time is the "first start".
+ * - A real model: `runMainJob` in a temp dir (the PEDE_XLSX workbook when set, else a synthetic one →
+ *   ingest → train → register v1.0.0 → promote), i.e. exactly what `npm start` does on a fresh clone;
+ *   its wall time is the "first start".
  * - The API runs in its own process, compiled to one ESM file with esbuild (what the Docker image
  *   runs: plain JS, no tsx), as `serve` with MODEL_VERSION=champion, LOG_LEVEL=warn, auth off on
  *   loopback and the rate limiter ON with a limit never reached (so its cost is included).
@@ -19,7 +20,7 @@
  * Run: `npx tsx bench/serve.ts [--json]` or `npm run bench -- serve` (env BENCH_SECONDS: run length).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -184,9 +185,14 @@ export async function benchServe(
   const children: ChildProcess[] = [];
   const bundled = path.join(REPO_ROOT, `.bench-serve-${process.pid}.mjs`);
   try {
-    log('preparing a real model (synthetic workbook → ingest → train → register → promote)…');
+    // The deployed model when the real workbook is at hand (PEDE_XLSX), else the synthetic one.
+    const real =
+      process.env.PEDE_XLSX && existsSync(process.env.PEDE_XLSX) ? path.resolve(process.env.PEDE_XLSX) : null;
+    log(
+      `preparing a real model (${real ? 'real PEDE workbook' : 'synthetic workbook'} → ingest → train → register → promote)…`,
+    );
     const t0 = performance.now();
-    const job = await runMainJob({ registryDir: 'models/registry', source: null, root });
+    const job = await runMainJob({ registryDir: 'models/registry', source: real, root });
     const firstStartMs = Math.round(performance.now() - t0);
     const registryDir = path.join(root, 'models', 'registry');
 
@@ -297,8 +303,7 @@ export async function benchServe(
     const ratio = (c: number, t: LoadCase['target'] = 'predict') =>
       Number((find(t, c).req_per_s / find('bare', c).req_per_s).toFixed(3));
     const result: ServeBenchResult = {
-      method:
-        'autocannon on 127.0.0.1, keep-alive, 1 s warm-up then BENCH_SECONDS per case; API = esbuild-compiled `serve` (champion trained by runMainJob on a synthetic workbook), rate limiter on; bare = fastify POST route parsing the same body; RSS from /proc after the load; cold start = spawn → first 200 on /ready, median of 3; shared 2-core machine.',
+      method: `autocannon on 127.0.0.1, keep-alive, 1 s warm-up then BENCH_SECONDS per case; API = esbuild-compiled \`serve\` (champion trained by runMainJob on ${job.synthetic ? 'a synthetic workbook' : 'the real PEDE workbook'}), rate limiter on; bare = fastify POST route parsing the same body; RSS from /proc after the load; cold start = spawn → first 200 on /ready, median of 3; shared 2-core machine.`,
       seconds_per_run: seconds,
       first_start_ms: firstStartMs,
       cold_start_compiled_ms: coldCompiled,

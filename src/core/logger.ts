@@ -38,19 +38,26 @@ export interface LoggerConfig {
   base?: Record<string, unknown>;
 }
 
-/** Only what is needed to follow a request: never the body, never the query string's values. */
+/**
+ * Only what is needed to follow a request: never the body, never the query string, and the path only
+ * when it matched a route without parameters. Path segments a client chooses (`/v2/models/<name>`, an
+ * unknown path) could carry anything, a name included; the route template identifies the endpoint.
+ */
 export const requestSerializer = (req: {
   id?: unknown;
   method?: string;
   url?: string;
   routeOptions?: { url?: string };
-}): Record<string, unknown> => ({
-  id: req.id,
-  method: req.method,
-  // The path without the query string: a query could carry anything.
-  url: typeof req.url === 'string' ? req.url.split('?', 1)[0] : undefined,
-  route: req.routeOptions?.url,
-});
+}): Record<string, unknown> => {
+  const route = req.routeOptions?.url;
+  const fixedRoute = typeof route === 'string' && !/[:*]/.test(route);
+  return {
+    id: req.id,
+    method: req.method,
+    url: fixedRoute && typeof req.url === 'string' ? req.url.split('?', 1)[0] : undefined,
+    route,
+  };
+};
 
 export function loggerOptions(config: LoggerConfig): LoggerOptions {
   return {

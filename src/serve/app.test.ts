@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.js';
-import { buildApp } from './app.js';
+import { buildApp, withoutPaths } from './app.js';
 import { hashKey } from './auth.js';
 import { ModelHolder } from './holder.js';
 import { createMetrics } from './metrics.js';
@@ -141,6 +141,41 @@ describe('serve app in-process', () => {
     for (const s of ['Maria', '123.456', 'RA-1234']) expect(all).not.toContain(s);
   });
 
+  it('paths a client chooses (route parameters, unknown paths) never reach a log line', async () => {
+    const from = lines.length;
+    const paths = [
+      ['GET', '/v2/models/Joana-Pereira'],
+      ['POST', '/v2/models/Joana-Pereira/infer'],
+      ['POST', '/v2/models/defasagem/versions/Joana-Pereira/infer'],
+      ['GET', '/alunos/Joana-Pereira'],
+    ] as const;
+    for (const [method, url] of paths) {
+      const r = await app.inject({
+        method,
+        url,
+        headers: json,
+        payload: method === 'POST' ? '{}' : undefined,
+      });
+      expect(r.statusCode).toBeGreaterThanOrEqual(400);
+      expect(r.body).not.toContain('Joana');
+    }
+    const mine = lines.slice(from).map((l) => JSON.parse(l));
+    expect(mine).toHaveLength(paths.length);
+    expect(mine.map((l) => l.req.route)).toEqual([
+      '/v2/models/:name',
+      '/v2/models/:name/infer',
+      '/v2/models/:name/versions/:version/infer',
+      undefined,
+    ]);
+    expect(mine.map((l) => l.req.method)).toEqual(paths.map(([m]) => m));
+    expect(lines.slice(from).join('')).not.toContain('Joana');
+    // A fixed route still logs its path (without the query string).
+    await app.inject({ method: 'POST', url: '/predict?nome=Joana', headers: json, payload: '[]' });
+    const last = JSON.parse(lines[lines.length - 1]!);
+    expect(last.req).toMatchObject({ url: '/predict', route: '/predict' });
+    expect(lines[lines.length - 1]).not.toContain('Joana');
+  });
+
   it('field errors name the field and the rule and never the value', async () => {
     const r = await app.inject({
       method: 'POST',
@@ -223,6 +258,23 @@ describe('serve app in-process', () => {
     expect(p.json().predictions.map((x: { risk_score: number }) => x.risk_score)).toEqual(
       out.outputs[0].data,
     );
+    // Rules across fields hold for tensors too, naming the row.
+    const order = await app.inject({
+      method: 'POST',
+      url: '/v2/models/defasagem/infer',
+      payload: {
+        inputs: [
+          ...body.inputs,
+          { name: 'ano_base', datatype: 'INT64', shape: [2], data: [2023, 2023] },
+          { name: 'ano_ingresso', datatype: 'INT64', shape: [2], data: [2020, 2024] },
+        ],
+      },
+    });
+    expect(order.statusCode).toBe(422);
+    expect(order.json()).toMatchObject({
+      code: 'DEF_ERR_API_INVALID_FIELD',
+      details: { field: 'ano_ingresso', rule: 'order', index: 1 },
+    });
     const pinned = await app.inject({
       method: 'POST',
       url: '/v2/models/defasagem/versions/1.0.0/infer',
@@ -280,6 +332,38 @@ describe('serve app policies', () => {
       payload: { ...EXAMPLE_STUDENT, nome: 'Ana' },
     });
     expect(pii.statusCode).toBe(422);
+    for (const key of ['nome_completo', 'Data de Nascimento', 'cpf_responsavel']) {
+      const r = await app.inject({
+        method: 'POST',
+        url: '/predict',
+        payload: { instances: [EXAMPLE_STUDENT, { ...EXAMPLE_STUDENT, [key]: 'Ana Souza 12/03/2012' }] },
+      });
+      expect(r.statusCode, key).toBe(422);
+      expect(r.json().error).toMatchObject({ code: 'DEF_ERR_API_PII_FIELD', details: { index: 1 } });
+      expect(r.body).not.toContain('Ana');
+    }
+    // OIP v2 follows the same policy: an unknown tensor is dropped, a personal one refused, and
+    // a request of unknown tensors only is a 400, not a crash.
+    const infer = (inputs: unknown[]) =>
+      app.inject({ method: 'POST', url: '/v2/models/defasagem/infer', payload: { inputs } });
+    const fase = { name: 'fase', datatype: 'INT64', shape: [1], data: [3] };
+    const defas = { name: 'defasagem', datatype: 'INT64', shape: [1], data: [-1] };
+    const turma = { name: 'turma', datatype: 'BYTES', shape: [1], data: ['A'] };
+    const nome = { name: 'nome_completo', datatype: 'BYTES', shape: [1], data: ['Ana Souza'] };
+    const dropped = await infer([fase, defas, turma]);
+    expect(dropped.statusCode).toBe(200);
+    expect(dropped.json().outputs[0].data).toEqual((await infer([fase, defas])).json().outputs[0].data);
+    const refused = await infer([fase, defas, nome]);
+    expect(refused.statusCode).toBe(422);
+    expect(refused.json().code).toBe('DEF_ERR_API_PII_FIELD');
+    expect(refused.body).not.toContain('Ana');
+    const none = await infer([turma]);
+    expect(none.statusCode).toBe(400);
+    expect(none.json()).toMatchObject({
+      code: 'DEF_ERR_API_INVALID_TENSOR',
+      details: { rule: 'no_known_input' },
+    });
+    expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
     await app.close();
   });
 
@@ -368,6 +452,36 @@ describe('serve app policies', () => {
     expect((await app.inject({ url: '/v2/health/ready' })).statusCode).toBe(503);
     expect((await app.inject({ url: '/metadata' })).statusCode).toBe(503);
     expect((await app.inject({ url: '/health' })).statusCode).toBe(200);
+    await app.close();
+  });
+
+  it('the public not-ready reason keeps the cause but not the server paths', async () => {
+    const holder = new ModelHolder({
+      ...bandOptions,
+      load: async () => {
+        throw new Error(
+          'these do not exist: MODEL_PATH=/home/ana/proj/artifacts/model_v1.json, SIGNATURE_PATH=./artifacts/s.json; registry C:\\models\\reg (see /srv/x).',
+        );
+      },
+    });
+    await holder.reload('startup');
+    const app = await buildApp({
+      settings: testSettings(),
+      holder,
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger: false,
+    });
+    const ready = await app.inject({ url: '/ready' });
+    expect(ready.statusCode).toBe(503);
+    expect(ready.json().reason).toContain(
+      'these do not exist: MODEL_PATH=<path>, SIGNATURE_PATH=<path>; registry <path> (see <path>).',
+    );
+    const p = await app.inject({ method: 'POST', url: '/predict', payload: EXAMPLE_STUDENT });
+    expect(p.json().error.message).toContain('MODEL_PATH=<path>');
+    for (const r of [ready, p])
+      for (const s of ['/home', 'ana', 'artifacts', 'models', '/srv']) expect(r.body).not.toContain(s);
+    // What is not a path stays.
+    expect(withoutPaths('v1.0.0 and/or 1/2 at 50%')).toBe('v1.0.0 and/or 1/2 at 50%');
     await app.close();
   });
 });

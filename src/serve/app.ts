@@ -118,10 +118,23 @@ export function toAppError(err: unknown): AppError {
   );
 }
 
+/**
+ * A load failure as clients see it: filesystem paths (MODEL_PATH, REGISTRY_DIR, a home folder) become
+ * `<path>`. /ready is public; the log line keeps the full text for the operator.
+ */
+export function withoutPaths(text: string): string {
+  return text.replace(/(^|[\s=("'])(?:\/|~\/|\.{1,2}\/|[A-Za-z]:\\)[^\s,;"')]*/g, '$1<path>');
+}
+
+function publicReason(holder: ModelHolder): string | null {
+  return holder.reason === null ? null : withoutPaths(holder.reason);
+}
+
 function notReady(holder: ModelHolder): AppError {
+  const reason = publicReason(holder);
   return new AppError(
     SERVE_ERRORS.NOT_READY,
-    `No model is loaded${holder.reason ? `: ${holder.reason}` : ''}.`,
+    `No model is loaded${reason ? `: ${reason}` : ''}.`,
     holder.lastFailure ? { reason: holder.lastFailure.code } : undefined,
   );
 }
@@ -287,7 +300,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       const err = notReady(holder);
       return {
         ok: false,
-        body: { ready: false, reason: holder.reason ?? 'no model loaded yet', error: err.toJSON() },
+        body: { ready: false, reason: publicReason(holder) ?? 'no model loaded yet', error: err.toJSON() },
       };
     }
     return {
@@ -297,7 +310,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         model_version: b.version,
         loaded_at: b.loadedAt,
         // The old model keeps serving after a failed reload; say so here.
-        ...(holder.lastFailure ? { last_reload_error: holder.lastFailure } : {}),
+        ...(holder.lastFailure
+          ? {
+              last_reload_error: {
+                ...holder.lastFailure,
+                message: withoutPaths(holder.lastFailure.message),
+              },
+            }
+          : {}),
       },
     };
   };

@@ -131,6 +131,12 @@ export const SERVE_ERRORS = defineErrors('API', {
     title: 'Refusing to serve without API keys on a non-loopback address',
     hint: 'Set API_KEYS (see `defasagem serve hash-key`), or bind to 127.0.0.1 for local use without keys.',
   },
+  HOST_INVALID: {
+    http: 500,
+    exit: EXIT.invalidInput,
+    title: 'The listen address does not resolve to an address of this machine',
+    hint: 'Pass --host / HOST as an address of this machine: 127.0.0.1 (default), 0.0.0.0, ::1, or a name that resolves to one.',
+  },
   PORT_IN_USE: {
     http: 500,
     exit: EXIT.environment,

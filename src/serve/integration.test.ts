@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../core/error-base.js';
 import { createLogger } from '../core/logger.js';
 import { promoteVersion, registerVersion, rollbackVersion } from '../registry/index.js';
+import { hashKey } from './auth.js';
 import { loadServerSettings, type RunningServer, startServer } from './server.js';
 import { trainRealArtifacts } from './test-support.js';
 
@@ -340,5 +341,20 @@ describe('serve start-up policies with a real registry', () => {
     }).catch((e) => e);
     expect(err.code).toBe('DEF_ERR_API_PORT_IN_USE');
     await first.close();
+  });
+
+  it('an unresolvable host is a clear error, not an internal one', async () => {
+    const err = await startServer({
+      settings: settingsFor({
+        MODEL_VERSION: 'champion',
+        HOST: 'no-such-host.invalid',
+        API_KEYS: `${hashKey('k')}:predict`,
+      }),
+      logger: collectingLogger([]),
+    }).catch((e) => e);
+    expect(isAppError(err)).toBe(true);
+    expect(err.code).toBe('DEF_ERR_API_HOST_INVALID');
+    expect(err.message).toContain('"no-such-host.invalid"');
+    expect(err.spec.exit).toBe(2);
   });
 });

@@ -9,7 +9,7 @@ import { AppError } from '../core/error-base.js';
 import type { StudentRecord } from '../core/student.js';
 import type { ModelBundle } from './bundle.js';
 import { SERVE_ERRORS } from './errors.js';
-import { emptyRecord, extraKeyError, fieldError, isPiiKey } from './validation.js';
+import { checkAcrossFields, emptyRecord, extraKeyError, fieldError, isPiiKey } from './validation.js';
 
 export const OIP_MODEL_NAME = 'defasagem';
 
@@ -97,8 +97,10 @@ export function parseInferRequest(b: ModelBundle, body: unknown, maxInstances: n
     if (typeof name !== 'string') throw tensorError('Each input needs a "name".', { rule: 'name' });
     const field = b.input.byName.get(name);
     if (!field) {
+      // Same policy as /predict: personal data always refused, other unknown inputs per the setting.
       const pii = isPiiKey(name);
-      throw extraKeyError(name, pii, null);
+      if (pii || b.input.extraFeatures === 'reject') throw extraKeyError(name, pii, null);
+      continue;
     }
     if (columns.has(name))
       throw tensorError(`Input "${name}" is given twice.`, { field: name, rule: 'duplicate' });
@@ -145,6 +147,11 @@ export function parseInferRequest(b: ModelBundle, body: unknown, maxInstances: n
     columns.set(name, data);
   }
 
+  if (n === -1)
+    throw tensorError('No input tensor names a field of the model signature.', {
+      field: 'inputs',
+      rule: 'no_known_input',
+    });
   const records = new Array<StudentRecord>(n);
   for (let i = 0; i < n; i++) records[i] = emptyRecord();
   for (const field of b.input.fields) {
@@ -165,6 +172,7 @@ export function parseInferRequest(b: ModelBundle, body: unknown, maxInstances: n
       (records[i] as unknown as Record<string, unknown>)[name] = v;
     }
   }
+  for (let i = 0; i < n; i++) checkAcrossFields(records[i]!, b.input.byName, i);
 
   let outputs: OutputName[] = OIP_OUTPUTS.map((o) => o.name);
   if (req.outputs !== undefined) {

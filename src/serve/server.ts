@@ -123,6 +123,13 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         host: s.host,
         port: s.port,
       });
+    // getaddrinfo failures: a mistyped or unresolvable --host / HOST.
+    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME')
+      throw new AppError(
+        SERVE_ERRORS.HOST_INVALID,
+        `Cannot listen on ${JSON.stringify(s.host)}: the name does not resolve (${code}).`,
+        { host: s.host, port: s.port },
+      );
     throw err;
   }
   const address = app.server.address();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/error-base.js';
+import { STUDENT_FIELD_NAMES } from '../core/student.js';
 import { authenticate, hashKey, isLoopbackHost, presentedKey } from './auth.js';
 import { resolveBands, scrubMetadata } from './bundle.js';
 import { sameVersion } from './oip.js';
@@ -82,9 +83,20 @@ describe('validation compiled from the signature', () => {
       'CPF',
       'c.p.f',
       'email',
+      'nome_completo',
+      'Nome do Aluno',
+      'Data de Nascimento',
+      'data_nasc',
+      'cpf_responsavel',
+      'Endereço',
+      'telefone',
+      'E-mail',
     ])
       expect(isPiiKey(k), k).toBe(true);
-    for (const k of ['fase', 'ian', 'turma', 'idade']) expect(isPiiKey(k), k).toBe(false);
+    for (const k of ['fase', 'ian', 'turma', 'idade', 'model_name', 'ano_ingresso', 'instituicao'])
+      expect(isPiiKey(k), k).toBe(false);
+    // Every signature field is a plain field, never mistaken for a personal one.
+    for (const k of STUDENT_FIELD_NAMES) expect(isPiiKey(k), k).toBe(false);
     expect(safeKey('turma')).toBe('turma');
     expect(safeKey('Maria da Silva')).toBeNull();
     expect(safeKey('x'.repeat(60))).toBeNull();
@@ -112,6 +124,19 @@ describe('validation compiled from the signature', () => {
     });
     expect(fail({ instances: new Array(11).fill(EXAMPLE_STUDENT) })).toMatchObject({ rule: 'max_items' });
     expect(fail({ instances: [EXAMPLE_STUDENT, 7] })).toMatchObject({ rule: 'object', index: 1 });
+    // Across fields: joining the programme after the observed year is refused (negative years in it).
+    expect(fail({ instances: [EXAMPLE_STUDENT, { ...EXAMPLE_STUDENT, ano_ingresso: 2030 }] })).toMatchObject({
+      code: 'DEF_ERR_API_INVALID_FIELD',
+      field: 'ano_ingresso',
+      rule: 'order',
+      expected: 'a year no later than ano_base',
+      index: 1,
+    });
+    // Same year, or either year missing, is fine.
+    expect(input.parseBody({ ...EXAMPLE_STUDENT, ano_ingresso: 2023 }).records).toHaveLength(1);
+    expect(input.parseBody({ ...EXAMPLE_STUDENT, ano_base: null, ano_ingresso: 2030 }).records).toHaveLength(
+      1,
+    );
   });
 });
 

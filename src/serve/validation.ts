@@ -19,7 +19,8 @@ export type Rule =
   | 'maximum'
   | 'category'
   | 'unknown_field'
-  | 'pii_field';
+  | 'pii_field'
+  | 'order';
 
 /** Checks one value of one field: null when valid, else the rule it breaks. Never coerces. */
 export type FieldCheck = (value: unknown) => Rule | null;
@@ -45,19 +46,27 @@ export interface ParsedBody {
 export interface CompiledInput {
   readonly fields: readonly CompiledField[];
   readonly byName: ReadonlyMap<string, CompiledField>;
+  /** EXTRA_FEATURE_POLICY as compiled: unknown (non-personal) fields are refused or dropped. */
+  readonly extraFeatures: InputPolicy['extraFeatures'];
   parseBody(body: unknown): ParsedBody;
   parseStudent(value: unknown, index: number | null): StudentRecord;
 }
 
 /** Keys that would carry a personal identifier; compared after lower-casing and dropping non-letters. */
 const PII_KEY_FORMS = new Set(['nome', 'name', 'nomeanonimizado', 'nomealuno', 'ra', 'cpf', 'rg', 'email']);
+/**
+ * Parts that mark a key as personal wherever they appear (`nome_completo`, `Data de Nascimento`,
+ * `cpf_responsavel`): with EXTRA_FEATURE_POLICY=ignore such a key must still be refused, not dropped.
+ * No signature field contains any of them.
+ */
+const PII_KEY_PARTS = ['nome', 'cpf', 'nasc', 'email', 'telefone', 'celular', 'endereco'];
 
 export function isPiiKey(key: string): boolean {
   const k = key
     .normalize('NFD')
     .replace(/[^A-Za-z]/g, '')
     .toLowerCase();
-  return PII_KEY_FORMS.has(k);
+  return PII_KEY_FORMS.has(k) || PII_KEY_PARTS.some((part) => k.includes(part));
 }
 
 /** A key is shown back to the client only when it looks like an identifier, never like free text. */
@@ -120,6 +129,7 @@ const RULE_TEXT: Record<Rule, string> = {
   category: 'is not one of the allowed categories',
   unknown_field: 'is not a field of the model signature',
   pii_field: 'is a personal identifier and must not be sent',
+  order: 'is after ano_base (a student cannot join the programme after the year observed)',
 };
 
 function where(index: number | null): string {
@@ -129,11 +139,13 @@ function where(index: number | null): string {
 export function fieldError(field: CompiledField, rule: Rule, index: number | null): AppError {
   const name = String(field.spec.name);
   const spec = rule === 'required' ? SERVE_ERRORS.MISSING_FIELD : SERVE_ERRORS.INVALID_FIELD;
-  return new AppError(
-    spec,
-    `Field "${name}" ${RULE_TEXT[rule]}${where(index)}: expected ${field.expected}.`,
-    { field: name, rule, expected: field.expected, ...(index === null ? {} : { index }) },
-  );
+  const expected = rule === 'order' ? 'a year no later than ano_base' : field.expected;
+  return new AppError(spec, `Field "${name}" ${RULE_TEXT[rule]}${where(index)}: expected ${expected}.`, {
+    field: name,
+    rule,
+    expected,
+    ...(index === null ? {} : { index }),
+  });
 }
 
 export function extraKeyError(key: string, pii: boolean, index: number | null): AppError {
@@ -150,6 +162,20 @@ export function extraKeyError(key: string, pii: boolean, index: number | null): 
         rule: 'unknown_field',
         ...(index === null ? {} : { index }),
       });
+}
+
+/**
+ * Rules across fields that no single field's range can express. `ano_ingresso` after `ano_base` would
+ * give a negative time in the programme, a value the model never saw (none in the PEDE data).
+ */
+export function checkAcrossFields(
+  rec: StudentRecord,
+  byName: ReadonlyMap<string, CompiledField>,
+  index: number | null,
+): void {
+  const entry = byName.get('ano_ingresso');
+  if (entry && rec.ano_ingresso !== null && rec.ano_base !== null && rec.ano_ingresso > rec.ano_base)
+    throw fieldError(entry, 'order', index);
 }
 
 /** Every record has all StudentRecord keys in one order: one hidden class on the hot path. */
@@ -215,6 +241,7 @@ export function compileInput(signature: ModelSignature, policy: InputPolicy): Co
       if (rule !== null) throw fieldError(f, rule, index);
       rec[name] = v;
     }
+    checkAcrossFields(rec as unknown as StudentRecord, byName, index);
     return rec as unknown as StudentRecord;
   }
 
@@ -258,5 +285,5 @@ export function compileInput(signature: ModelSignature, policy: InputPolicy): Co
     return { records, batch: true };
   }
 
-  return { fields, byName, parseBody, parseStudent };
+  return { fields, byName, extraFeatures: policy.extraFeatures, parseBody, parseStudent };
 }

@@ -3,7 +3,7 @@
  * folder next to the target (same filesystem), then the folder is renamed into place. A failed run
  * leaves the previous artifacts untouched and no half-written folder behind.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fsyncDir, writeFileDurable } from '../core/durable-fs.js';
 import { AppError } from '../core/error-base.js';
@@ -25,20 +25,33 @@ export type ArtifactName = (typeof ARTIFACT_FILES)[number];
  * Replaces `dir` with a folder holding exactly `files`. Refuses (ARTIFACTS_DIR_FOREIGN) when `dir`
  * holds anything else than artifacts of a previous run, so a mistyped --artifacts never deletes data.
  */
+/**
+ * Throws ARTIFACTS_DIR_FOREIGN when `dir` exists and is not a folder of previous artifacts (a file, or
+ * a folder with other files). Train calls it before any work, so a mistyped --artifacts fails at once.
+ */
+export function checkArtifactsTarget(dir: string): void {
+  const target = path.resolve(dir);
+  if (!existsSync(target)) return;
+  if (!statSync(target).isDirectory()) {
+    throw new AppError(TRAIN_ERRORS.ARTIFACTS_DIR_FOREIGN, `${target} is a file, not a folder`, {
+      path: target,
+    });
+  }
+  const foreign = readdirSync(target).filter((f) => !(ARTIFACT_FILES as readonly string[]).includes(f));
+  if (foreign.length > 0) {
+    throw new AppError(
+      TRAIN_ERRORS.ARTIFACTS_DIR_FOREIGN,
+      `${target} holds files that are not training artifacts (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`,
+      { path: target, foreign },
+    );
+  }
+}
+
 export function publishArtifacts(dir: string, files: Record<ArtifactName, string>): string[] {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const base = path.basename(target);
-  if (existsSync(target)) {
-    const foreign = readdirSync(target).filter((f) => !(ARTIFACT_FILES as readonly string[]).includes(f));
-    if (foreign.length > 0) {
-      throw new AppError(
-        TRAIN_ERRORS.ARTIFACTS_DIR_FOREIGN,
-        `${target} holds files that are not training artifacts (${foreign.slice(0, 5).join(', ')}${foreign.length > 5 ? ', …' : ''})`,
-        { path: target, foreign },
-      );
-    }
-  }
+  checkArtifactsTarget(target);
   let staging = '';
   let old = '';
   try {

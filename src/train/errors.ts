@@ -14,6 +14,12 @@ export const TRAIN_ERRORS = defineErrors('TRAIN', {
     title: 'The temporal split cannot be made: the test year has no rows or no earlier transitions exist',
     hint: 'Pass a --test-year that is a label year of the dataset and later than its first label year.',
   },
+  TOO_FEW_ROWS: {
+    http: 400,
+    exit: EXIT.invalidInput,
+    title: 'Too few transitions for cross-fitting: a fold would be fitted on one class only',
+    hint: 'Train on more transitions (ingest every PEDE year available), or lower "folds" in the --config file.',
+  },
   CONFIG_INVALID: {
     http: 400,
     exit: EXIT.invalidInput,

@@ -191,6 +191,19 @@ function groupTable(field: string, blocks: Record<string, EvaluationBlock>): str
   return lines;
 }
 
+/**
+ * What the report can honestly say about IPP (missing in 2022): whether the delivered model and the
+ * backtest model (source of the test-year numbers) use it at all depends on the years they saw.
+ */
+export function ippLimit(inp: Pick<ReportInput, 'model' | 'backtest'>): string {
+  const uses = (m: LoadedModelV1) => m.featureNames.some((n) => n === 'ipp' || n.startsWith('ipp_'));
+  if (!uses(inp.model))
+    return '- O IPP não existe em 2022 e faltou em todas as transições de treino do modelo entregue: ele não usa o IPP (um IPP enviado não muda o escore).';
+  if (!uses(inp.backtest))
+    return '- O IPP não existe em 2022: o modelo entregue aprende seu efeito apenas com anos posteriores, e o modelo de backtest, de onde vêm os números do ano de teste, não usa o IPP.';
+  return '- O IPP não existe em 2022: o modelo aprende seu efeito apenas com anos posteriores.';
+}
+
 export function renderReport(inp: ReportInput): string {
   const { metrics, testYear } = inp;
   const t = metrics.test!;
@@ -295,7 +308,7 @@ export function renderReport(inp: ReportInput): string {
     '',
     `- Poucos dados: ${inp.devYears.length === 1 ? 'apenas uma transição anual' : `${inp.devYears.length} transições anuais`} para desenvolver o modelo e uma para testar. Os intervalos de confiança são largos; trate diferenças pequenas entre modelos ou grupos como ruído.`,
     '- A taxa de alunos atrasados mudou muito entre os anos; se mudar de novo, as probabilidades ficam descalibradas, mesmo que a ordenação continue útil. Monitore a taxa de sinalizados (baseline_v1.json) e recalibre com os resultados do ano.',
-    '- O IPP não existe em 2022: o modelo aprende seu efeito apenas com anos posteriores.',
+    ippLimit(inp),
     '- O modelo só vê o que o PEDE registra; fatores familiares, de saúde ou da escola que não estão nos dados não entram. Use o escore como um ponto de partida para a conversa com a equipe, nunca como decisão automática.',
     '- Nomes e RA nunca são usados pelo modelo.',
     '',

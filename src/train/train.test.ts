@@ -138,6 +138,38 @@ describe('train on synthetic transitions', () => {
     expect(strip(dirB, 'baseline_v1.json')).toEqual(strip(dirA, 'baseline_v1.json'));
     const other = await run(path.join(tmp, 'c', 'artifacts'), '2027-06-01T12:00:00.000Z', { seed: 8 });
     expect(other.files).toHaveLength(ARTIFACT_FILES.length);
+    // The seed is really used (folds, ensembles): another seed gives another model.
+    expect(strip(path.join(tmp, 'c', 'artifacts'), 'model_v1.json')).not.toEqual(
+      strip(dirA, 'model_v1.json'),
+    );
+  });
+
+  it('the test-year labels never influence selection, calibration or threshold', async () => {
+    // Same records, test-year (label 2024) outcomes inverted: only the test metrics may change.
+    const flipped = syntheticRows(500, 21).map((r) =>
+      r.ano_base === 2023 ? { ...r, em_risco: (1 - r.em_risco) as 0 | 1 } : r,
+    );
+    const flippedPath = path.join(tmp, 'flipped.parquet');
+    writeFileSync(flippedPath, encodeParquet(flipped, MODELING_COLUMNS));
+    const now = '2026-01-01T00:00:00.000Z';
+    const dirOrig = path.join(tmp, 'leak', 'orig');
+    const dirFlip = path.join(tmp, 'leak', 'flip');
+    const a = await run(dirOrig, now, { refit: false });
+    const b = await run(dirFlip, now, { refit: false, dataPath: flippedPath });
+    const model = (dir: string) => {
+      const m = read(dir, 'model_v1.json');
+      delete m.training.data_sha256;
+      return m;
+    };
+    expect(model(dirFlip)).toEqual(model(dirOrig));
+    expect(b.selection).toEqual(a.selection);
+    expect(b.validation).toEqual(a.validation);
+    expect(b.candidates.map((c) => [c.kind, c.threshold, c.validation])).toEqual(
+      a.candidates.map((c) => [c.kind, c.threshold, c.validation]),
+    );
+    // ...while the test block did see the inverted outcomes.
+    expect(b.test.positives).toBe(b.test.n - a.test.positives);
+    expect(b.test.metrics.recall.value).not.toBe(a.test.metrics.recall.value);
   });
 
   it('--no-refit ships the backtest model fitted before the test year', async () => {
@@ -146,6 +178,21 @@ describe('train on synthetic transitions', () => {
     const m = read(dir, 'model_v1.json');
     expect(m.training.fit).toBe('backtest');
     expect(m.training.label_years).toEqual([2023]);
+    // IPP is missing in every development row (2022): the report must not claim the model learns it,
+    // and indeed an IPP sent does not change the score.
+    const report = readFileSync(path.join(dir, 'model_report.md'), 'utf8');
+    expect(report).toContain('modelo entregue: ele não usa o IPP');
+    expect(report).not.toContain('aprende seu efeito');
+    const model = loadModel(m);
+    const sig = read(dir, 'model_signature_v1.json');
+    expect(model.predictOne({ ...sig.example_request, ipp: 0 })).toBe(
+      model.predictOne({ ...sig.example_request, ipp: 10 }),
+    );
+    // The refit model (dirA) learns IPP from 2023; its report says the backtest numbers come without it.
+    const refitReport = readFileSync(path.join(dirA, 'model_report.md'), 'utf8');
+    expect(refitReport).toContain(
+      'o modelo de backtest, de onde vêm os números do ano de teste, não usa o IPP',
+    );
   });
 
   it('refuses impossible temporal splits', async () => {
@@ -182,6 +229,43 @@ describe('train on synthetic transitions', () => {
     expect(() => publishArtifacts(dirA, files)).toThrow(/Could not write the artifacts/);
     expect(readFileSync(path.join(dirA, 'model_v1.json'), 'utf8')).toBe(before);
     expect(readdirSync(path.dirname(dirA))).toEqual(['artifacts']);
+  });
+
+  it('refuses an --artifacts path that is a file or a foreign folder before any work', async () => {
+    const file = path.join(tmp, 'not-a-folder');
+    writeFileSync(file, 'keep me');
+    const stages: string[] = [];
+    const progress = { stage: (label: string) => stages.push(label), tick() {}, done() {} };
+    await expectTrainError(
+      run(file, '2026-01-01T00:00:00Z', { progress }),
+      'DEF_ERR_TRAIN_ARTIFACTS_DIR_FOREIGN',
+      /is a file, not a folder/,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('keep me');
+    const dir = path.join(tmp, 'foreign-early');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'notes.txt'), 'mine');
+    await expectTrainError(
+      run(dir, '2026-01-01T00:00:00Z', { progress }),
+      'DEF_ERR_TRAIN_ARTIFACTS_DIR_FOREIGN',
+      /notes\.txt/,
+    );
+    // Checked before the data is read: no stage ever started.
+    expect(stages).toEqual([]);
+    expect(() => publishArtifacts(file, {} as Parameters<typeof publishArtifacts>[1])).toThrow(
+      /is a file, not a folder/,
+    );
+  });
+
+  it('too few transitions for the folds fail with a training error, not a learner error', async () => {
+    const tiny = path.join(tmp, 'tiny.parquet');
+    writeFileSync(tiny, encodeParquet(syntheticRows(6, 3), MODELING_COLUMNS));
+    await expectTrainError(
+      train({ dataPath: tiny, artifactsDir: path.join(tmp, 'tiny'), seed: 1, refit: true, config }),
+      'DEF_ERR_TRAIN_TOO_FEW_ROWS',
+      /development transitions \(3 rows, 2 positive\) are too few for 5-fold cross-fitting/,
+    );
+    expect(existsSync(path.join(tmp, 'tiny'))).toBe(false);
   });
 
   it('fails clearly on a missing dataset', async () => {

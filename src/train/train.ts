@@ -19,14 +19,14 @@ import type { LearnerKind } from '../model/learners.js';
 import { type LoadedModelV1, loadModel } from '../model/load.js';
 import { buildSignature } from '../model/signature.js';
 import type { EvaluationBlock, MetricsFile } from '../model/types.js';
-import { publishArtifacts } from './artifacts.js';
+import { checkArtifactsTarget, publishArtifacts } from './artifacts.js';
 import { buildBaseline } from './baseline.js';
 import { CANDIDATE_LABEL, complexityOf, inputModeOf, rawScores, SIMPLICITY_ORDER } from './candidates.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
 import { type Developed, develop } from './develop.js';
 import { TRAIN_ERRORS } from './errors.js';
 import { byGroup, evaluationBlock } from './evaluate.js';
-import { stratifiedGroupFolds } from './folds.js';
+import { type Fold, stratifiedGroupFolds } from './folds.js';
 import { renderReport } from './report.js';
 import { libraryVersions } from './versions.js';
 
@@ -76,6 +76,22 @@ export interface TrainSummary {
 
 const r6 = (v: number): number | null => (Number.isNaN(v) ? null : Math.round(v * 1e6) / 1e6);
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+
+/** Every fold must fit on both classes, or the learners fail with an error about a fold, not the data. */
+function checkFolds(folds: readonly Fold[], y: Float64Array, what: string): void {
+  folds.forEach((fold, f) => {
+    let pos = 0;
+    for (const i of fold.train) pos += y[i]!;
+    if (pos === 0 || pos === fold.train.length) {
+      const total = y.reduce((a, b) => a + b, 0);
+      throw new AppError(
+        TRAIN_ERRORS.TOO_FEW_ROWS,
+        `The ${what} transitions (${y.length} rows, ${total} positive) are too few for ${folds.length}-fold cross-fitting: fold ${f + 1} would be fitted on one class only`,
+        { set: what, rows: y.length, positives: total, folds: folds.length, fold: f + 1 },
+      );
+    }
+  });
+}
 
 function labelYearOf(r: StudentRecord): number {
   return (r.ano_base as number) + 1;
@@ -204,6 +220,8 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const cfg = opts.config ?? (structuredClone(DEFAULT_TRAIN_CONFIG) as TrainConfig);
   const progress = opts.progress ?? silentProgress;
   const createdAt = (opts.now ?? (() => new Date()))().toISOString();
+  // Before any work: a file or a foreign folder at --artifacts would only fail after training.
+  checkArtifactsTarget(opts.artifactsDir);
 
   progress.stage('Lendo dados', 1);
   const { rows, sha256, synthetic } = await loadRows(opts.dataPath);
@@ -241,6 +259,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const persistenceFeature = dev.pipeline.names.indexOf('atrasado_agora');
   const activeKinds = kinds.filter((k) => k !== 'persistence' || persistenceFeature >= 0);
   const devFolds = stratifiedGroupFolds(dev.y, dev.groups, cfg.folds, opts.seed);
+  checkFolds(devFolds, dev.y, 'development');
 
   progress.stage('Validação cruzada (candidatos)', activeKinds.length * cfg.folds);
   const developed = new Map<LearnerKind, Developed>();
@@ -335,11 +354,13 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     progress.stage('Reajuste em todos os anos', cfg.folds);
     prodPrepared = prepare(rows, cfg);
     const pf = prodPrepared.pipeline.names.indexOf('atrasado_agora');
+    const prodFolds = stratifiedGroupFolds(prodPrepared.y, prodPrepared.groups, cfg.folds, opts.seed);
+    checkFolds(prodFolds, prodPrepared.y, 'production');
     refitDev = develop({
       kind: selection.kind,
       X: matrixFor(prodPrepared, selection.kind),
       y: prodPrepared.y,
-      folds: stratifiedGroupFolds(prodPrepared.y, prodPrepared.groups, cfg.folds, opts.seed),
+      folds: prodFolds,
       cfg,
       seed: deriveSeed(opts.seed, 100 + SIMPLICITY_ORDER.indexOf(selection.kind)),
       persistenceFeature: pf,

@@ -62,6 +62,8 @@ describe('defasagem train', () => {
       '--no-refit',
     );
     expect(r.code).toBe(0);
+    // --json: stdout is one JSON document, no progress lines anywhere.
+    expect(r.err).toBe('');
     const s = JSON.parse(r.out);
     expect(s.refit).toBe(false);
     expect(s.testYear).toBe(2024);
@@ -93,5 +95,14 @@ describe('defasagem train', () => {
       path.join(tmp, 'z'),
     );
     expect(missing.code).toBe(4);
+    // An --artifacts path that is a file: a clear usage error (exit 2), not an internal one.
+    const file = path.join(tmp, 'artifacts.txt');
+    writeFileSync(file, 'not a folder');
+    const onFile = await cli('train', '--json', '--data', data, '--artifacts', file, '--config', config);
+    expect(onFile.code).toBe(2);
+    expect(JSON.parse(onFile.out).error).toMatchObject({
+      code: 'DEF_ERR_TRAIN_ARTIFACTS_DIR_FOREIGN',
+      details: { path: file },
+    });
   });
 });

@@ -1,8 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
 // renameSync is wrapped so a test can make one particular rename fail, as a full disk or a
 // permission change between two renames would.
@@ -45,9 +53,20 @@ afterEach(() => {
   failRename.when = null;
 });
 
+const created: string[] = [];
+afterAll(() => {
+  for (const dir of created) rmSync(dir, { recursive: true, force: true });
+});
+/** A fresh output directory, removed after this file's tests. */
+function newOutDir(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'defasagem-publish-'));
+  created.push(dir);
+  return dir;
+}
+
 describe('publishOutputs', () => {
   it('replaces interim/ and processed/ with the new run and leaves no staging directory', () => {
-    const outDir = mkdtempSync(path.join(os.tmpdir(), 'defasagem-publish-'));
+    const outDir = newOutDir();
     publishOutputs(outDir, run(1));
     publishOutputs(outDir, run(2));
     expect(contents(outDir)).toEqual(run(2));
@@ -55,7 +74,7 @@ describe('publishOutputs', () => {
   });
 
   it('a failure while swapping processed/ puts interim/ back: the outputs stay those of one run', () => {
-    const outDir = mkdtempSync(path.join(os.tmpdir(), 'defasagem-publish-'));
+    const outDir = newOutDir();
     publishOutputs(outDir, run(1));
     // interim/ is swapped first; the move of the new processed/ into place fails.
     failRename.when = (from, to) =>
@@ -73,7 +92,7 @@ describe('publishOutputs', () => {
   });
 
   it('a failure on the first run leaves no output directory at all', () => {
-    const outDir = mkdtempSync(path.join(os.tmpdir(), 'defasagem-publish-'));
+    const outDir = newOutDir();
     failRename.when = (from, to) =>
       from.endsWith(`${path.sep}processed`) && to === path.join(outDir, 'processed');
     expect(() => publishOutputs(outDir, run(1))).toThrow(AppError);
@@ -88,7 +107,7 @@ describe('recoverInterruptedPublish (a run killed with SIGKILL left its staging 
   };
 
   it('rolls back a run killed between its two swaps: the outputs are the previous run again', () => {
-    const outDir = mkdtempSync(path.join(os.tmpdir(), 'defasagem-publish-'));
+    const outDir = newOutDir();
     publishOutputs(outDir, run(1));
     // What a run killed after swapping interim/ and before swapping processed/ leaves behind.
     const staging = path.join(outDir, `.staging-${deadPid()}-abc123`);
@@ -105,7 +124,7 @@ describe('recoverInterruptedPublish (a run killed with SIGKILL left its staging 
   });
 
   it('restores a directory moved aside just before the kill, and drops a staging with no journal', () => {
-    const outDir = mkdtempSync(path.join(os.tmpdir(), 'defasagem-publish-'));
+    const outDir = newOutDir();
     publishOutputs(outDir, run(1));
     const pid = deadPid();
     const midSwap = path.join(outDir, `.staging-${pid}-aaaaaa`);
@@ -125,7 +144,7 @@ describe('recoverInterruptedPublish (a run killed with SIGKILL left its staging 
   });
 
   it('publishOutputs cleans what a killed run left before writing its own outputs', () => {
-    const outDir = mkdtempSync(path.join(os.tmpdir(), 'defasagem-publish-'));
+    const outDir = newOutDir();
     mkdirSync(path.join(outDir, `.staging-${deadPid()}-dddddd`, 'interim'), { recursive: true });
     publishOutputs(outDir, run(3));
     expect(contents(outDir)).toEqual(run(3));

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.js';
-import { buildApp, withoutPaths } from './app.js';
+import { BATCH_CHUNK, buildApp, withoutPaths } from './app.js';
 import { hashKey } from './auth.js';
 import { ModelHolder } from './holder.js';
 import { createMetrics } from './metrics.js';
@@ -482,6 +482,53 @@ describe('serve app policies', () => {
       for (const s of ['/home', 'ana', 'artifacts', 'models', '/srv']) expect(r.body).not.toContain(s);
     // What is not a path stays.
     expect(withoutPaths('v1.0.0 and/or 1/2 at 50%')).toBe('v1.0.0 and/or 1/2 at 50%');
+    await app.close();
+  });
+
+  it('a large batch yields between chunks: a health check sent while it is explained is answered meanwhile', async () => {
+    const holder = new ModelHolder({ ...bandOptions, load: async () => standInParts('v1.0.0') });
+    await holder.reload('test');
+    // Count explanations, to see how far the batch had got when the health check was answered.
+    const model = holder.current!.model;
+    const explain = model.explain.bind(model);
+    let explained = 0;
+    Object.assign(model, {
+      explain: (...args: Parameters<typeof explain>) => {
+        explained++;
+        return explain(...args);
+      },
+    });
+    let explainedAtHealth = -1;
+    let health: Promise<unknown> | null = null;
+    const app = await buildApp({
+      settings: testSettings(),
+      holder,
+      metrics: createMetrics({ defaultMetrics: false }),
+      logger: false,
+      // Called once the batch is scored and before its explanations are built.
+      observer: () => {
+        health ??= app.inject({ url: '/health' }).then(() => {
+          explainedAtHealth = explained;
+        });
+      },
+    });
+    const n = BATCH_CHUNK * 10 + 3;
+    const instances = Array.from({ length: n }, (_, i) => ({ ...EXAMPLE_STUDENT, ieg: (i % 100) / 10 }));
+    const before = explained;
+    const batch = await app.inject({ method: 'POST', url: '/predict', payload: { instances } });
+    await health;
+    expect(batch.statusCode).toBe(200);
+    expect(explained - before).toBe(n);
+    // Answered between two chunks, long before the last explanation.
+    expect(explainedAtHealth - before).toBeGreaterThan(0);
+    expect(explainedAtHealth - before).toBeLessThan(n / 2);
+    // Chunking changes nothing in the answer: same order and values as one request per student.
+    const predictions = batch.json().predictions as Array<Record<string, unknown>>;
+    expect(predictions).toHaveLength(n);
+    for (const i of [0, BATCH_CHUNK - 1, BATCH_CHUNK, n - 1]) {
+      const one = await app.inject({ method: 'POST', url: '/predict', payload: instances[i] });
+      expect(predictions[i]).toEqual(one.json());
+    }
     await app.close();
   });
 });

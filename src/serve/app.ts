@@ -164,6 +164,9 @@ interface ScoreOut {
   top_factors: Factor[];
 }
 
+/** Students explained between two yields to the event loop in a /predict batch. */
+export const BATCH_CHUNK = 32;
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { settings, holder, metrics } = deps;
   const observer = deps.observer ?? noopObserver;
@@ -403,10 +406,28 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       reply.send(predictOut(b, records[0]!, scores[0] as number, labels[0]!, bands[0]!));
       return;
     }
+    // Explanations dominate a large batch (~0.4 ms each for a 100-tree forest): build them in chunks and
+    // yield to the event loop between chunks, so health checks and other clients are not held up.
     const predictions = new Array<ScoreOut>(records.length);
-    for (let i = 0; i < records.length; i++)
-      predictions[i] = predictOut(b, records[i]!, scores[i] as number, labels[i]!, bands[i]!);
-    reply.send({ model_version: b.version, predictions });
+    let next = 0;
+    const step = (): void => {
+      try {
+        const end = Math.min(records.length, next + BATCH_CHUNK);
+        for (; next < end; next++)
+          predictions[next] = predictOut(
+            b,
+            records[next]!,
+            scores[next] as number,
+            labels[next]!,
+            bands[next]!,
+          );
+        if (next < records.length) setImmediate(step);
+        else reply.send({ model_version: b.version, predictions });
+      } catch (err) {
+        reply.send(err);
+      }
+    };
+    step();
   });
 
   // ---- Open Inference Protocol v2 ----

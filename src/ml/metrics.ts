@@ -22,7 +22,7 @@ export interface Confusion {
   fn: number;
 }
 
-/** Every metric the reports use, at one threshold. Keys equal model/types `MetricName`. */
+/** Every metric the reports use, at one threshold; model/types `MetricName` is this key set. */
 export interface MetricSet {
   roc_auc: number;
   pr_auc: number;

@@ -3,6 +3,7 @@
  * serving/scoring (which load them). Implementations live in this folder; callers depend only on this.
  */
 import type { FieldSpec, StudentRecord } from '../core/student.js';
+import { METRIC_KEYS, type MetricKey } from '../ml/metrics.js';
 
 /** One factor behind a score: a derived feature's additive contribution (log-odds or probability). */
 export interface Factor {
@@ -59,19 +60,9 @@ export interface ModelFileHeader {
   created_at: string;
 }
 
-export const METRIC_NAMES = [
-  'roc_auc',
-  'pr_auc',
-  'precision',
-  'recall',
-  'f1',
-  'f2',
-  'accuracy',
-  'brier',
-  'ece',
-  'log_loss',
-] as const;
-export type MetricName = (typeof METRIC_NAMES)[number];
+/** The metric names of metrics files: exactly the ML core's metric set, in its order. */
+export const METRIC_NAMES: readonly MetricKey[] = METRIC_KEYS;
+export type MetricName = MetricKey;
 
 /** A point estimate with a bootstrap 95% interval (null bounds when not computed). */
 export interface MetricWithCI {

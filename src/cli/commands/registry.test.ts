@@ -9,34 +9,12 @@ import {
   writeFixtureArtifacts,
 } from '../../registry/testing/fixtures.js';
 import { runCli } from '../run.js';
+import { runCommandInProcess } from '../test-support.js';
 import { registerRegistryCommands } from './registry.js';
 
 /** Runs `defasagem registry ...` in-process with the real top-level catch, capturing the output. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command('defasagem')
-    .option('--json')
-    .option('--verbose')
-    .configureOutput({ outputError: () => {}, writeOut: () => {}, writeErr: () => {} });
-  registerRegistryCommands(program);
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    const code = await runCli(program, ['node', 'defasagem', 'registry', ...args]);
-    return { code, out, err };
-  } finally {
-    process.exitCode = undefined;
-    o.mockRestore();
-    e.mockRestore();
-  }
+function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCommandInProcess(registerRegistryCommands, ['registry', ...args]);
 }
 
 afterAll(removeTempDirs);

@@ -1,13 +1,12 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { MODELING_COLUMNS } from '../../data/ingest.js';
 import { encodeParquet } from '../../data/parquet.js';
 import { syntheticRows } from '../../features/__fixtures__/records.js';
 import { ARTIFACT_FILES } from '../../train/artifacts.js';
-import { runCli } from '../run.js';
+import { runCommandInProcess } from '../test-support.js';
 import { registerTrainCommands } from './train.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'defasagem-train-cli-'));
@@ -20,31 +19,9 @@ writeFileSync(
   JSON.stringify({ bootstrap: 20, bootstrap_groups: 10, random_forest: { n_estimators: 10 } }),
 );
 
-/** Runs `defasagem train ...` in-process with the real top-level catch, capturing the output. */
-async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const program = new Command('defasagem')
-    .option('--json')
-    .option('--verbose')
-    .configureOutput({ outputError: () => {}, writeOut: () => {}, writeErr: () => {} });
-  registerTrainCommands(program);
-  let out = '';
-  let err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    out += String(s);
-    return true;
-  });
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    err += String(s);
-    return true;
-  });
-  process.exitCode = undefined;
-  try {
-    return { code: await runCli(program, ['node', 'defasagem', ...args]), out, err };
-  } finally {
-    process.exitCode = undefined;
-    o.mockRestore();
-    e.mockRestore();
-  }
+/** Runs `defasagem ...` in-process with the real top-level catch, capturing the output. */
+function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  return runCommandInProcess(registerTrainCommands, [...args]);
 }
 
 describe('defasagem train', () => {

@@ -308,50 +308,38 @@ function treeLearner(
   const checked = checkTrees(state.trees, nFeatures);
   const serving = layoutForServing(checked);
   const trees = packTrees(checked);
+  // GBDT: raw = baseline + Σ trees; forest: raw = mean of the trees. One scorer with an offset and a
+  // divisor serves both (x / 1 and 0 + x are exact, so scores stay bit-identical to src/ml).
+  let offset = 0;
+  let divisor = trees.roots.length;
+  let expected: () => number;
   if (kind === 'gbdt') {
     if (typeof state.baseline !== 'number' || !Number.isFinite(state.baseline))
       throw bad('gbdt baseline is not a number');
     const s = { ...(state as unknown as GbdtState), trees };
-    // Built on the first explanation (training compiles learners only to score): see tree-explainer.ts.
-    let explainer: TreeExplainer | null = null;
-    let bias = 0;
-    return {
-      kind,
-      impute,
-      nFeatures,
-      raw: (row, off) => s.baseline + sumServingTrees(serving, row, off),
-      rawBlock(rows, n, out) {
-        sumServingTreesBlock(serving, rows, n, nFeatures, out);
-        for (let i = 0; i < n; i++) out[i] = s.baseline + out[i]!;
-      },
-      contributions(row, off, out) {
-        if (explainer === null) {
-          explainer = new TreeExplainer(trees);
-          bias = expectedRawGbdt(s);
-        }
-        out.fill(0, 0, nFeatures);
-        explainer.add(row, off, out);
-        return bias;
-      },
-    };
+    offset = s.baseline;
+    divisor = 1;
+    expected = () => expectedRawGbdt(s);
+  } else {
+    const s = { ...(state as unknown as ForestState), trees };
+    expected = () => expectedRawForest(s);
   }
-  const s = { ...(state as unknown as ForestState), trees };
-  const nTrees = trees.roots.length;
+  // Built on the first explanation (training compiles learners only to score): see tree-explainer.ts.
   let explainer: TreeExplainer | null = null;
   let bias = 0;
   return {
     kind,
     impute,
     nFeatures,
-    raw: (row, off) => sumServingTrees(serving, row, off) / nTrees,
+    raw: (row, off) => offset + sumServingTrees(serving, row, off) / divisor,
     rawBlock(rows, n, out) {
       sumServingTreesBlock(serving, rows, n, nFeatures, out);
-      for (let i = 0; i < n; i++) out[i] = out[i]! / nTrees;
+      for (let i = 0; i < n; i++) out[i] = offset + out[i]! / divisor;
     },
     contributions(row, off, out) {
       if (explainer === null) {
-        explainer = new TreeExplainer(trees, { scale: 1 / nTrees });
-        bias = expectedRawForest(s);
+        explainer = new TreeExplainer(trees, { scale: 1 / divisor });
+        bias = expected();
       }
       out.fill(0, 0, nFeatures);
       explainer.add(row, off, out);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/error-base.js';
 import type { StudentRecord } from '../core/student.js';
-import { syntheticRows } from './__fixtures__/records.js';
 import { DEFAULT_FEATURES, FEATURE_CATALOG } from './catalog.js';
 import { compilePipeline, fitFeaturePipeline } from './pipeline.js';
+import { syntheticRows } from './testing/records.js';
 
 const base: StudentRecord = {
   ano_base: 2023,
@@ -147,17 +147,22 @@ describe('feature pipeline', () => {
     expect(out[p.width + p.names.indexOf('fase')]).toBe(3);
   });
 
-  it('rejects malformed specs with a MODEL error naming the problem', () => {
+  it('rejects malformed specs with a FEATURES error naming the problem', () => {
     const bad = JSON.parse(JSON.stringify(spec));
     bad.features[0].name = 'nome';
     try {
       compilePipeline(bad);
       expect.unreachable();
     } catch (e) {
-      expect(isAppError(e) && e.code).toBe('DEF_ERR_MODEL_FORMAT_INVALID');
+      expect(isAppError(e) && e.code).toBe('DEF_ERR_FEATURES_PIPELINE_INVALID');
       expect((e as Error).message).toContain('unknown feature "nome"');
     }
     expect(() => compilePipeline({ ...spec, pipeline_version: 2 })).toThrow(/pipeline_version 2/);
-    expect(() => fitFeaturePipeline(train, ['fase', 'ra'])).toThrow(/Unknown feature "ra"/);
+    expect(() => fitFeaturePipeline(train, ['fase', 'ra'])).toThrow(
+      expect.objectContaining({
+        code: 'DEF_ERR_FEATURES_UNKNOWN_FEATURE',
+        message: expect.stringMatching(/"ra"/),
+      }),
+    );
   });
 });

@@ -6,7 +6,6 @@
  */
 import { AppError } from '../core/error-base.js';
 import { STUDENT_FIELD_NAMES, type StudentRecord } from '../core/student.js';
-import { MODEL_ERRORS } from '../model/errors.js';
 import {
   CATALOG_SIZE,
   DEFAULT_FEATURES,
@@ -16,6 +15,7 @@ import {
   type FeatureKind,
   type LearnedParams,
 } from './catalog.js';
+import { FEATURES_ERRORS } from './errors.js';
 
 export const PIPELINE_VERSION = 1;
 
@@ -122,7 +122,7 @@ export function fitFeaturePipeline(
 ): FeaturePipelineSpec {
   for (const n of featureNames) {
     if (!FEATURE_BY_NAME.has(n)) {
-      throw new AppError(MODEL_ERRORS.FORMAT_INVALID, `Unknown feature "${n}" in the feature list`, {
+      throw new AppError(FEATURES_ERRORS.UNKNOWN_FEATURE, `Unknown feature "${n}" in the feature list`, {
         feature: n,
       });
     }
@@ -169,13 +169,13 @@ export function fitFeaturePipeline(
 }
 
 function invalid(message: string, details?: Record<string, unknown>): AppError {
-  return new AppError(MODEL_ERRORS.FORMAT_INVALID, `Invalid feature pipeline: ${message}`, details);
+  return new AppError(FEATURES_ERRORS.PIPELINE_INVALID, `Invalid feature pipeline: ${message}`, details);
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Checks a deserialised pipeline spec; throws MODEL FORMAT_INVALID naming the first problem. */
+/** Checks a deserialised pipeline spec; throws FEATURES PIPELINE_INVALID naming the first problem. */
 export function validatePipelineSpec(spec: unknown): FeaturePipelineSpec {
   if (!isObj(spec)) throw invalid('the "features" block is not an object');
   if (spec.pipeline_version !== PIPELINE_VERSION) {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type AppError, isAppError } from '../core/error-base.js';
-import { syntheticRows } from '../features/__fixtures__/records.js';
 import { compilePipeline, fitFeaturePipeline } from '../features/pipeline.js';
+import { syntheticRows } from '../features/testing/records.js';
 import { fitCalibrator } from '../ml/calibration.js';
 import { contributionsForest, type ForestState, fitForest, predictRowForest } from '../ml/forest.js';
 import { contributionsGbdt, fitGbdt, type GbdtState, predictRowGbdt } from '../ml/gbdt.js';

@@ -2,9 +2,10 @@
  * loadModel: validates a parsed model file and compiles it into a LoadedModel. Anything malformed
  * fails here, with a message that names the field, never later with a NaN in production.
  */
-import { AppError } from '../core/error-base.js';
+import { AppError, isAppError } from '../core/error-base.js';
 import type { StudentRecord } from '../core/student.js';
-import { compilePipeline } from '../features/pipeline.js';
+import { FEATURES_ERRORS } from '../features/errors.js';
+import { compilePipeline, type FeaturePipeline } from '../features/pipeline.js';
 import { applyIsotonicOne, applyPlattOne, type CalibratorState } from '../ml/calibration.js';
 import { MODEL_ERRORS } from './errors.js';
 import {
@@ -22,6 +23,18 @@ const isObj = (v: unknown): v is Record<string, unknown> =>
 
 function invalid(message: string, details?: Record<string, unknown>): AppError {
   return new AppError(MODEL_ERRORS.FORMAT_INVALID, `Invalid model file: ${message}`, details);
+}
+
+/** The "features" block; a broken one is a broken model file, under the model file's own code. */
+function compileFeatures(block: unknown): FeaturePipeline {
+  try {
+    return compilePipeline(block);
+  } catch (err) {
+    if (!isAppError(err) || err.spec !== FEATURES_ERRORS.PIPELINE_INVALID) throw err;
+    throw new AppError(MODEL_ERRORS.FORMAT_INVALID, `Invalid model file: ${err.message}`, err.details, {
+      cause: err,
+    });
+  }
 }
 
 const isProb = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
@@ -102,7 +115,7 @@ export interface LoadedModelV1 extends LoadedModel {
 /** Validates `json` (a parsed model_v1.json) and compiles it. Throws MODEL_FORMAT_INVALID on anything wrong. */
 export function loadModel(json: unknown): LoadedModelV1 {
   checkModelHeader(json);
-  const pipeline = compilePipeline(json.features);
+  const pipeline = compileFeatures(json.features);
   const width = pipeline.width;
   const learner = compileLearner(json.learner, width);
   const cal = compileCalibrator(json.calibrator as CalibratorBlock);

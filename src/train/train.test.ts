@@ -14,7 +14,7 @@ import { type AppError, isAppError } from '../core/error-base.js';
 import { STUDENT_FIELDS } from '../core/student.js';
 import { MODELING_COLUMNS } from '../data/ingest.js';
 import { encodeParquet } from '../data/parquet.js';
-import { syntheticRows } from '../features/__fixtures__/records.js';
+import { syntheticRows } from '../features/testing/records.js';
 import { loadModel } from '../model/load.js';
 import { scoreResponse } from '../model/signature.js';
 import type { MetricsFile } from '../model/types.js';

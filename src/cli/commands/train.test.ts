@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MODELING_COLUMNS } from '../../data/ingest.js';
 import { encodeParquet } from '../../data/parquet.js';
-import { syntheticRows } from '../../features/__fixtures__/records.js';
+import { syntheticRows } from '../../features/testing/records.js';
 import { ARTIFACT_FILES } from '../../train/artifacts.js';
 import { runCommandInProcess } from '../test-support.js';
 import { registerTrainCommands } from './train.js';

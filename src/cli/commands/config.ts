@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { ALL_SETTINGS } from '../../core/settings.js';
+import { ALL_SETTINGS } from '../../app/settings.js';
 import { emit } from '../output.js';
 
 export function registerConfigCommand(program: Command): void {

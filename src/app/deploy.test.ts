@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ALL_SETTINGS } from '../core/settings.js';
+import { ALL_SETTINGS } from './settings.js';
 
 /** Docker cannot run here: these checks keep the deploy files consistent with the settings schema. */
 const root = new URL('../../', import.meta.url);

@@ -1,22 +1,18 @@
 import { type Command, InvalidArgumentError } from 'commander';
+import { loadAppSettings } from '../../app/settings.js';
 import { parsers } from '../../core/config-base.js';
 import { generateKey, hashKey } from '../../serve/auth.js';
-import { loadServerSettings, type RunningServer, startServer } from '../../serve/server.js';
+import { startServer } from '../../serve/server.js';
 import { API_ROLES } from '../../serve/settings.js';
-import { emit, progressFor } from '../output.js';
+import { emit } from '../output.js';
 
-const portOption = (raw: string): number => {
+export const portOption = (raw: string): number => {
   try {
     return parsers.int(0, 65535)(raw);
   } catch (err) {
     throw new InvalidArgumentError((err as Error).message);
   }
 };
-
-/** Keeps the command alive until the server has drained and closed (SIGTERM / SIGINT). */
-async function untilClosed(server: RunningServer): Promise<void> {
-  await server.closed;
-}
 
 export function registerServeCommands(program: Command): void {
   const serve = program
@@ -27,10 +23,12 @@ export function registerServeCommands(program: Command): void {
     .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (env PORT, default 8000)', portOption)
     .action(async (opts: { host?: string; port?: number }) => {
-      const settings = loadServerSettings();
+      // Every setting is read (and checked) once, here; the server gets its share.
+      const settings = loadAppSettings().server;
       if (opts.host) settings.host = opts.host;
       if (opts.port !== undefined) settings.port = opts.port;
-      await untilClosed(await startServer({ settings, handleSignals: true }));
+      // Keeps the command alive until the server has drained and closed (SIGTERM / SIGINT).
+      await (await startServer({ settings, handleSignals: true })).closed;
     });
 
   serve
@@ -61,33 +59,5 @@ export function registerServeCommands(program: Command): void {
             '(join several entries with commas in API_KEYS)',
           ].join('\n'),
       );
-    });
-
-  program
-    .command('start')
-    .description(
-      'The main job (`npm start`): if the registry has no champion, ingest (--source, else data/raw/*.xlsx, else a synthetic workbook), train, register v1.0.0 and promote it; then serve MODEL_VERSION=champion.',
-    )
-    .option('--source <path>', 'PEDE workbook (.xlsx) or CSV directory to train the first model on')
-    .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
-    .option('--port <port>', 'port to listen on (env PORT, default 8000)', portOption)
-    .action(async (opts: { source?: string; host?: string; port?: number }, cmd: Command) => {
-      const settings = loadServerSettings();
-      if (opts.host) settings.host = opts.host;
-      if (opts.port !== undefined) settings.port = opts.port;
-      // Loaded on demand: the training stack is only needed when there is no champion yet.
-      const { runMainJob } = await import('../../serve/start.js');
-      const prepared = await runMainJob({
-        registryDir: settings.registryDir,
-        source: opts.source ?? null,
-        progress: progressFor(cmd),
-        say: (line) => process.stderr.write(`${line}\n`),
-      });
-      settings.modelVersion = 'champion';
-      const server = await startServer({ settings, handleSignals: true });
-      process.stderr.write(
-        `${prepared.created ? `champion ${prepared.version} created in ${prepared.elapsedMs} ms; ` : ''}serving MODEL_VERSION=champion at ${server.url} (docs: ${server.url}/docs)\n`,
-      );
-      await untilClosed(server);
     });
 }

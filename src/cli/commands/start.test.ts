@@ -1,54 +1,19 @@
 /**
- * The CLI shells: `serve hash-key` in-process, and the main job `defasagem start` as a child process
- * on a fresh temp directory (synthetic workbook → ingest → train → register → promote → serve), then
- * SIGTERM, then a second start that goes straight to serving.
+ * The main job `defasagem start` as a child process on a fresh temp directory (synthetic workbook →
+ * ingest → train → register → promote → serve), then SIGTERM, then a second start that goes straight
+ * to serving. The registry cases it refuses are in src/app/start.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
-import { registerServeCommands } from '../cli/commands/serve.js';
-import { authenticate, hashKey } from './auth.js';
-import { parseApiKeys } from './settings.js';
 
-const REPO = fileURLToPath(new URL('../../', import.meta.url));
+const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = path.join(REPO, 'src/cli/main.ts');
 // The child runs in a temp dir: give --import an absolute URL, not a bare package name.
 const TSX = pathToFileURL(path.join(REPO, 'node_modules/tsx/dist/loader.mjs')).href;
-
-describe('defasagem serve hash-key', () => {
-  it('prints an API_KEYS entry that the server accepts for that key', async () => {
-    let out = '';
-    const write = process.stdout.write.bind(process.stdout);
-    process.stdout.write = ((chunk: string) => {
-      out += chunk;
-      return true;
-    }) as typeof process.stdout.write;
-    try {
-      const program = new Command('defasagem').option('--json').exitOverride();
-      registerServeCommands(program);
-      await program.parseAsync([
-        'node',
-        'defasagem',
-        '--json',
-        'serve',
-        'hash-key',
-        '--generate',
-        '--role',
-        'admin',
-      ]);
-    } finally {
-      process.stdout.write = write;
-    }
-    const r = JSON.parse(out) as { key: string; sha256: string; api_keys_entry: string };
-    expect(r.sha256).toBe(hashKey(r.key));
-    expect(r.api_keys_entry).toBe(`${r.sha256}:admin`);
-    expect(authenticate(parseApiKeys(r.api_keys_entry), r.key)).toMatchObject({ role: 'admin' });
-  });
-});
 
 describe('defasagem start (the main job)', () => {
   const cwd = mkdtempSync(path.join(os.tmpdir(), 'defasagem-start-'));

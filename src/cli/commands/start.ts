@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { loadAppSettings } from '../../app/settings.js';
+import { progressFor } from '../output.js';
+import { portOption } from './serve.js';
+
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'The main job (`npm start`): on an empty registry, ingest (--source, else data/raw/*.xlsx, else a synthetic workbook), train, register v1.0.0 and promote it; then serve MODEL_VERSION=champion. A registry with versions but no champion is refused (promote one with `defasagem registry promote`).',
+    )
+    .option('--source <path>', 'PEDE workbook (.xlsx) or CSV directory to train the first model on')
+    .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
+    .option('--port <port>', 'port to listen on (env PORT, default 8000)', portOption)
+    .action(async (opts: { source?: string; host?: string; port?: number }, cmd: Command) => {
+      // Every setting is read (and checked) once, here, and passed down to the registry and the server.
+      const settings = loadAppSettings();
+      if (opts.host) settings.server.host = opts.host;
+      if (opts.port !== undefined) settings.server.port = opts.port;
+      const { startAndServe } = await import('../../app/start.js');
+      const { prepared, server } = await startAndServe({
+        settings,
+        source: opts.source ?? null,
+        progress: progressFor(cmd),
+        say: (line) => process.stderr.write(`${line}\n`),
+      });
+      process.stderr.write(
+        `${prepared.created ? `champion ${prepared.version} created in ${prepared.elapsedMs} ms; ` : ''}serving MODEL_VERSION=champion at ${server.url} (docs: ${server.url}/docs)\n`,
+      );
+      await server.closed;
+    });
+}

@@ -22,10 +22,22 @@ export async function runCli(program: Command, argv: string[]): Promise<number> 
     if (err instanceof CommanderError) {
       // --help and --version end here too, with exit code 0.
       if (err.exitCode === 0) return EXIT.ok;
-      return report(new AppError(CORE_ERRORS.USAGE, err.message.replace(/^error: /, '')), wantsJson, verbose);
+      return report(new AppError(CORE_ERRORS.USAGE, usageMessage(err.message)), wantsJson, verbose);
     }
     return report(err, wantsJson, verbose);
   }
+}
+
+/**
+ * Commander's text on one line: "error: unknown option '--souce'\n(Did you mean --source?)" becomes
+ * "unknown option '--souce' (did you mean --source?)".
+ */
+function usageMessage(text: string): string {
+  return text
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*\(Did you mean/g, ' (did you mean')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
 }
 
 function report(err: unknown, json: boolean, verbose: boolean): number {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULTS } from '../../app/defaults.js';
 import { emit, progressFor } from '../output.js';
 
 export function registerDataCommands(program: Command): void {
@@ -8,7 +9,7 @@ export function registerDataCommands(program: Command): void {
       'Read a PEDE workbook (or a directory of PEDE<YYYY>.csv files), apply the data contract and write the normalised tables, rejects, the modelling dataset and its data card.',
     )
     .requiredOption('--source <path>', 'PEDE .xlsx workbook or directory of per-year CSV files')
-    .option('--out-dir <dir>', 'root of the outputs (interim/ and processed/)', 'data')
+    .option('--out-dir <dir>', 'root of the outputs (interim/ and processed/)', DEFAULTS.dataDir)
     .action(async (opts: { source: string; outDir: string }, cmd: Command) => {
       // Loaded on use, so other commands do not pay for the xlsx and parquet libraries at start-up.
       const { ingest } = await import('../../data/ingest.js');
@@ -41,9 +42,13 @@ export function registerDataCommands(program: Command): void {
       'Write a deterministic synthetic PEDE-shaped workbook (same sheets, header quirks and value forms; fake students) for demos and tests.',
     )
     .requiredOption('--out <file.xlsx>', 'where to write the workbook')
-    .option('--students <n>', 'students in the first year (later years keep most and add new ones)', '1000')
-    .option('--years <range>', 'years as a range (2022-2024) or a list (2022,2023)', '2022-2024')
-    .option('--seed <n>', 'random seed: the same seed gives the same workbook', '42')
+    .option(
+      '--students <n>',
+      'students in the first year (later years keep most and add new ones)',
+      String(DEFAULTS.syntheticStudents),
+    )
+    .option('--years <range>', 'years as a range (2022-2024) or a list (2022,2023)', DEFAULTS.syntheticYears)
+    .option('--seed <n>', 'random seed: the same seed gives the same workbook', String(DEFAULTS.seed))
     .action(async (opts: { out: string; students: string; years: string; seed: string }, cmd: Command) => {
       const { parseYears, writeSyntheticWorkbook } = await import('../../data/synth.js');
       const r = await writeSyntheticWorkbook(

@@ -9,7 +9,7 @@ import {
   writeFixtureArtifacts,
 } from '../../registry/testing/fixtures.js';
 import { runCli } from '../run.js';
-import { runCommandInProcess } from '../test-support.js';
+import { runCommandInProcess } from '../testing/support.js';
 import { registerRegistryCommands } from './registry.js';
 
 /** Runs `defasagem registry ...` in-process with the real top-level catch, capturing the output. */

@@ -6,7 +6,7 @@ import { MODELING_COLUMNS } from '../../data/ingest.js';
 import { encodeParquet } from '../../data/parquet.js';
 import { syntheticRows } from '../../features/testing/records.js';
 import { ARTIFACT_FILES } from '../../train/artifacts.js';
-import { runCommandInProcess } from '../test-support.js';
+import { runCommandInProcess } from '../testing/support.js';
 import { registerTrainCommands } from './train.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'defasagem-train-cli-'));

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEFAULTS } from '../../app/defaults.js';
 import { CORE_ERRORS } from '../../core/core-errors.js';
 import { AppError } from '../../core/error-base.js';
 import { emit, progressFor } from '../output.js';
@@ -16,8 +17,8 @@ export function registerTrainCommands(program: Command): void {
       'modelling dataset written by `defasagem ingest`',
       'data/processed/modeling_dataset.parquet',
     )
-    .option('--artifacts <dir>', 'folder to (re)write atomically with the artifacts', 'artifacts')
-    .option('--seed <n>', 'random seed (same data + seed = same model)', '42')
+    .option('--artifacts <dir>', 'folder to (re)write atomically with the artifacts', DEFAULTS.artifactsDir)
+    .option('--seed <n>', 'random seed (same data + seed = same model)', String(DEFAULTS.seed))
     .option('--test-year <yyyy>', 'label year held out as the test set (default: the latest)')
     .option('--no-refit', 'ship the backtest model instead of refitting on every transition')
     .option('--config <file>', 'training configuration JSON (see docs/model.md)')

@@ -1,7 +1,8 @@
 /**
  * Exact explanations on models trained on the real PEDE workbook (set PEDE_XLSX to run): for every
  * real student, the served contributions (TreeExplainer) equal the path-recursion reference to 1e-9
- * and add up with the base value to the raw score (local accuracy).
+ * and add up with the base value to the raw score (local accuracy). It lives with training, the
+ * lowest layer that can both ingest and train; the model layer's own tests use synthetic rows.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -14,11 +15,11 @@ import { compilePipeline } from '../features/pipeline.js';
 import { contributionsForest, type ForestState } from '../ml/forest.js';
 import { contributionsGbdt, type GbdtState } from '../ml/gbdt.js';
 import { maxDepthOf, TreeShapWorkspace } from '../ml/tree.js';
-import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from '../train/config.js';
-import { train } from '../train/train.js';
-import type { ModelFileV1 } from './format.js';
-import { compileLearner } from './learners.js';
-import { loadModel } from './load.js';
+import type { ModelFileV1 } from '../model/format.js';
+import { compileLearner } from '../model/learners.js';
+import { loadModel } from '../model/load.js';
+import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
+import { train } from './train.js';
 
 const xlsx = process.env.PEDE_XLSX;
 const available = !!xlsx && existsSync(xlsx);

@@ -36,7 +36,6 @@ export interface MainJobOptions {
   progress?: Progress;
   /** Lines for people (what is happening, loudly when the data is synthetic). */
   say?: (line: string) => void;
-  seed?: number;
 }
 
 export interface MainJobResult {
@@ -129,7 +128,7 @@ async function buildFirstVersion(
     import('../train/train.js'),
   ]);
   const progress = opts.progress ?? silentProgress;
-  const seed = opts.seed ?? DEFAULTS.seed;
+  const seed = DEFAULTS.seed;
   say(
     `No champion in ${opts.registry.storage.location}: building the first model (ingest → train → register ${FIRST_VERSION} → promote).`,
   );

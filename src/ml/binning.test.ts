@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { binMatrix, fitBinMapper, MISSING_BIN } from './binning.js';
-import { arr, loadGolden, maxAbsDiff } from './golden.test-helper.js';
 import { createMatrix } from './matrix.js';
+import { arr, loadGolden, maxAbsDiff } from './testing/golden.js';
 
 const golden = loadGolden('binning.json');
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { calibrate, calibrateOne, fitCalibrator, fitIsotonic, fitPlatt, pavaInPlace } from './calibration.js';
-import { arr, loadGolden, maxAbsDiff } from './golden.test-helper.js';
+import { arr, loadGolden, maxAbsDiff } from './testing/golden.js';
 
 const golden = loadGolden('calibration.json');
 

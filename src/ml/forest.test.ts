@@ -8,9 +8,9 @@ import {
   predictRawForest,
   predictRowForest,
 } from './forest.js';
-import { arr, loadGolden, mat } from './golden.test-helper.js';
 import { selectRows, selectValues } from './matrix.js';
 import { rocAuc } from './metrics.js';
+import { arr, loadGolden, mat } from './testing/golden.js';
 
 const golden = loadGolden('learners.json');
 const y = arr(golden.y);

@@ -9,9 +9,9 @@ import {
   predictRawGbdt,
   predictRowGbdt,
 } from './gbdt.js';
-import { arr, loadGolden, mat, maxAbsDiff } from './golden.test-helper.js';
 import { selectRows, selectValues } from './matrix.js';
 import { rocAuc } from './metrics.js';
+import { arr, loadGolden, mat, maxAbsDiff } from './testing/golden.js';
 import { maxDepthOf, TreeShapWorkspace } from './tree.js';
 
 const golden = loadGolden('learners.json');

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fitForest } from './forest.js';
 import { fitGbdt } from './gbdt.js';
-import { arr, loadGolden, mat } from './golden.test-helper.js';
 import {
   contributions,
   type LearnerState,
@@ -14,6 +13,7 @@ import {
 import { fitLogistic } from './logistic.js';
 import { selectRows, selectValues } from './matrix.js';
 import { applyImputer, fitMedianImputer } from './preprocess.js';
+import { arr, loadGolden, mat } from './testing/golden.js';
 
 const g = loadGolden('learners.json');
 const rows = Array.from({ length: 200 }, (_, i) => i);

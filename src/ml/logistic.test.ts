@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/error-base.js';
 import { ML_ERRORS } from './errors.js';
-import { arr, loadGolden, mat, maxAbsDiff } from './golden.test-helper.js';
 import {
   contributionsLogistic,
   fitLogistic,
@@ -12,6 +11,7 @@ import {
 import { rowView, selectRows, selectValues } from './matrix.js';
 import { rocAuc } from './metrics.js';
 import { applyImputer, fitMedianImputer, imputeRowInPlace } from './preprocess.js';
+import { arr, loadGolden, mat, maxAbsDiff } from './testing/golden.js';
 
 const golden = loadGolden('logistic.json');
 const X = mat(golden.X);

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/error-base.js';
 import { ML_ERRORS } from './errors.js';
-import { arr, loadGolden, maxAbsDiff } from './golden.test-helper.js';
 import {
   accuracyOf,
   averagePrecision,
@@ -22,6 +21,7 @@ import {
   rocAuc,
   rocCurve,
 } from './metrics.js';
+import { arr, loadGolden, maxAbsDiff } from './testing/golden.js';
 
 const golden = loadGolden('metrics.json');
 const TOL = 1e-9;

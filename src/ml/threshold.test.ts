@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/error-base.js';
 import { ML_ERRORS } from './errors.js';
-import { arr, loadGolden } from './golden.test-helper.js';
 import { confusionAt, fbetaOf, precisionOf, recallOf } from './metrics.js';
+import { arr, loadGolden } from './testing/golden.js';
 import { chooseThreshold, DEFAULT_THRESHOLD_POLICY } from './threshold.js';
 
 const golden = loadGolden('threshold.json');

@@ -3,6 +3,7 @@ import { contributionsForest, expectedRawForest, fitForest, predictRowForest } f
 import { contributionsGbdt, expectedRawGbdt, fitGbdt, predictRowGbdt } from './gbdt.js';
 import { createMatrix } from './matrix.js';
 import { createRng, type Rng } from './rng.js';
+import { bruteShapley, randomRow, randomTree } from './testing/trees.js';
 import {
   emptyTrees,
   expectedSum,
@@ -12,7 +13,6 @@ import {
   TreeShapWorkspace,
   treeShapAdd,
 } from './tree.js';
-import { bruteShapley, randomRow, randomTree } from './tree.test-helper.js';
 import { explainerFor, TreeExplainer, type TreeExplainerOptions } from './tree-explainer.js';
 import { gaussLegendre01, kernelFor, LinearShap } from './tree-shap-linear.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from './rng.js';
+import { bruteShapley, randomTree } from './testing/trees.js';
 import {
   emptyTrees,
   expectedValue,
@@ -13,7 +14,6 @@ import {
   treeShapAdd,
   walkTreesRow,
 } from './tree.js';
-import { bruteShapley, randomTree } from './tree.test-helper.js';
 
 describe('TreeSHAP (path-dependent) equals brute-force Shapley values on small trees', () => {
   it('random trees with repeated features and NaN routing', () => {

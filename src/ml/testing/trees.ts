@@ -1,6 +1,6 @@
 /** Random trees and brute-force Shapley values for the TreeSHAP tests. Test-only. */
-import type { Rng } from './rng.js';
-import type { FlatTrees } from './tree.js';
+import type { Rng } from '../rng.js';
+import type { FlatTrees } from '../tree.js';
 
 /**
  * Appends a random binary tree over `m` features (features repeat along paths, covers consistent,

@@ -2,9 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Matrix, matrixFromRows } from './matrix.js';
+import { type Matrix, matrixFromRows } from '../matrix.js';
 
-const DIR = join(dirname(fileURLToPath(import.meta.url)), '__golden__');
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '__golden__');
 
 // biome-ignore lint/suspicious/noExplicitAny: golden JSON is untyped by nature
 export function loadGolden(name: string): any {

@@ -91,7 +91,11 @@ export function binOf(thr: Float64Array, v: number): number {
   return lo;
 }
 
-export function binMatrix(mapper: BinMapper, X: Matrix): BinnedMatrix {
+/**
+ * Column-major bins of X (bins[f * rows + i]) for the tree learners, with the missing bin of feature f
+ * stored as nBins[f] instead of MISSING_BIN, so that a feature's histogram needs only nBins[f] + 1 slots.
+ */
+export function binColumns(mapper: BinMapper, X: Matrix): Uint8Array {
   const { rows: n, cols: p } = X;
   if (p !== mapper.thresholds.length) {
     throw new AppError(
@@ -100,9 +104,24 @@ export function binMatrix(mapper: BinMapper, X: Matrix): BinnedMatrix {
     );
   }
   const bins = new Uint8Array(n * p);
-  for (let j = 0; j < p; j++) {
-    const thr = mapper.thresholds[j]!;
-    for (let i = 0; i < n; i++) bins[j * n + i] = binOf(thr, X.data[i * p + j]!);
+  for (let f = 0; f < p; f++) {
+    const thr = mapper.thresholds[f]!;
+    const missing = mapper.nBins[f]!;
+    for (let i = 0; i < n; i++) {
+      const b = binOf(thr, X.data[i * p + f]!);
+      bins[f * n + i] = b === MISSING_BIN ? missing : b;
+    }
+  }
+  return bins;
+}
+
+/** binColumns with missing values in MISSING_BIN, as sklearn's `_BinMapper.transform`. */
+export function binMatrix(mapper: BinMapper, X: Matrix): BinnedMatrix {
+  const { rows: n, cols: p } = X;
+  const bins = binColumns(mapper, X);
+  for (let f = 0; f < p; f++) {
+    const missing = mapper.nBins[f]!;
+    for (let i = f * n; i < (f + 1) * n; i++) if (bins[i] === missing) bins[i] = MISSING_BIN;
   }
   return { bins, rows: n, cols: p };
 }

@@ -12,11 +12,15 @@
  * predictions equal sklearn's `decision_function` to 1e-9. Deterministic: the only randomness is the
  * internal validation split for early stopping (seeded; its draw differs from sklearn's).
  *
+ * This file holds the boosting loop (gradients, early stopping, the hold-out); the tree grower (histograms,
+ * split finding, node expansion) is gbdt-grower.ts.
+ *
  * Raw prediction = baseline log-odds + Σ tree leaf values; probability = sigmoid(raw).
  */
 import { AppError } from '../core/error-base.js';
-import { binOf, fitBinMapper, MISSING_BIN, splitThreshold } from './binning.js';
+import { fitBinMapper } from './binning.js';
 import { ML_ERRORS } from './errors.js';
+import { HistTreeGrower } from './gbdt-grower.js';
 import {
   checkBothClasses,
   checkFeatureCount,
@@ -103,27 +107,6 @@ export interface GbdtState {
   train_score: number[];
 }
 
-interface GrowNode {
-  start: number;
-  end: number;
-  G: number;
-  H: number;
-  depth: number;
-  /** −G/(H + λ) before shrinkage (0 for the root, as sklearn). */
-  value: number;
-  flat: number;
-  hist: { data: Float64Array; bits: Int32Array } | null;
-  split: {
-    gain: number;
-    feature: number;
-    bin: number;
-    missingLeft: boolean;
-    GL: number;
-    HL: number;
-    CL: number;
-  } | null;
-}
-
 function resolveGbdtParams(opts: GbdtOptions): GbdtState['params'] {
   const params = {
     learning_rate: opts.learningRate ?? 0.1,
@@ -164,12 +147,6 @@ function resolveGbdtParams(opts: GbdtOptions): GbdtState['params'] {
   if (!(params.min_samples_leaf >= 1)) throw bad('minSamplesLeaf must be ≥ 1');
   if (!(params.l2_regularization >= 0)) throw bad('l2Regularization must be ≥ 0');
   return params;
-}
-
-const MIN_HESSIAN_TO_SPLIT = 1e-3;
-
-function nodeValue(G: number, H: number, l2: number): number {
-  return -G / (H + l2 + 1e-15);
 }
 
 /** Stratified hold-out of `fraction` of the rows per class (at least one per class of ≥ 2 rows). */
@@ -216,6 +193,73 @@ function shouldStop(scores: number[], nIterNoChange: number, tol: number): boole
   return true;
 }
 
+/** The rows the trees are fitted on, and the set early stopping measures (null: the training rows). */
+interface FitSets {
+  X: Matrix;
+  y: Labels;
+  w: Float64Array | null;
+  val: { X: Matrix; y: Labels; w: Float64Array | null } | null;
+}
+
+function fitSets(
+  X: Matrix,
+  y: Labels,
+  opts: GbdtOptions,
+  params: GbdtState['params'],
+  sampleWeight?: ArrayLike<number>,
+): FitSets {
+  const w = opts.classWeight || sampleWeight ? rowWeights(y, opts.classWeight, sampleWeight) : null;
+  if (!params.early_stopping) return { X, y, w, val: null };
+  if (opts.validation) {
+    const v = opts.validation;
+    checkTrainingInput(v.X, v.y, v.sampleWeight);
+    checkFeatureCount(v.X, X.cols);
+    return { X, y, w, val: { X: v.X, y: v.y, w: v.sampleWeight ? Float64Array.from(v.sampleWeight) : null } };
+  }
+  if (params.validation_fraction === null) return { X, y, w, val: null };
+  const split = stratifiedHoldout(y, params.validation_fraction, opts.seed ?? 0);
+  return {
+    X: selectRows(X, split.train),
+    y: selectValues(y, split.train),
+    w: w ? selectValues(w, split.train) : null,
+    val: {
+      X: selectRows(X, split.val),
+      y: selectValues(y, split.val),
+      w: w ? selectValues(w, split.val) : null,
+    },
+  };
+}
+
+/** Log-odds of the weighted positive rate (clipped like sklearn): the raw prediction before any tree. */
+function baselineLogOdds(y: Labels, w: Float64Array | null): number {
+  let sy = 0;
+  let sw = 0;
+  for (let i = 0; i < y.length; i++) {
+    const wi = w ? w[i]! : 1;
+    sy += wi * y[i]!;
+    sw += wi;
+  }
+  const eps = Number.EPSILON;
+  const rate = Math.min(Math.max(sy / sw, eps), 1 - eps);
+  return Math.log(rate / (1 - rate));
+}
+
+/** Per-row gradient and hessian of the (weighted) log-loss at `raw`, rounded to float32 as sklearn's. */
+function logLossGradients(
+  raw: Float64Array,
+  y: Labels,
+  w: Float64Array | null,
+  g: Float32Array,
+  h: Float32Array,
+): void {
+  for (let i = 0; i < raw.length; i++) {
+    const pr = 1 / (1 + Math.exp(-raw[i]!));
+    const wi = w ? w[i]! : 1;
+    g[i] = wi * (pr - y[i]!);
+    h[i] = wi * pr * (1 - pr);
+  }
+}
+
 export function fitGbdt(
   X: Matrix,
   y: Labels,
@@ -225,399 +269,38 @@ export function fitGbdt(
   checkTrainingInput(X, y, sampleWeight);
   checkBothClasses(y, sampleWeight);
   const params = resolveGbdtParams(opts);
-  const early = params.early_stopping;
-  const nIterNoChange = params.n_iter_no_change;
-  const tol = params.tol;
-  const weightsAll = opts.classWeight || sampleWeight ? rowWeights(y, opts.classWeight, sampleWeight) : null;
-
-  // Training rows, and the validation set used for early stopping (if any).
-  let Xt = X;
-  let yt: Labels = y;
-  let wt = weightsAll;
-  let val: { X: Matrix; y: Labels; w: Float64Array | null } | null = null;
-  if (early) {
-    if (opts.validation) {
-      const v = opts.validation;
-      checkTrainingInput(v.X, v.y, v.sampleWeight);
-      checkFeatureCount(v.X, X.cols);
-      val = { X: v.X, y: v.y, w: v.sampleWeight ? Float64Array.from(v.sampleWeight) : null };
-    } else if (params.validation_fraction !== null) {
-      const split = stratifiedHoldout(y, params.validation_fraction, opts.seed ?? 0);
-      Xt = selectRows(X, split.train);
-      yt = selectValues(y, split.train);
-      wt = weightsAll ? selectValues(weightsAll, split.train) : null;
-      val = {
-        X: selectRows(X, split.val),
-        y: selectValues(y, split.val),
-        w: weightsAll ? selectValues(weightsAll, split.val) : null,
-      };
-    }
-  }
-
-  const n = Xt.rows;
-  const p = Xt.cols;
-  const mapper = fitBinMapper(Xt, params.max_bins);
-  const nb = mapper.nBins;
-  // Column-major bins where the missing bin of feature f is stored as nb[f] (compact histograms).
-  const bins = new Uint8Array(n * p);
-  for (let f = 0; f < p; f++) {
-    const thr = mapper.thresholds[f]!;
-    for (let i = 0; i < n; i++) {
-      const b = binOf(thr, Xt.data[i * p + f]!);
-      bins[f * n + i] = b === MISSING_BIN ? nb[f]! : b;
-    }
-  }
-  const hOff = new Int32Array(p + 1);
-  for (let f = 0; f < p; f++) hOff[f + 1] = hOff[f]! + (nb[f]! + 1) * 3;
-  const HS = hOff[p]!;
-
-  // Baseline: log-odds of the weighted positive rate (clipped like sklearn).
-  let sy = 0;
-  let sw = 0;
-  for (let i = 0; i < n; i++) {
-    const w = wt ? wt[i]! : 1;
-    sy += w * yt[i]!;
-    sw += w;
-  }
-  const eps = Number.EPSILON;
-  const rate = Math.min(Math.max(sy / sw, eps), 1 - eps);
-  const baseline = Math.log(rate / (1 - rate));
-
-  const raw = new Float64Array(n).fill(baseline);
-  // Gradients and hessians are float32, as in sklearn (G_H_DTYPE); sums and leaf values are float64.
-  // Keeping sklearn's rounding makes near-tied splits resolve the same way.
-  const g = new Float32Array(n);
-  const h = new Float32Array(n);
-  const og = new Float32Array(n);
-  const oh = new Float32Array(n);
-  const part = new Uint32Array(n);
-  const tmp = new Uint32Array(n);
+  const { X: Xt, y: yt, w: wt, val } = fitSets(X, y, opts, params, sampleWeight);
   const trees = emptyTrees();
-  // A histogram: (G, H, count) per bin of every feature, plus a bitmap of its non-empty bins (8 words of
-  // 32 bits per feature). Scans, subtraction and zeroing visit only the bins set in the bitmap, so deep
-  // nodes with few rows cost little; bins outside the bitmap may hold stale values and are never read.
-  interface Hist {
-    data: Float64Array;
-    bits: Int32Array;
-  }
-  const pool: Hist[] = [];
-  const takeHist = (): Hist => pool.pop() ?? { data: new Float64Array(HS), bits: new Int32Array(p * 8) };
-  const giveHist = (a: Hist | null): void => {
-    if (a) pool.push(a);
-  };
-  // Words of the bitmap that can be non-zero for feature f (bins 0..nb[f], the last being missing).
-  const nWords = Uint8Array.from(nb, (v) => (v >> 5) + 1);
-  const lr = params.learning_rate;
-  const l2 = params.l2_regularization;
-  const msl = params.min_samples_leaf;
-
-  /** Brute-force histogram of a node; `parent` (if any) bounds the bins that need zeroing first. */
-  const buildHist = (node: GrowNode, parent: Hist | null): Hist => {
-    const hist = takeHist();
-    const data = hist.data;
-    const bits = hist.bits;
-    if (parent) {
-      const pb = parent.bits;
-      for (let f = 0; f < p; f++) {
-        const o = hOff[f]!;
-        for (let k = 0, nw = nWords[f]!; k < nw; k++) {
-          let w = pb[f * 8 + k]!;
-          while (w !== 0) {
-            const t = w & -w;
-            const q = o + 3 * ((k << 5) + 31 - Math.clz32(t));
-            data[q] = 0;
-            data[q + 1] = 0;
-            data[q + 2] = 0;
-            w ^= t;
-          }
-        }
-      }
-    } else data.fill(0);
-    const { start, end } = node;
-    for (let k = start; k < end; k++) {
-      const i = part[k]!;
-      og[k] = g[i]!;
-      oh[k] = h[i]!;
-    }
-    bits.fill(0);
-    for (let f = 0; f < p; f++) {
-      const o = hOff[f]!;
-      const base = f * n;
-      const bo = f * 8;
-      for (let k = start; k < end; k++) {
-        const b = bins[base + part[k]!]!;
-        const q = o + 3 * b;
-        data[q]! += og[k]!;
-        data[q + 1]! += oh[k]!;
-        data[q + 2]! += 1;
-        bits[bo + (b >> 5)]! |= 1 << (b & 31);
-      }
-    }
-    return hist;
-  };
-
-  /** parent ← parent − small over the parent's non-empty bins; the result is the larger child's. */
-  const subtractInto = (parent: Hist, small: Hist): void => {
-    const pd = parent.data;
-    const sd = small.data;
-    const pb = parent.bits;
-    for (let f = 0; f < p; f++) {
-      const o = hOff[f]!;
-      for (let k = 0, nw = nWords[f]!; k < nw; k++) {
-        let w = pb[f * 8 + k]!;
-        let out = w;
-        while (w !== 0) {
-          const t = w & -w;
-          const q = o + 3 * ((k << 5) + 31 - Math.clz32(t));
-          pd[q] = pd[q]! - sd[q]!;
-          pd[q + 1] = pd[q + 1]! - sd[q + 1]!;
-          const c = pd[q + 2]! - sd[q + 2]!;
-          pd[q + 2] = c;
-          if (c === 0) out ^= t;
-          w ^= t;
-        }
-        pb[f * 8 + k] = out;
-      }
-    }
-  };
-
-  const findSplit = (node: GrowNode): void => {
-    const { data: hist, bits } = node.hist!;
-    const G = node.G;
-    const H = node.H;
-    const C = node.end - node.start;
-    const lossCur = G * node.value;
-    let best: GrowNode['split'] = null;
-    let bestGain = -1;
-    for (let f = 0; f < p; f++) {
-      const o = hOff[f]!;
-      const nbf = nb[f]!;
-      const hm = mapper.hasMissing[f]!;
-      const nw = nWords[f]!;
-      // Left to right over the non-empty bins b < end: missing values (bin nbf) go right. Skipping empty
-      // bins is exact: an empty bin leaves the candidate as it was at the previous bin.
-      let gl = 0;
-      let hl = 0;
-      let cl = 0;
-      const end = nbf - 1 + hm;
-      scanLR: for (let k = 0; k < nw; k++) {
-        let w = bits[f * 8 + k]!;
-        while (w !== 0) {
-          const t = w & -w;
-          w ^= t;
-          const b = (k << 5) + 31 - Math.clz32(t);
-          if (b >= end) break scanLR;
-          const q = o + 3 * b;
-          gl += hist[q]!;
-          hl += hist[q + 1]!;
-          cl += hist[q + 2]!;
-          if (cl < msl) continue;
-          if (C - cl < msl) break scanLR;
-          if (hl < MIN_HESSIAN_TO_SPLIT) continue;
-          const hr = H - hl;
-          if (hr < MIN_HESSIAN_TO_SPLIT) break scanLR;
-          const gr = G - gl;
-          const gain = lossCur - gl * nodeValue(gl, hl, l2) - gr * nodeValue(gr, hr, l2);
-          if (gain > bestGain && gain > 0) {
-            bestGain = gain;
-            best = { gain, feature: f, bin: b, missingLeft: false, GL: gl, HL: hl, CL: cl };
-          }
-        }
-      }
-      if (hm === 0) continue;
-      // Right to left: add non-empty bins j = nbf−1 … 1 to the right (split "bin ≤ j−1 left"); missing left.
-      let gr = 0;
-      let hr = 0;
-      let cr = 0;
-      scanRL: for (let k = nw - 1; k >= 0; k--) {
-        let w = bits[f * 8 + k]!;
-        while (w !== 0) {
-          const j = (k << 5) + 31 - Math.clz32(w);
-          w ^= 1 << (j & 31);
-          if (j >= nbf) continue;
-          if (j === 0) break scanRL;
-          const q = o + 3 * j;
-          gr += hist[q]!;
-          hr += hist[q + 1]!;
-          cr += hist[q + 2]!;
-          if (cr < msl) continue;
-          if (C - cr < msl) break scanRL;
-          if (hr < MIN_HESSIAN_TO_SPLIT) continue;
-          const hl2 = H - hr;
-          if (hl2 < MIN_HESSIAN_TO_SPLIT) break scanRL;
-          const gl2 = G - gr;
-          const gain = lossCur - gl2 * nodeValue(gl2, hl2, l2) - gr * nodeValue(gr, hr, l2);
-          if (gain > bestGain && gain > 0) {
-            bestGain = gain;
-            best = { gain, feature: f, bin: j - 1, missingLeft: true, GL: gl2, HL: hl2, CL: C - cr };
-          }
-        }
-      }
-    }
-    node.split = best;
-  };
-
-  const newNode = (
-    start: number,
-    end: number,
-    G: number,
-    H: number,
-    depth: number,
-    value: number,
-  ): GrowNode => {
-    const flat = trees.feature.length;
-    trees.feature.push(-1);
-    trees.threshold.push(0);
-    trees.nan_left.push(0);
-    trees.left.push(-1);
-    trees.right.push(-1);
-    trees.value.push(value * lr);
-    trees.cover.push(end - start);
-    return { start, end, G, H, depth, value, flat, hist: null, split: null };
-  };
-
-  const finalizeLeaf = (node: GrowNode): void => {
-    const v = trees.value[node.flat]!;
-    for (let k = node.start; k < node.end; k++) raw[part[k]!]! += v;
-    giveHist(node.hist);
-    node.hist = null;
-  };
-
-  const growTree = (): void => {
-    for (let i = 0; i < n; i++) part[i] = i;
-    let G0 = 0;
-    let H0 = 0;
-    for (let i = 0; i < n; i++) {
-      G0 += g[i]!;
-      H0 += h[i]!;
-    }
-    const root = newNode(0, n, G0, H0, 0, 0);
-    trees.roots.push(root.flat);
-    const splittable: GrowNode[] = [];
-    let finalized = 0;
-    const consider = (node: GrowNode): void => {
-      findSplit(node);
-      if (node.split) splittable.push(node);
-      else {
-        finalizeLeaf(node);
-        finalized++;
-      }
-    };
-    if (n < 2 * msl || H0 < MIN_HESSIAN_TO_SPLIT) {
-      finalizeLeaf(root);
-      return;
-    }
-    root.hist = buildHist(root, null);
-    consider(root);
-    while (splittable.length > 0) {
-      let bi = 0;
-      for (let k = 1; k < splittable.length; k++)
-        if (splittable[k]!.split!.gain > splittable[bi]!.split!.gain) bi = k;
-      const node = splittable.splice(bi, 1)[0]!;
-      const s = node.split!;
-      // Partition the node's rows: left ones first (stable), right ones after.
-      const base = s.feature * n;
-      const missingBin = nb[s.feature]!;
-      let li = node.start;
-      let ri = 0;
-      for (let k = node.start; k < node.end; k++) {
-        const i = part[k]!;
-        const b = bins[base + i]!;
-        const goLeft = b === missingBin ? s.missingLeft : b <= s.bin;
-        if (goLeft) part[li++] = i;
-        else tmp[ri++] = i;
-      }
-      part.set(tmp.subarray(0, ri), li);
-      const depth = node.depth + 1;
-      const HR = node.H - s.HL;
-      const GR = node.G - s.GL;
-      const left = newNode(node.start, li, s.GL, s.HL, depth, nodeValue(s.GL, s.HL, l2));
-      const right = newNode(li, node.end, GR, HR, depth, nodeValue(GR, HR, l2));
-      const nLeft = li - node.start;
-      const nRight = node.end - li;
-      const missingLeft = mapper.hasMissing[s.feature] ? s.missingLeft : nLeft > nRight;
-      trees.feature[node.flat] = s.feature;
-      trees.threshold[node.flat] = splitThreshold(mapper, s.feature, s.bin);
-      trees.nan_left[node.flat] = missingLeft ? 1 : 0;
-      trees.left[node.flat] = left.flat;
-      trees.right[node.flat] = right.flat;
-      const nLeaves = finalized + splittable.length + 2;
-      if (params.max_leaf_nodes !== null && nLeaves === params.max_leaf_nodes) {
-        giveHist(node.hist);
-        node.hist = null;
-        finalizeLeaf(left);
-        finalizeLeaf(right);
-        for (const other of splittable) finalizeLeaf(other);
-        splittable.length = 0;
-        return;
-      }
-      if (params.max_depth !== null && depth === params.max_depth) {
-        giveHist(node.hist);
-        node.hist = null;
-        finalizeLeaf(left);
-        finalizeLeaf(right);
-        finalized += 2;
-        continue;
-      }
-      const leftLeaf = nLeft < 2 * msl;
-      const rightLeaf = nRight < 2 * msl;
-      if (!leftLeaf || !rightLeaf) {
-        // Brute-force histogram for the smaller child, subtraction (in the parent's buffer) for the other.
-        const small = nLeft < nRight ? left : right;
-        const large = small === left ? right : left;
-        small.hist = buildHist(small, node.hist);
-        subtractInto(node.hist!, small.hist);
-        large.hist = node.hist;
-        node.hist = null;
-      } else {
-        giveHist(node.hist);
-        node.hist = null;
-      }
-      if (leftLeaf) {
-        finalizeLeaf(left);
-        finalized++;
-      } else consider(left);
-      if (rightLeaf) {
-        finalizeLeaf(right);
-        finalized++;
-      } else consider(right);
-    }
-  };
-
-  // Early-stopping bookkeeping.
+  const grower = new HistTreeGrower(Xt, fitBinMapper(Xt, params.max_bins), params, trees);
+  const baseline = baselineLogOdds(yt, wt);
+  // Raw predictions on the training rows (and the validation set): leaves add their values as trees grow.
+  const raw = new Float64Array(Xt.rows).fill(baseline);
+  const valRaw = val ? new Float64Array(val.X.rows).fill(baseline) : null;
+  const early = params.early_stopping;
   const trainScore: number[] = [];
   const valScore: number[] = [];
-  const valRaw = val ? new Float64Array(val.X.rows).fill(baseline) : null;
   if (early) {
     trainScore.push(-meanLogLoss(raw, yt, wt));
     if (val) valScore.push(-meanLogLoss(valRaw!, val.y, val.w));
   }
-
   let nIter = 0;
   for (let it = 0; it < params.max_iter; it++) {
-    for (let i = 0; i < n; i++) {
-      const pr = 1 / (1 + Math.exp(-raw[i]!));
-      const w = wt ? wt[i]! : 1;
-      g[i] = w * (pr - yt[i]!);
-      h[i] = w * pr * (1 - pr);
-    }
-    growTree();
+    logLossGradients(raw, yt, wt, grower.g, grower.h);
+    grower.grow(raw);
     nIter = it + 1;
-    if (early) {
-      trainScore.push(-meanLogLoss(raw, yt, wt));
-      if (val) {
-        const root = trees.roots[trees.roots.length - 1]!;
-        for (let i = 0; i < val.X.rows; i++)
-          valRaw![i]! += trees.value[leafOf(trees, root, val.X.data, i * p)]!;
-        valScore.push(-meanLogLoss(valRaw!, val.y, val.w));
-      }
-      if (shouldStop(val ? valScore : trainScore, nIterNoChange, tol)) break;
+    if (!early) continue;
+    trainScore.push(-meanLogLoss(raw, yt, wt));
+    if (val) {
+      const root = trees.roots[trees.roots.length - 1]!;
+      for (let i = 0; i < val.X.rows; i++)
+        valRaw![i]! += trees.value[leafOf(trees, root, val.X.data, i * Xt.cols)]!;
+      valScore.push(-meanLogLoss(valRaw!, val.y, val.w));
     }
+    if (shouldStop(val ? valScore : trainScore, params.n_iter_no_change, params.tol)) break;
   }
-
   return {
     kind: 'gbdt',
-    n_features: p,
+    n_features: Xt.cols,
     baseline,
     trees,
     n_iter: nIter,

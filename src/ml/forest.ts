@@ -15,10 +15,14 @@
  *
  * Each leaf holds the weighted fraction of class 1; the raw prediction (and probability) is the mean
  * over trees of the leaf reached. Contributions are therefore in probability units.
+ *
+ * This file draws each tree's sample (bootstrap, class weights) and assembles the forest; the tree grower
+ * (split search, node expansion) is forest-grower.ts.
  */
 import { AppError } from '../core/error-base.js';
-import { binOf, fitBinMapper, MISSING_BIN, splitThreshold } from './binning.js';
+import { fitBinMapper } from './binning.js';
 import { ML_ERRORS } from './errors.js';
+import { ForestTreeGrower } from './forest-grower.js';
 import {
   checkBothClasses,
   checkFeatureCount,
@@ -26,7 +30,7 @@ import {
   type Labels,
   type Matrix,
 } from './matrix.js';
-import { createRng, deriveSeed } from './rng.js';
+import { createRng, deriveSeed, type Rng } from './rng.js';
 import {
   emptyTrees,
   expectedSum,
@@ -100,10 +104,42 @@ function resolveForestParams(opts: ForestOptions, p: number): ForestState['param
   return params;
 }
 
-interface ForestSplit {
-  feature: number;
-  bin: number;
-  missingLeft: boolean;
+/** Bootstrap counts of one tree: n draws with replacement (or 1 per row without bootstrap). */
+function drawCounts(counts: Float64Array, bootstrap: boolean, rng: Rng): void {
+  const n = counts.length;
+  counts.fill(bootstrap ? 0 : 1);
+  if (bootstrap) for (let k = 0; k < n; k++) counts[rng.int(n)]! += 1;
+}
+
+/**
+ * One tree's row weights w = count × base weight (× the sample's own class weights for
+ * 'balanced_subsample', computed with multiplicity as sklearn) and its in-bag rows (w > 0) in
+ * idx[0 .. m). Returns m.
+ */
+function inBagRows(
+  counts: Float64Array,
+  base: Float64Array,
+  y: Labels,
+  balancedSubsample: boolean,
+  w: Float64Array,
+  idx: Uint32Array,
+): number {
+  const n = counts.length;
+  let sub0 = 1;
+  let sub1 = 1;
+  if (balancedSubsample) {
+    let c0 = 0;
+    let c1 = 0;
+    for (let i = 0; i < n; i++) y[i] === 1 ? (c1 += counts[i]!) : (c0 += counts[i]!);
+    sub0 = c0 > 0 ? (c0 + c1) / (2 * c0) : 1;
+    sub1 = c1 > 0 ? (c0 + c1) / (2 * c1) : 1;
+  }
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    w[i] = counts[i]! * base[i]! * (y[i] === 1 ? sub1 : sub0);
+    if (w[i]! > 0) idx[m++] = i;
+  }
+  return m;
 }
 
 export function fitForest(
@@ -114,200 +150,21 @@ export function fitForest(
 ): ForestState {
   checkTrainingInput(X, y, sampleWeight);
   checkBothClasses(y, sampleWeight);
-  const n = X.rows;
-  const p = X.cols;
-  const params = resolveForestParams(opts, p);
+  const params = resolveForestParams(opts, X.cols);
   const cw = opts.classWeight ?? null;
   const base = rowWeights(y, cw === 'balanced_subsample' ? null : cw, sampleWeight);
-  const mapper = fitBinMapper(X, opts.maxBins ?? 255);
-  const nb = mapper.nBins;
-  // Column-major bins; the missing bin of feature f is stored as nb[f].
-  const bins = new Uint8Array(n * p);
-  for (let f = 0; f < p; f++) {
-    const thr = mapper.thresholds[f]!;
-    for (let i = 0; i < n; i++) {
-      const b = binOf(thr, X.data[i * p + f]!);
-      bins[f * n + i] = b === MISSING_BIN ? nb[f]! : b;
-    }
-  }
   const trees = emptyTrees();
-  const msl = params.min_samples_leaf;
-  const w = new Float64Array(n);
-  const counts = new Float64Array(n);
-  const idx = new Uint32Array(n);
-  const tmp = new Uint32Array(n);
-  const feats = new Int32Array(p);
-  // Per-bin class weights interleaved (index 2·bin + label): the hot loop adds without a branch on y.
-  const hw = new Float64Array(512);
-  const hc = new Float64Array(256);
-  const yy = new Uint8Array(n);
-  for (let i = 0; i < n; i++) yy[i] = y[i] === 1 ? 1 : 0;
-
+  const grower = new ForestTreeGrower(X, y, fitBinMapper(X, opts.maxBins ?? 255), params, trees);
+  const counts = new Float64Array(X.rows);
   for (let t = 0; t < params.n_estimators; t++) {
+    // One stream per tree: the bootstrap draw, then the feature draws of its nodes.
     const rng = createRng(deriveSeed(params.seed, t));
-    counts.fill(params.bootstrap ? 0 : 1);
-    if (params.bootstrap) for (let k = 0; k < n; k++) counts[rng.int(n)]! += 1;
-    let sub0 = 1;
-    let sub1 = 1;
-    if (cw === 'balanced_subsample') {
-      // Class weights from the bootstrap sample itself (with multiplicity), as sklearn.
-      let c0 = 0;
-      let c1 = 0;
-      for (let i = 0; i < n; i++) y[i] === 1 ? (c1 += counts[i]!) : (c0 += counts[i]!);
-      sub0 = c0 > 0 ? (c0 + c1) / (2 * c0) : 1;
-      sub1 = c1 > 0 ? (c0 + c1) / (2 * c1) : 1;
-    }
-    let m = 0;
-    for (let i = 0; i < n; i++) {
-      w[i] = counts[i]! * base[i]! * (y[i] === 1 ? sub1 : sub0);
-      if (w[i]! > 0) idx[m++] = i;
-    }
+    drawCounts(counts, params.bootstrap, rng);
+    const m = inBagRows(counts, base, y, cw === 'balanced_subsample', grower.w, grower.idx);
     if (m === 0) throw new AppError(ML_ERRORS.INVALID_VALUE, 'forest: every training row has zero weight');
-
-    const findSplit = (start: number, end: number): ForestSplit | null => {
-      for (let f = 0; f < p; f++) feats[f] = f;
-      let best: ForestSplit | null = null;
-      let bestProxy = Number.NEGATIVE_INFINITY;
-      let visited = 0;
-      for (let k = 0; k < p && visited < params.max_features; k++) {
-        const j = k + rng.int(p - k);
-        const f = feats[j]!;
-        feats[j] = feats[k]!;
-        feats[k] = f;
-        const col = f * n;
-        const miss = nb[f]!;
-        let lo = 255;
-        let hi = 0;
-        for (let q = start; q < end; q++) {
-          const i = idx[q]!;
-          const b = bins[col + i]!;
-          if (b < lo) lo = b;
-          if (b > hi) hi = b;
-          hw[(b << 1) | yy[i]!]! += w[i]!;
-          hc[b]! += 1;
-        }
-        // Constant features (one bin in this node) do not count towards max_features, as in sklearn.
-        if (lo !== hi) {
-          visited++;
-          let t0 = 0;
-          let t1 = 0;
-          let tc = 0;
-          for (let b = lo; b <= hi; b++) {
-            t0 += hw[b << 1]!;
-            t1 += hw[(b << 1) | 1]!;
-            tc += hc[b]!;
-          }
-          const m0 = hw[miss << 1]!;
-          const m1 = hw[(miss << 1) | 1]!;
-          const mc = hc[miss]!;
-          const proxy = (a0: number, a1: number, b0: number, b1: number): number => {
-            const wa = a0 + a1;
-            const wb = b0 + b1;
-            return (wa > 0 ? (a0 * a0 + a1 * a1) / wa : 0) + (wb > 0 ? (b0 * b0 + b1 * b1) / wb : 0);
-          };
-          // Non-missing bins ascending: left = bins ≤ b. With missing rows, try them on both sides.
-          let l0 = 0;
-          let l1 = 0;
-          let lc = 0;
-          const lastNonMissing = mc > 0 ? Math.min(hi, miss - 1) : hi;
-          for (let b = lo; b <= lastNonMissing; b++) {
-            if (hc[b] === 0) continue;
-            l0 += hw[b << 1]!;
-            l1 += hw[(b << 1) | 1]!;
-            lc += hc[b]!;
-            // Missing right (skip the split that leaves only missing rows on the right when there are none).
-            if (b < lastNonMissing || mc > 0) {
-              const rc = tc - lc;
-              if (lc >= msl && rc >= msl) {
-                const v = proxy(l0, l1, t0 - l0, t1 - l1);
-                if (v > bestProxy) {
-                  bestProxy = v;
-                  best = { feature: f, bin: b, missingLeft: false };
-                }
-              }
-            }
-            // Missing left.
-            if (mc > 0 && b < lastNonMissing) {
-              const lcm = lc + mc;
-              const rc = tc - lcm;
-              if (lcm >= msl && rc >= msl) {
-                const v = proxy(l0 + m0, l1 + m1, t0 - l0 - m0, t1 - l1 - m1);
-                if (v > bestProxy) {
-                  bestProxy = v;
-                  best = { feature: f, bin: b, missingLeft: true };
-                }
-              }
-            }
-          }
-        }
-        hw.fill(0, lo << 1, (hi << 1) + 2);
-        hc.fill(0, lo, hi + 1);
-      }
-      return best;
-    };
-
-    const grow = (start: number, end: number, depth: number): number => {
-      let w0 = 0;
-      let w1 = 0;
-      for (let q = start; q < end; q++) {
-        const i = idx[q]!;
-        if (y[i] === 1) w1 += w[i]!;
-        else w0 += w[i]!;
-      }
-      const id = trees.feature.length;
-      trees.feature.push(-1);
-      trees.threshold.push(0);
-      trees.nan_left.push(0);
-      trees.left.push(-1);
-      trees.right.push(-1);
-      trees.value.push(w1 / (w0 + w1));
-      trees.cover.push(w0 + w1);
-      const count = end - start;
-      const canSplit =
-        (params.max_depth === null || depth < params.max_depth) &&
-        count >= params.min_samples_split &&
-        count >= 2 * msl &&
-        w0 > 0 &&
-        w1 > 0;
-      if (!canSplit) return id;
-      const s = findSplit(start, end);
-      if (!s) return id;
-      const col = s.feature * n;
-      const miss = nb[s.feature]!;
-      let li = start;
-      let ri = 0;
-      let sawMissing = false;
-      for (let q = start; q < end; q++) {
-        const i = idx[q]!;
-        const b = bins[col + i]!;
-        let goLeft: boolean;
-        if (b === miss) {
-          sawMissing = true;
-          goLeft = s.missingLeft;
-        } else goLeft = b <= s.bin;
-        if (goLeft) idx[li++] = i;
-        else tmp[ri++] = i;
-      }
-      idx.set(tmp.subarray(0, ri), li);
-      const left = grow(start, li, depth + 1);
-      const right = grow(li, end, depth + 1);
-      trees.feature[id] = s.feature;
-      trees.threshold[id] = splitThreshold(mapper, s.feature, s.bin);
-      // Without missing rows here, an unseen missing value follows the heavier child.
-      trees.nan_left[id] = sawMissing
-        ? s.missingLeft
-          ? 1
-          : 0
-        : trees.cover[left]! >= trees.cover[right]!
-          ? 1
-          : 0;
-      trees.left[id] = left;
-      trees.right[id] = right;
-      return id;
-    };
-    trees.roots.push(grow(0, m, 0));
+    grower.grow(m, rng);
   }
-  return { kind: 'forest', n_features: p, trees, params };
+  return { kind: 'forest', n_features: X.cols, trees, params };
 }
 
 /** Mean class-1 probability over trees for one row (zero allocation). */

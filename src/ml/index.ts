@@ -31,6 +31,8 @@
  *             function, ~2× faster batch scoring; refuses malformed states) are cached per state object:
  *             treat states as immutable. sumTreesRow (arrays, zero allocation) / sumTreesBatch (compiled,
  *             tree-major), expectedSum, TreeShapWorkspace + treeShapAdd (reuse one workspace per model).
+ *   Tree growers (internal): gbdt-grower.ts (HistTreeGrower: best-first, histogram subtraction) for
+ *             fitGbdt, forest-grower.ts (ForestTreeGrower: depth-first, gini over bins) for fitForest.
  *   Fast exact contributions (tree-explainer.ts): explainerFor(trees) → TreeExplainer, built once per
  *             model, picks per tree a per-leaf table (Fast TreeSHAP v2) or Linear TreeSHAP.
  *   All fits throw ML_SINGLE_CLASS when the (positively weighted) labels hold one class.

@@ -48,15 +48,16 @@ describe('random forest ROC-AUC is within 0.01 of (or better than) sklearn Rando
 describe('random forest behaviour', () => {
   const st = fitForest(withNaN.tr, ytr, { nEstimators: 20, minSamplesLeaf: 3, seed: 5 });
 
-  it('is deterministic for a seed and differs across seeds; JSON round-trips', () => {
+  it('is deterministic for a seed and differs across seeds; JSON round-trips; row path = batch path', () => {
     const again = fitForest(withNaN.tr, ytr, { nEstimators: 20, minSamplesLeaf: 3, seed: 5 });
     expect(JSON.stringify(again)).toBe(JSON.stringify(st));
     const other = fitForest(withNaN.tr, ytr, { nEstimators: 20, minSamplesLeaf: 3, seed: 6 });
     expect(JSON.stringify(other)).not.toBe(JSON.stringify(st));
     const back = JSON.parse(JSON.stringify(st));
-    expect(Array.from(predictRawForest(back, withNaN.te))).toEqual(
-      Array.from(predictRawForest(st, withNaN.te)),
-    );
+    const raw = predictRawForest(st, withNaN.te);
+    expect(Array.from(predictRawForest(back, withNaN.te))).toEqual(Array.from(raw));
+    for (let i = 0; i < 15; i++)
+      expect(predictRowForest(st, withNaN.te.data, i * withNaN.te.cols)).toBe(raw[i]);
   });
 
   it('probabilities are in [0, 1]; leaves respect min_samples_leaf in weight terms; covers add up', () => {

@@ -182,8 +182,6 @@ export function predictRawForest(state: ForestState, X: Matrix): Float64Array {
   return out;
 }
 
-export const predictProbaForest = predictRawForest;
-
 export function expectedRawForest(state: ForestState): number {
   return expectedSum(state.trees) / state.trees.roots.length;
 }

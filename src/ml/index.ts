@@ -23,8 +23,7 @@
  *             minSamplesLeaf = 1, minSamplesSplit = 2, bootstrap = true,
  *             classWeight: 'balanced' | 'balanced_subsample', maxBins = 255, seed }) — native NaN.
  *             Raw = probability (mean leaf class-1 fraction); contributions = TreeSHAP in probability.
- *   learner.ts: LearnerState union + predictRow / predictRaw / predictProba / contributions / rawUnit
- *             dispatching on state.kind ('logistic' | 'gbdt' | 'forest').
+ *   The model layer (src/model/learners.ts) dispatches over the three states by `state.kind`.
  *   Trees (tree.ts): FlatTrees = parallel arrays over every node of every tree (roots, feature [−1 = leaf],
  *             threshold [x ≤ t → left], nan_left, left, right, value, cover); children always come after
  *             their parent. compileTrees (typed-array copy) and treeFunctions (each tree compiled to a JS
@@ -58,7 +57,6 @@ export * from './calibration.js';
 export * from './errors.js';
 export * from './forest.js';
 export * from './gbdt.js';
-export * from './learner.js';
 export * from './logistic.js';
 export * from './matrix.js';
 export * from './metrics.js';

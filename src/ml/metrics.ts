@@ -451,11 +451,6 @@ export function expectedCalibrationError(
   return e / total;
 }
 
-/** F-beta at a threshold (the shape bootstrapCI expects). */
-export function fbetaAt(beta: number, threshold: number): MetricFn {
-  return (y, s, w) => fbetaOf(confusionAt(y, s, threshold, w), beta);
-}
-
 /**
  * Every report metric at `threshold` on probabilities `yProb`. `roc_auc` and `pr_auc` are NaN (not
  * thrown) when only one class is present, so reports on small groups still get the other metrics.

@@ -2,12 +2,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STUDENT_FIELD_NAMES, STUDENT_FIELDS, TARGET_COLUMN } from '../../src/core/student.js';
-import { type IngestSummary, ingest, readNormalisedSource } from '../../src/data/ingest.js';
-import { readModelingDataset } from '../../src/data/modeling-dataset.js';
-import { normaliseSheets } from '../../src/data/normalise.js';
-import { readWorkbook } from '../../src/data/source.js';
-import { tmpDir } from './helpers.js';
+import { STUDENT_FIELD_NAMES, STUDENT_FIELDS, TARGET_COLUMN } from '../core/student.js';
+import { type IngestSummary, ingest, readNormalisedSource } from './ingest.js';
+import { readModelingDataset } from './modeling-dataset.js';
+import { normaliseSheets } from './normalise.js';
+import { readWorkbook } from './source.js';
+import { tmpDir } from './testing/support.js';
 
 const PEDE_XLSX = process.env.PEDE_XLSX;
 const available = !!PEDE_XLSX && existsSync(PEDE_XLSX);

@@ -3,12 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import readExcelFile from 'read-excel-file/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CORE_ERRORS } from '../../src/core/core-errors.js';
-import { DATA_ERRORS } from '../../src/data/errors.js';
-import { type IngestSummary, ingest } from '../../src/data/ingest.js';
-import { readModelingDataset, readModelingDatasetWithInfo } from '../../src/data/modeling-dataset.js';
-import { generateSyntheticWorkbook, parseYears, writeSyntheticWorkbook } from '../../src/data/synth.js';
-import { appErrorOf, tmpDir } from './helpers.js';
+import { CORE_ERRORS } from '../core/core-errors.js';
+import { DATA_ERRORS } from './errors.js';
+import { type IngestSummary, ingest } from './ingest.js';
+import { readModelingDataset, readModelingDatasetWithInfo } from './modeling-dataset.js';
+import { generateSyntheticWorkbook, parseYears, writeSyntheticWorkbook } from './synth.js';
+import { appErrorOf, tmpDir } from './testing/support.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import writeExcelFile from 'write-excel-file/node';
-import { AppError } from '../../src/core/error-base.js';
+import { AppError } from '../../core/error-base.js';
 
 const created: string[] = [];
 // Registered while the importing test file is collected, so it runs after that file's tests.

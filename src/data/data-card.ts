@@ -7,7 +7,11 @@ import type { NormalisedYear, Reject } from './normalise.js';
 import type { RawSource } from './source.js';
 import type { ModelingRow, TransitionStats } from './transitions.js';
 
-export const DATA_CARD_VERSION = 1;
+/** 2: `age_vs_birth_date` per year and `age_rule`; date-coded cells counted as `date_coded_number:<field>`. */
+export const DATA_CARD_VERSION = 2;
+
+export const AGE_RULE =
+  'where a birth year or date exists, idade must be year − birth year or one less; otherwise (or when empty) it becomes year − birth year';
 
 export function missingRates(rows: readonly Partial<StudentRecord>[]): Record<string, number> {
   const out: Record<string, number> = {};
@@ -55,8 +59,10 @@ export function buildDataCard(input: {
     },
     privacy: {
       names: 'dropped at read time; never written',
+      birth_dates: 'read only to check or derive idade; never written to any output',
       ra: 'kept only in data/interim/*_normalized.parquet as the join key; replaced in the modelling dataset by aluno_id (salted sha256 prefix, salt random per run and not stored)',
     },
+    age_rule: AGE_RULE,
     years: years.map((y) => ({
       year: y.year,
       sheet: y.sheet,
@@ -68,6 +74,11 @@ export function buildDataCard(input: {
       ignored_columns: y.ignoredColumns,
       fixes_applied: y.fixes,
       defasagem_differs_from_fase_minus_fase_ideal: y.defasagemMismatches,
+      age_vs_birth_date: {
+        agrees: y.ageCheck.agrees,
+        replaced_by_birth_year: y.ageCheck.replaced,
+        derived_from_birth_year: y.ageCheck.derived,
+      },
       missing_rate: missingRates(y.records),
     })),
     contract_violations: {

@@ -26,7 +26,15 @@ export interface IngestOptions {
 export interface IngestSummary {
   source: { path: string; kind: 'xlsx' | 'csv'; sha256: string };
   synthetic: boolean;
-  years: { year: number; sheet: string; rowsRead: number; rowsNormalised: number; rowsRejected: number }[];
+  years: {
+    year: number;
+    sheet: string;
+    rowsRead: number;
+    rowsNormalised: number;
+    rowsRejected: number;
+    /** Ages that disagreed with the birth year and were replaced by it (see reconcileAge). */
+    agesReplacedByBirthYear: number;
+  }[];
   rejects: number;
   transitions: TransitionStats[];
   modelingRows: number;
@@ -117,6 +125,7 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       rowsRead: y.rowsRead,
       rowsNormalised: y.records.length,
       rowsRejected: y.rowsRejected,
+      agesReplacedByBirthYear: y.ageCheck.replaced,
     })),
     rejects: rejects.length,
     transitions: stats,

@@ -3,7 +3,8 @@
  * (types, ranges, categories), names dropped at the door. Rows that break the contract are not silently
  * dropped: each violation becomes a reject (sheet, Excel row number, column, reason) and the row is left
  * out of the normalised table. Fixes that keep the row (clamping 10.002 to 10, `INCLUIR` as missing,
- * age derived from the birth date) are counted per year for the data card.
+ * a date-coded number read as its serial, an age replaced or derived from the birth year) are counted
+ * per year for the data card.
  */
 
 import { AppError } from '../core/error-base.js';
@@ -50,6 +51,8 @@ export interface NormalisedYear {
   readonly year: number;
   readonly sheet: string;
   readonly records: NormalisedRecord[];
+  /** Excel row number (header = 1) of each record, same order: traces a record to its cells without RA. */
+  readonly sourceRows: number[];
   /** Data rows read (blank rows excluded). */
   readonly rowsRead: number;
   readonly blankRowsSkipped: number;
@@ -59,6 +62,8 @@ export interface NormalisedYear {
   readonly fixes: FixCounts;
   /** Rows where defasagem ≠ fase − fase ideal (kept: the sheet's own defasagem wins). */
   readonly defasagemMismatches: number;
+  /** The age rule's outcomes (see reconcileAge). */
+  readonly ageCheck: AgeCheck;
 }
 
 export interface NormaliseResult {
@@ -119,14 +124,16 @@ function normaliseSheet(
 ): NormalisedYear {
   const idx = mapping.index;
   const fixes: FixCounts = {};
-  const fix = (key: string) => {
-    fixes[key] = (fixes[key] ?? 0) + 1;
-  };
+  // A row's fixes count only when the row is kept (a rejected row's clamps were never applied).
+  let rowFixes: string[] = [];
+  const fix = (key: string) => rowFixes.push(key);
   const records: NormalisedRecord[] = [];
   const seenRa = new Map<string, number>();
   let blank = 0;
   let rejected = 0;
   let mismatches = 0;
+  const sourceRows: number[] = [];
+  const ageCheck: AgeCheck = { agrees: 0, replaced: 0, derived: 0 };
 
   for (let r = 0; r < body.length; r++) {
     const row = body[r]!;
@@ -135,6 +142,8 @@ function normaliseSheet(
       continue;
     }
     const excelRow = r + firstRow;
+    rowFixes = [];
+    let rowAge: keyof AgeCheck | null = null;
     const rowProblems: { column: string; reason: string }[] = [];
     const cell = (f: SourceField): unknown => (idx[f] === undefined ? null : row[idx[f]!]);
     const col = (f: SourceField) => mapping.header[f] ?? f;
@@ -144,6 +153,7 @@ function normaliseSheet(
         return null;
       }
       if (parsed === null && !isBlank(cell(f)) && isMissingMarker(cell(f))) fix(`missing_marker:${f}`);
+      if (parsed !== null && f !== 'data_nasc' && cell(f) instanceof Date) fix(`date_coded_number:${f}`);
       return parsed;
     };
     const range = (f: keyof StudentRecord & SourceField, v: number | null): number | null => {
@@ -183,21 +193,24 @@ function normaliseSheet(
       });
     }
 
-    // Age: the sheet's age (Excel-date ages fixed), else derived from the birth year or date.
-    let idade = range('idade', take('idade', parseAge(cell('idade'))));
-    if (idade === null && !rowProblems.some((p) => p.column === col('idade'))) {
-      const anoNasc = take('ano_nasc', parseInteger(cell('ano_nasc')));
-      const nasc = take('data_nasc', parseBirthDate(cell('data_nasc')));
-      const birthYear = anoNasc ?? nasc?.getUTCFullYear() ?? null;
-      if (birthYear !== null) {
-        idade = range('idade', sheet.year - birthYear);
-        if (idade !== null) fix('idade_from_birth');
+    // Age: the sheet's age, checked against the birth year where there is one (see reconcileAge).
+    const sheetAge = range('idade', take('idade', parseAge(cell('idade'))));
+    const anoNasc = take('ano_nasc', parseInteger(cell('ano_nasc')));
+    const nasc = take('data_nasc', parseBirthDate(cell('data_nasc')));
+    let idade: number | null = null;
+    if (!rowProblems.some((p) => p.column === col('idade'))) {
+      const age = reconcileAge(sheetAge, anoNasc ?? nasc?.getUTCFullYear() ?? null, sheet.year);
+      idade = age.idade;
+      if (age.problem)
+        rowProblems.push({
+          column: col(idx.idade === undefined ? 'data_nasc' : 'idade'),
+          reason: age.problem,
+        });
+      else if (age.outcome !== 'no_birth_date') {
+        rowAge = age.outcome;
+        if (age.outcome !== 'agrees') fix(`idade_${age.outcome}_from_birth_year`);
       }
-    } else if (idx.data_nasc !== undefined) {
-      // Validate the birth date even when unused, so a broken column shows up in rejects.
-      take('data_nasc', parseBirthDate(cell('data_nasc')));
     }
-    if (cell('idade') instanceof Date && idade !== null) fix('idade_excel_date');
 
     const genero = take('genero', parseGenero(cell('genero')));
     const inst = take('instituicao', parseInstituicao(cell('instituicao')));
@@ -238,12 +251,16 @@ function normaliseSheet(
     }
     seenRa.set(ra!, excelRow);
     records.push(rec);
+    sourceRows.push(excelRow);
+    for (const key of rowFixes) fixes[key] = (fixes[key] ?? 0) + 1;
+    if (rowAge) ageCheck[rowAge]++;
   }
 
   return {
     year: sheet.year,
     sheet: sheet.name,
     records,
+    sourceRows,
     rowsRead: body.length - blank,
     blankRowsSkipped: blank,
     rowsRejected: rejected,
@@ -251,5 +268,42 @@ function normaliseSheet(
     ignoredColumns: mapping.ignored,
     fixes,
     defasagemMismatches: mismatches,
+    ageCheck,
   };
+}
+
+/** Accepted rows whose age met a birth year: agreed with it, replaced by it, or derived from it (age empty). */
+export interface AgeCheck {
+  agrees: number;
+  replaced: number;
+  derived: number;
+}
+
+/**
+ * The age rule of the data contract. A real age observed in year Y of someone born in B is Y − B (the
+ * birthday has passed) or Y − B − 1: the sheet's age must be one of the two. When it is neither (or is
+ * empty) the age becomes Y − B, the likelier of the two (about five rows in six on the real sheets).
+ * Birth dates are the primary record and never leave this function: reasons quote no date, year or age
+ * derived from them.
+ */
+export function reconcileAge(
+  sheetAge: number | null,
+  birthYear: number | null,
+  year: number,
+): { idade: number | null; outcome: keyof AgeCheck | 'no_birth_date'; problem?: string } {
+  if (birthYear === null) return { idade: sheetAge, outcome: 'no_birth_date' };
+  const fromBirth = year - birthYear;
+  if (sheetAge !== null && (sheetAge === fromBirth || sheetAge === fromBirth - 1)) {
+    return { idade: sheetAge, outcome: 'agrees' };
+  }
+  const outcome = sheetAge === null ? 'derived' : 'replaced';
+  const { min, max } = SPEC.idade;
+  if (fromBirth < min! || fromBirth > max!) {
+    const problem =
+      outcome === 'derived'
+        ? `the age derived from the birth date is outside ${min}–${max}`
+        : `the age disagrees with the birth date, which gives no age in ${min}–${max}`;
+    return { idade: null, outcome, problem };
+  }
+  return { idade: fromBirth, outcome };
 }

@@ -332,6 +332,12 @@ function schoolText(o: Obs, style: Style): string {
 }
 
 const dateCell = (d: Date): DateCell => ({ value: d, type: Date, format: 'yyyy-mm-dd' });
+/**
+ * A number typed into a date-formatted cell, as PEDE2023 has its ages: the cell's serial is `n`.
+ * write-excel-file stores a Date as days since 1899-12-30, so serial n is 1899-12-30 + n days (Excel
+ * shows serial 8 as 1900-01-08; `new Date(1900, 0, 8)` would be stored as serial 9).
+ */
+const dateCodedCell = (n: number): DateCell => dateCell(new Date(Date.UTC(1899, 11, 30 + n)));
 const usDate = (d: Date) => `${d.getUTCMonth() + 1}/${d.getUTCDate()}/${d.getUTCFullYear()}`;
 
 function yearSheet(year: number, obs: Obs[], rnd: () => number): SynthSheet {
@@ -378,7 +384,7 @@ function yearSheet(year: number, obs: Obs[], rnd: () => number): SynthSheet {
     add('Data de Nasc', (o) =>
       style === 'y2023' && !excelDateAge.get(o) ? usDate(o.s.birth) : dateCell(o.s.birth),
     );
-    add('Idade', (o) => (excelDateAge.get(o) ? dateCell(new Date(Date.UTC(1900, 0, o.age))) : o.age));
+    add('Idade', (o) => (excelDateAge.get(o) ? dateCodedCell(o.age) : o.age));
   }
   add('Gênero', genero);
   add('Ano ingresso', (o) => o.s.entry);

@@ -29,6 +29,7 @@ function year(y: number, records: NormalisedRecord[]): NormalisedYear {
     year: y,
     sheet: `PEDE${y}`,
     records,
+    sourceRows: records.map((_, i) => i + 2),
     rowsRead: records.length,
     blankRowsSkipped: 0,
     rowsRejected: 0,
@@ -36,6 +37,7 @@ function year(y: number, records: NormalisedRecord[]): NormalisedYear {
     ignoredColumns: [],
     fixes: {},
     defasagemMismatches: 0,
+    ageCheck: { agrees: 0, replaced: 0, derived: 0 },
   };
 }
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  dateCodedNumber,
+  excelSerialOfCellDate,
   isProblem,
   parseAge,
   parseBirthDate,
@@ -8,21 +10,51 @@ import {
   parseGenero,
   parseIndicator,
   parseInstituicao,
+  parseInteger,
   parseNumber,
 } from './values.js';
 
+/** The Date read-excel-file returns for a date-formatted cell holding serial n: 1899-12-30 + n days. */
+const readerDate = (serial: number) => new Date(Date.UTC(1899, 11, 30) + serial * 86_400_000);
+
 describe('parseAge', () => {
-  it('reads ages stored as Excel dates (1900-01-08 = 8), numbers and text', () => {
-    expect(parseAge(new Date(Date.UTC(1900, 0, 8)))).toBe(8);
-    expect(parseAge(new Date(Date.UTC(1900, 0, 19)))).toBe(19);
+  it('reads ages stored as Excel date serials as the serial (read-excel-file gives serial 8 as 1900-01-07)', () => {
+    expect(readerDate(8).toISOString().slice(0, 10)).toBe('1900-01-07');
+    expect(parseAge(new Date(Date.UTC(1900, 0, 7)))).toBe(8);
+    expect(parseAge(readerDate(8))).toBe(8);
+    expect(parseAge(readerDate(19))).toBe(19);
+    expect(parseAge(readerDate(26))).toBe(26);
+  });
+  it('reads numbers and the text forms of a date-coded age (what Excel or pandas show: day = age)', () => {
     expect(parseAge('1900-01-10')).toBe(10);
     expect(parseAge(12)).toBe(12);
     expect(parseAge('12')).toBe(12);
     expect(parseAge(null)).toBeNull();
   });
-  it('rejects a calendar date and a fractional age', () => {
+  it('rejects a calendar date, a date with a time and a fractional age', () => {
     expect(isProblem(parseAge(new Date(Date.UTC(2012, 5, 1))))).toBe(true);
+    // Serial 61, the first real date of Excel's calendar: not a date-coded number.
+    expect(isProblem(parseAge(new Date(Date.UTC(1900, 2, 1))))).toBe(true);
+    expect(isProblem(parseAge(readerDate(8.5)))).toBe(true);
     expect(isProblem(parseAge(8.5))).toBe(true);
+  });
+});
+
+describe('date-coded numbers in other numeric columns', () => {
+  it('reads the serial back exactly, below serial 61 only', () => {
+    expect(excelSerialOfCellDate(new Date(Date.UTC(2015, 5, 17)))).toBe(42172);
+    expect(dateCodedNumber(readerDate(60))).toBe(60);
+    expect(dateCodedNumber(new Date(Date.UTC(1900, 2, 1)))).toBeNull();
+    expect(parseNumber(readerDate(7.5))).toBe(7.5);
+    expect(parseInteger(readerDate(-2))).toBe(-2);
+    expect(parseIndicator(readerDate(0))).toEqual({ value: 0, clamped: false });
+    expect(parseFase(readerDate(3))).toBe(3);
+    expect(parseFaseIdeal(readerDate(0))).toBe(0);
+  });
+  it('rejects a real calendar date in a numeric column without showing it', () => {
+    const got = parseInteger(new Date(Date.UTC(2015, 5, 17)));
+    expect(got).toEqual({ problem: 'a calendar date is not a number' });
+    expect(isProblem(parseFase(new Date(Date.UTC(2015, 5, 17))))).toBe(true);
   });
 });
 

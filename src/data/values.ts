@@ -35,10 +35,11 @@ export function show(v: unknown): string {
   return 'a text value';
 }
 
-/** A number from a number cell or a numeric string ("5.78", "5,78", " 7 "). */
+/** A number from a number cell, a date-coded number (see `dateCodedNumber`) or a numeric string ("5.78", "5,78", " 7 "). */
 export function parseNumber(v: unknown): Parsed<number> {
   if (isBlank(v) || isMissingMarker(v)) return null;
   if (typeof v === 'number') return Number.isFinite(v) ? v : { problem: 'not a finite number' };
+  if (v instanceof Date) return dateCodedNumber(v) ?? { problem: CALENDAR_DATE };
   if (typeof v === 'string') {
     const t = v.trim().replace(/^(-?\d+),(\d+)$/, '$1.$2');
     if (/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(t)) return Number(t);
@@ -66,21 +67,49 @@ export function parseIndicator(v: unknown): Parsed<{ value: number; clamped: boo
   return { problem: `${n} is outside the 0–10 scale` };
 }
 
-/** Days since 1899-12-31 (Excel's 1900 date system), for ages stored as dates. */
-function excelSerialOf(d: Date): number {
-  return Math.round((d.getTime() - Date.UTC(1899, 11, 31)) / 86_400_000);
+const DAY_MS = 86_400_000;
+/**
+ * read-excel-file turns every date serial n into 1899-12-30 + n days (Unix epoch = serial 25569). That
+ * is right from serial 61 (1900-03-01) on, where Excel's fictitious 1900-02-29 has been counted; below
+ * it the reader's date is one day before the one Excel shows (serial 8: Excel 1900-01-08, reader
+ * 1900-01-07).
+ */
+const READER_EPOCH_MS = Date.UTC(1899, 11, 30);
+/** Serial 61: the first day on which Excel's 1900 calendar and the real one agree. */
+const FIRST_TRUE_EXCEL_DATE_MS = Date.UTC(1900, 2, 1);
+const CALENDAR_DATE = 'a calendar date is not a number';
+
+/** The Excel serial number behind a date cell as read-excel-file returns it (the exact inverse). */
+export function excelSerialOfCellDate(d: Date): number {
+  const serial = (d.getTime() - READER_EPOCH_MS) / DAY_MS;
+  const whole = Math.round(serial);
+  // The reader floors to the millisecond: an integer serial comes back exact, snap the rest to it.
+  return Math.abs(serial - whole) < 1e-7 ? whole : serial;
 }
 
 /**
- * Age in years. PEDE2023 stores many ages as Excel dates whose serial number is the age
- * (1900-01-08 = 8); read-excel-file gives them as Dates, CSV exports as "1900-01-08".
+ * A number stored in a date-formatted cell ("date-coded": PEDE2023 has ~400 ages typed as dates whose
+ * serial is the age) is read back as its serial. Only dates before 1900-03-01 qualify: no real date of
+ * this data lies there, and it is exactly where the reader's date is a day off. Any later date is a
+ * real calendar date (null), which a numeric column rejects. A 1904-system workbook (old Mac Excel)
+ * shifts date-coded numbers past that point, so its date-coded cells are rejected, never misread.
+ */
+export function dateCodedNumber(d: Date): number | null {
+  const t = d.getTime();
+  if (Number.isNaN(t) || t >= FIRST_TRUE_EXCEL_DATE_MS) return null;
+  return excelSerialOfCellDate(d);
+}
+
+/**
+ * Age in years. PEDE2023 stores many ages as Excel dates whose serial number is the age; xlsx cells
+ * arrive as Dates (see `dateCodedNumber`), CSV exports as the date Excel shows, "1900-01-08" (pandas,
+ * openpyxl) or "1/8/1900" / "08/01/1900" (Excel's own "Save as CSV").
  */
 export function parseAge(v: unknown): Parsed<number> {
   if (v instanceof Date) {
-    if (Number.isNaN(v.getTime())) return { problem: 'age is an invalid date' };
-    const serial = excelSerialOf(v);
-    if (serial >= 1 && serial < 60) return serial;
-    return { problem: 'age is a calendar date, not a number of years' };
+    const serial = dateCodedNumber(v);
+    if (serial === null || serial < 1) return { problem: 'age is a calendar date, not a number of years' };
+    return Number.isInteger(serial) ? serial : { problem: 'age is a date with a time, not a whole number' };
   }
   if (typeof v === 'string') {
     const m = /^\s*1900-01-(\d\d)(?:[T ][\d:.]+Z?)?\s*$/.exec(v);
@@ -140,6 +169,7 @@ function validDate(y: number, m: number, d: number): Parsed<Date> {
 /** Fase: "ALFA" = 0, "FASE 3", "3", 9, and 2024's class codes like "7E" (digit = fase). */
 export function parseFase(v: unknown): Parsed<number> {
   if (isBlank(v)) return null;
+  if (v instanceof Date) v = dateCodedNumber(v) ?? v;
   if (typeof v === 'number') {
     return Number.isInteger(v) ? v : { problem: `fase ${v} is not a whole number` };
   }
@@ -154,6 +184,7 @@ export function parseFase(v: unknown): Parsed<number> {
 /** Fase ideal: "ALFA  (2º e 3º ano)" = 0, "Fase 8 (Universitários)" = 8. */
 export function parseFaseIdeal(v: unknown): Parsed<number> {
   if (isBlank(v)) return null;
+  if (v instanceof Date) v = dateCodedNumber(v) ?? v;
   if (typeof v === 'number') return Number.isInteger(v) ? v : { problem: `fase ideal ${v} is not whole` };
   const t = normaliseHeader(v);
   if (/^alfa\b/.test(t)) return 0;

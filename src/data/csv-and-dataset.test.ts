@@ -2,17 +2,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
-import { STUDENT_FIELD_NAMES } from '../../src/core/student.js';
-import { DATA_ERRORS } from '../../src/data/errors.js';
-import { ingest } from '../../src/data/ingest.js';
-import { readModelingDataset } from '../../src/data/modeling-dataset.js';
-import { generateSyntheticWorkbook, type SynthCell, writeSyntheticWorkbook } from '../../src/data/synth.js';
-import { appErrorOf, HEADERS_2023, row2023, tmpDir, writeXlsx } from './helpers.js';
+import { STUDENT_FIELD_NAMES } from '../core/student.js';
+import { DATA_ERRORS } from './errors.js';
+import { ingest } from './ingest.js';
+import { readModelingDataset } from './modeling-dataset.js';
+import { generateSyntheticWorkbook, type SynthCell, writeSyntheticWorkbook } from './synth.js';
+import { appErrorOf, excelShownDate, HEADERS_2023, row2023, tmpDir, writeXlsx } from './testing/support.js';
 
 /** A cell as a spreadsheet's "Save as CSV" writes it (dates as ISO text, decimal comma optional). */
 function csvCell(c: SynthCell, decimalComma: boolean): string {
   if (c === null) return '';
-  if (typeof c === 'object') return c.value.toISOString().slice(0, 10);
+  if (typeof c === 'object') return excelShownDate(c.value).toISOString().slice(0, 10);
   if (typeof c === 'number') return decimalComma ? String(c).replace('.', ',') : String(c);
   return /[",;\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c;
 }

@@ -2,12 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORE_ERRORS } from '../../src/core/core-errors.js';
-import { DATA_ERRORS } from '../../src/data/errors.js';
-import { ingest } from '../../src/data/ingest.js';
-import { sourceFsError } from '../../src/data/source.js';
-import { syntheticWorkbookBytes } from '../../src/data/synth.js';
-import { appErrorOf, HEADERS_2023, row2023, tmpDir, writeXlsx } from './helpers.js';
+import { CORE_ERRORS } from '../core/core-errors.js';
+import { DATA_ERRORS } from './errors.js';
+import { ingest } from './ingest.js';
+import { sourceFsError } from './source.js';
+import { syntheticWorkbookBytes } from './synth.js';
+import { appErrorOf, HEADERS_2023, row2023, tmpDir, writeXlsx } from './testing/support.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll } from 'vitest';
 import writeExcelFile from 'write-excel-file/node';
-import { AppError } from '../../src/core/error-base.js';
+import { AppError } from '../../core/error-base.js';
 
 const created: string[] = [];
 // Registered while the importing test file is collected, so it runs after that file's tests.
@@ -18,9 +18,11 @@ export function tmpDir(prefix = 'defasagem-data-'): string {
 }
 
 export type Cell = string | number | null;
+/** A cell for writeXlsx: a value, or a number with a display format (a serial shown as a date, as PEDE2023 stores ages). */
+export type XlsxCell = Cell | { value: number; type: NumberConstructor; format: string };
 
 /** Writes an .xlsx with the given sheets and returns its path. */
-export async function writeXlsx(dir: string, name: string, sheets: { sheet: string; data: Cell[][] }[]) {
+export async function writeXlsx(dir: string, name: string, sheets: { sheet: string; data: XlsxCell[][] }[]) {
   const file = path.join(dir, name);
   writeFileSync(file, await writeExcelFile(sheets as never).toBuffer());
   return file;
@@ -64,7 +66,10 @@ export const HEADERS_2023 = [
 ];
 
 /** One valid PEDE2023-style row for student `n` (fake identifiers). */
-export function row2023(n: number, over: Partial<Record<string, Cell>> = {}): Cell[] {
+export function row2023<C extends XlsxCell = Cell>(
+  n: number,
+  over: Partial<Record<string, C>> = {},
+): (Cell | C)[] {
   const base: Record<string, Cell> = {
     RA: `RA-${n}`,
     Fase: 'FASE 2',
@@ -90,4 +95,15 @@ export function row2023(n: number, over: Partial<Record<string, Cell>> = {}): Ce
   };
   const merged = { ...base, ...over };
   return HEADERS_2023.map((h) => merged[h] ?? null);
+}
+
+/**
+ * The calendar date Excel shows for a date cell, given the Date that write-excel-file was handed or
+ * read-excel-file returned: both libraries map serial n to 1899-12-30 + n days. Excel counts a
+ * fictitious 1900-02-29 (serial 60), so below serial 61 it shows one day later than that: serial 8 is
+ * 1900-01-08 on screen and in "Save as CSV". Used to simulate a CSV export of a workbook.
+ */
+export function excelShownDate(d: Date): Date {
+  const serial = Math.round((d.getTime() - Date.UTC(1899, 11, 30)) / 86_400_000);
+  return serial < 61 ? new Date(Date.UTC(1899, 11, 31) + serial * 86_400_000) : d;
 }

@@ -2,12 +2,13 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parquetReadObjects } from 'hyparquet';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { STUDENT_FIELD_NAMES, STUDENT_FIELDS, TARGET_COLUMN } from '../../src/core/student.js';
-import { type IngestSummary, ingest, readNormalisedSource } from '../../src/data/ingest.js';
-import { readModelingDataset } from '../../src/data/modeling-dataset.js';
-import { normaliseSheets } from '../../src/data/normalise.js';
-import { readWorkbook } from '../../src/data/source.js';
-import { tmpDir } from './helpers.js';
+import { STUDENT_FIELD_NAMES, STUDENT_FIELDS, TARGET_COLUMN } from '../core/student.js';
+import { type IngestSummary, ingest, readNormalisedSource } from './ingest.js';
+import { readModelingDataset } from './modeling-dataset.js';
+import { normaliseSheets } from './normalise.js';
+import { readWorkbook } from './source.js';
+import { excelShownDate, tmpDir } from './testing/support.js';
+import { HAND_TYPED_ROWS } from './testing/workbook-rows.js';
 
 const PEDE_XLSX = process.env.PEDE_XLSX;
 const available = !!PEDE_XLSX && existsSync(PEDE_XLSX);
@@ -59,7 +60,13 @@ describe.skipIf(!available)('ingest on the real PEDE workbook', () => {
       }
     }
     const y2023 = years.find((y) => y.year === 2023)!;
-    expect(y2023.fixes.idade_excel_date).toBe(399);
+    expect(y2023.fixes['date_coded_number:idade']).toBe(399);
+    // The only date-coded numbers are 2023's ages; no age disagrees with its birth date, none is derived.
+    expect(years.map((y) => Object.keys(y.fixes).filter((k) => /date_coded|idade/.test(k)))).toEqual([
+      [],
+      ['date_coded_number:idade'],
+      [],
+    ]);
     const y2024 = years.find((y) => y.year === 2024)!;
     expect(new Set(y2024.records.map((r) => r.fase))).toEqual(new Set([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]));
     expect(y2024.fixes['missing_marker:inde']).toBe(38);
@@ -138,7 +145,10 @@ describe.skipIf(!available)('ingest on the real PEDE workbook', () => {
     const dd = (n: number) => String(n).padStart(2, '0');
     const cell = (c: unknown): string => {
       if (c === null || c === undefined) return '';
-      if (c instanceof Date) return `${dd(c.getUTCDate())}/${dd(c.getUTCMonth() + 1)}/${c.getUTCFullYear()}`;
+      if (c instanceof Date) {
+        const d = excelShownDate(c); // what Excel writes: serial 8 as 08/01/1900
+        return `${dd(d.getUTCDate())}/${dd(d.getUTCMonth() + 1)}/${d.getUTCFullYear()}`;
+      }
       if (typeof c === 'number') return String(c).replace('.', ',');
       const t = String(c);
       return /[";\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
@@ -150,6 +160,7 @@ describe.skipIf(!available)('ingest on the real PEDE workbook', () => {
     const csv = await ingest({ source: dir, outDir: path.join(dir, 'out') });
     expect(csv.rejects).toBe(0);
     expect(csv.years.map((y) => y.rowsNormalised)).toEqual([860, 1014, 1156]);
+    expect(csv.years.map((y) => y.agesReplacedByBirthYear)).toEqual([0, 0, 0]);
     expect(csv.transitions).toEqual(summary.transitions);
     const strip = (rows: Awaited<ReturnType<typeof readModelingDataset>>) =>
       rows.map(({ aluno_id: _, ...r }) => r);
@@ -169,5 +180,58 @@ describe.skipIf(!available)('ingest on the real PEDE workbook', () => {
     expect(card.modeling_dataset.rows).toBe(1365);
     expect(JSON.stringify(card)).not.toMatch(/RA-\d|Aluno-\d/);
     expect(path.dirname(summary.outputs.dataCard)).toBe(path.join(out, 'processed'));
+  });
+
+  const GAPS: Record<string, Record<number, number>> = {
+    PEDE2022: { 0: 860 },
+    PEDE2023: { 0: 836, [-1]: 178 },
+    PEDE2024: { 0: 982, [-1]: 174 },
+  };
+
+  it('gives every student with a birth date an age consistent with it: idade − (year − birth year) is 0 or −1', async () => {
+    // Birth years are taken here from the raw cells (year of a date, of "m/d/yyyy" text, or `Ano nasc`),
+    // not by ingest's parsers; the row numbers tie each record to its cells.
+    const { sheets } = await readWorkbook(PEDE_XLSX!);
+    const { years } = normaliseSheets(sheets);
+    const checked: number[] = [];
+    for (const [i, y] of years.entries()) {
+      const rows = sheets[i]!.rows;
+      const header = rows[0]!.map((h) => String(h ?? '').trim());
+      const birthCol = header.findIndex((h) => h === 'Data de Nasc' || h === 'Ano nasc');
+      expect(birthCol, `${y.sheet} birth column`).toBeGreaterThanOrEqual(0);
+      let n = 0;
+      const gaps = new Map<number, number>();
+      y.records.forEach((rec, k) => {
+        const cell = rows[y.sourceRows[k]! - 1]![birthCol];
+        const birthYear =
+          cell instanceof Date
+            ? cell.getUTCFullYear()
+            : typeof cell === 'number'
+              ? cell
+              : Number(/\/(\d{4})$/.exec(String(cell))?.[1]);
+        expect(Number.isInteger(birthYear), `${y.sheet} row ${y.sourceRows[k]} birth year`).toBe(true);
+        const gap = rec.idade! - (y.year - birthYear);
+        gaps.set(gap, (gaps.get(gap) ?? 0) + 1);
+        n++;
+      });
+      // Measured from the raw xlsx XML with a stdlib Python reader: the sheets' own ages all pass.
+      expect(Object.fromEntries(gaps), y.sheet).toEqual(GAPS[y.sheet]);
+      expect(y.ageCheck).toEqual({ agrees: n, replaced: 0, derived: 0 });
+      checked.push(n);
+    }
+    // Every data row has a birth date, and none was rejected.
+    expect(checked).toEqual([860, 1014, 1156]);
+  });
+
+  it('matches the hand-typed students (true ages, as a client sends them) field for field', async () => {
+    const { years } = await readNormalisedSource(PEDE_XLSX!);
+    expect(HAND_TYPED_ROWS.filter((r) => r.serialAge).length).toBeGreaterThanOrEqual(5);
+    for (const { sheet, row, serialAge: _, ...want } of HAND_TYPED_ROWS) {
+      const y = years.find((x) => x.sheet === sheet)!;
+      const k = y.sourceRows.indexOf(row);
+      expect(k, `${sheet} row ${row} ingested`).toBeGreaterThanOrEqual(0);
+      const { ra: __, ...got } = y.records[k]!;
+      expect(got, `${sheet} row ${row}`).toEqual(want);
+    }
   });
 });

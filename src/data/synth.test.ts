@@ -3,12 +3,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import readExcelFile from 'read-excel-file/node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CORE_ERRORS } from '../../src/core/core-errors.js';
-import { DATA_ERRORS } from '../../src/data/errors.js';
-import { type IngestSummary, ingest } from '../../src/data/ingest.js';
-import { readModelingDataset, readModelingDatasetWithInfo } from '../../src/data/modeling-dataset.js';
-import { generateSyntheticWorkbook, parseYears, writeSyntheticWorkbook } from '../../src/data/synth.js';
-import { appErrorOf, tmpDir } from './helpers.js';
+import { CORE_ERRORS } from '../core/core-errors.js';
+import { DATA_ERRORS } from './errors.js';
+import { type IngestSummary, ingest } from './ingest.js';
+import { readModelingDataset, readModelingDatasetWithInfo } from './modeling-dataset.js';
+import { generateSyntheticWorkbook, parseYears, writeSyntheticWorkbook } from './synth.js';
+import { appErrorOf, tmpDir } from './testing/support.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -64,12 +64,41 @@ describe('synthetic workbook', () => {
     }
   });
 
+  it('writes every age consistent with its birth date, date-coded ages as the serial Excel shows', () => {
+    const wb = generateSyntheticWorkbook({ students: 300, years: [2022, 2023, 2024], seed: 3 });
+    // write-excel-file stores a Date as days since 1899-12-30 (its convertDateToSerialNumber).
+    const serialOf = (d: Date) => d.getTime() / 86_400_000 + 25_569;
+    let dateCoded = 0;
+    for (const s of wb.sheets.filter((x) => x.sheet.startsWith('PEDE'))) {
+      const year = Number(s.sheet.slice(4));
+      const h = s.data[0] as string[];
+      const ageCol = h.findIndex((x) => /^Idade/.test(x));
+      const birthCol = h.findIndex((x) => x === 'Data de Nasc' || x === 'Ano nasc');
+      for (const r of s.data.slice(1)) {
+        const age = r[ageCol];
+        const birth = r[birthCol];
+        if (age === null || age === undefined) continue;
+        const idade = typeof age === 'object' ? serialOf(age.value) : Number(age);
+        if (typeof age === 'object') dateCoded++;
+        const birthYear =
+          typeof birth === 'object' && birth !== null
+            ? birth.value.getUTCFullYear()
+            : typeof birth === 'number'
+              ? birth
+              : Number(String(birth).split('/')[2]);
+        expect([0, -1], `${s.sheet} age ${idade} born ${birthYear}`).toContain(idade - (year - birthYear));
+      }
+    }
+    expect(dateCoded).toBeGreaterThan(50);
+  });
+
   it('ingests cleanly, flags the outputs as synthetic and yields a learnable base rate', async () => {
     expect(summary.synthetic).toBe(true);
     expect(summary.rejects).toBe(0);
     const card = JSON.parse(readFileSync(summary.outputs.dataCard, 'utf8'));
     expect(card.synthetic).toBe(true);
     expect(card.notice).toMatch(/SINTÉTICOS/);
+    for (const y of card.years) expect(y.age_vs_birth_date.replaced_by_birth_year, y.sheet).toBe(0);
     const info = await readModelingDatasetWithInfo(summary.outputs.modelingDataset);
     expect(info.synthetic).toBe(true);
     for (const t of summary.transitions) {

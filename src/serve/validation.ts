@@ -4,33 +4,19 @@
  * name the field and the rule and never echo the value: it may be a name or a CPF.
  */
 import { AppError } from '../core/error-base.js';
-import type { FieldSpec, StudentRecord } from '../core/student.js';
-import { STUDENT_FIELD_NAMES } from '../core/student.js';
+import type { StudentRecord } from '../core/student.js';
+import { compileInputFields, type FieldRule, type InputFieldCheck } from '../model/input-schema.js';
 import type { ModelSignature } from '../model/types.js';
 import { SERVE_ERRORS } from './errors.js';
 
-export type Rule =
-  | 'required'
-  | 'not_null'
-  | 'type'
-  | 'finite'
-  | 'integer'
-  | 'minimum'
-  | 'maximum'
-  | 'category'
-  | 'unknown_field'
-  | 'pii_field'
-  | 'order';
+/** Every rule a request can break: a field's own rules (model/input-schema.ts) and the body's. */
+export type Rule = FieldRule | 'required' | 'not_null' | 'unknown_field' | 'pii_field' | 'order';
 
 /** Checks one value of one field: null when valid, else the rule it breaks. Never coerces. */
-export type FieldCheck = (value: unknown) => Rule | null;
+export type FieldCheck = InputFieldCheck['check'];
 
-export interface CompiledField {
-  readonly spec: FieldSpec;
-  readonly check: FieldCheck;
-  /** For people: "an integer from 0 to 9", "one of: feminino, masculino". */
-  readonly expected: string;
-}
+/** A field's check compiled from the signature (pure, in src/model so the registry can run it too). */
+export type CompiledField = InputFieldCheck;
 
 export interface InputPolicy {
   extraFeatures: 'reject' | 'ignore';
@@ -72,50 +58,6 @@ export function isPiiKey(key: string): boolean {
 /** A key is shown back to the client only when it looks like an identifier, never like free text. */
 export function safeKey(key: string): string | null {
   return /^[A-Za-z_][A-Za-z0-9_]{0,39}$/.test(key) ? key : null;
-}
-
-function compileField(spec: FieldSpec): CompiledField {
-  const { min, max } = spec;
-  const hasMin = typeof min === 'number';
-  const hasMax = typeof max === 'number';
-  const range =
-    hasMin && hasMax ? ` from ${min} to ${max}` : hasMin ? ` ≥ ${min}` : hasMax ? ` ≤ ${max}` : '';
-  const orNull = spec.nullable ? ' (or null)' : '';
-  const ranged = (v: number): Rule | null =>
-    hasMin && v < (min as number) ? 'minimum' : hasMax && v > (max as number) ? 'maximum' : null;
-  switch (spec.type) {
-    case 'number':
-      return {
-        spec,
-        expected: `a number${range}${orNull}`,
-        check: (v) => (typeof v !== 'number' ? 'type' : Number.isFinite(v) ? ranged(v) : 'finite'),
-      };
-    case 'integer':
-      return {
-        spec,
-        expected: `an integer${range}${orNull}`,
-        check: (v) =>
-          typeof v !== 'number'
-            ? 'type'
-            : !Number.isFinite(v)
-              ? 'finite'
-              : Number.isInteger(v)
-                ? ranged(v)
-                : 'integer',
-      };
-    case 'category': {
-      const allowed = new Set(spec.categories ?? []);
-      if (allowed.size === 0)
-        throw new Error(`signature field ${spec.name} is a category without categories`);
-      return {
-        spec,
-        expected: `one of: ${[...allowed].join(', ')}${orNull}`,
-        check: (v) => (typeof v !== 'string' ? 'type' : allowed.has(v) ? null : 'category'),
-      };
-    }
-    default:
-      throw new Error(`signature field ${String(spec.name)} has an unknown type ${String(spec.type)}`);
-  }
 }
 
 const RULE_TEXT: Record<Rule, string> = {
@@ -203,13 +145,48 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The students of a `{"instances": [...]}` body, or the catalogue error that says what is wrong. */
+function instancesOf(body: Record<string, unknown>, maxInstances: number): unknown[] {
+  for (const key in body) {
+    if (key !== 'instances')
+      throw new AppError(SERVE_ERRORS.BODY_SHAPE, 'A batch body has only the "instances" key.', {
+        field: safeKey(key),
+        rule: 'instances_only',
+      });
+  }
+  const list = body.instances;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new AppError(SERVE_ERRORS.BODY_SHAPE, '"instances" must be a non-empty array of students.', {
+      field: 'instances',
+      rule: 'non_empty_array',
+    });
+  }
+  if (list.length > maxInstances) {
+    throw new AppError(
+      SERVE_ERRORS.TOO_MANY_INSTANCES,
+      `"instances" has ${list.length} students; at most ${maxInstances} are accepted per request.`,
+      { field: 'instances', rule: 'max_items', limit: maxInstances, count: list.length },
+    );
+  }
+  return list;
+}
+
+/** A body that is not one JSON object: the catalogue error for it. */
+function bodyNotObject(body: unknown): AppError {
+  if (body === undefined || body === '')
+    return new AppError(SERVE_ERRORS.EMPTY_BODY, 'The request has no body; send a JSON object.', {
+      rule: 'body',
+    });
+  return new AppError(
+    SERVE_ERRORS.BODY_SHAPE,
+    'The body must be one student object or {"instances": [...]}, not a JSON array or scalar.',
+    { rule: 'object' },
+  );
+}
+
+/** The request parser of one model: compiled once at load time, run on every /predict. */
 export function compileInput(signature: ModelSignature, policy: InputPolicy): CompiledInput {
-  const known = new Set<string>(STUDENT_FIELD_NAMES);
-  const fields = signature.inputs.map((spec) => {
-    if (!known.has(String(spec.name)))
-      throw new Error(`signature field ${String(spec.name)} is not a student field`);
-    return compileField(spec);
-  });
+  const fields = compileInputFields(signature);
   const byName = new Map(fields.map((f) => [String(f.spec.name), f]));
   const rejectExtra = policy.extraFeatures === 'reject';
   const nFields = fields.length;
@@ -246,40 +223,9 @@ export function compileInput(signature: ModelSignature, policy: InputPolicy): Co
   }
 
   function parseBody(body: unknown): ParsedBody {
-    if (body === undefined || body === '') {
-      throw new AppError(SERVE_ERRORS.EMPTY_BODY, 'The request has no body; send a JSON object.', {
-        rule: 'body',
-      });
-    }
-    if (!isPlainObject(body)) {
-      throw new AppError(
-        SERVE_ERRORS.BODY_SHAPE,
-        'The body must be one student object or {"instances": [...]}, not a JSON array or scalar.',
-        { rule: 'object' },
-      );
-    }
+    if (!isPlainObject(body)) throw bodyNotObject(body);
     if (!('instances' in body)) return { records: [parseStudent(body, null)], batch: false };
-    const list = body.instances;
-    for (const key in body) {
-      if (key !== 'instances')
-        throw new AppError(SERVE_ERRORS.BODY_SHAPE, 'A batch body has only the "instances" key.', {
-          field: safeKey(key),
-          rule: 'instances_only',
-        });
-    }
-    if (!Array.isArray(list) || list.length === 0) {
-      throw new AppError(SERVE_ERRORS.BODY_SHAPE, '"instances" must be a non-empty array of students.', {
-        field: 'instances',
-        rule: 'non_empty_array',
-      });
-    }
-    if (list.length > policy.maxInstances) {
-      throw new AppError(
-        SERVE_ERRORS.TOO_MANY_INSTANCES,
-        `"instances" has ${list.length} students; at most ${policy.maxInstances} are accepted per request.`,
-        { field: 'instances', rule: 'max_items', limit: policy.maxInstances, count: list.length },
-      );
-    }
+    const list = instancesOf(body, policy.maxInstances);
     const records = new Array<StudentRecord>(list.length);
     for (let i = 0; i < list.length; i++) records[i] = parseStudent(list[i], i);
     return { records, batch: true };

@@ -6,7 +6,7 @@ import { buildApp } from './app.js';
 import type { BundleParts } from './bundle.js';
 import { ModelHolder, type ReloadFailure } from './holder.js';
 import { createMetrics } from './metrics.js';
-import { EXAMPLE_STUDENT, standInParts, testSettings } from './test-support.js';
+import { EXAMPLE_STUDENT, standInParts, testSettings } from './testing/support.js';
 
 const base = {
   policy: { extraFeatures: 'reject' as const, maxInstances: 1000 },

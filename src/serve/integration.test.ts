@@ -13,7 +13,7 @@ import { createLogger } from '../core/logger.js';
 import { promoteVersion, registerVersion, rollbackVersion } from '../registry/index.js';
 import { hashKey } from './auth.js';
 import { loadServerSettings, type RunningServer, startServer } from './server.js';
-import { trainRealArtifacts } from './test-support.js';
+import { trainRealArtifacts } from './testing/real-model.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'defasagem-serve-it-'));
 const registryDir = path.join(root, 'registry');

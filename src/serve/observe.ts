@@ -1,8 +1,11 @@
 /**
- * The one place where a prediction can be observed. Monitoring (inference events, drift) will plug a
- * function in here. It is called synchronously on the request path with references, not copies, so an
- * implementation must only enqueue (e.g. push to a ring buffer flushed by a timer) and return at once;
- * it must never throw, block, or keep the records past the flush (they may hold raw inputs).
+ * What a prediction observer receives, and the guard every observer runs behind. Monitoring
+ * (inference events, drift) plugs an observer into `buildApp`; `scoring.ts` is the one place it is
+ * called. It runs synchronously on the request path with references, not copies, so an implementation
+ * must only enqueue (e.g. push to a ring buffer flushed by a timer) and return at once, and must not
+ * keep the records past the flush (they may hold raw inputs). It must not throw either; if it does
+ * anyway, `guardObserver` keeps the failure away from the client: the prediction is answered as usual
+ * and the failure is logged.
  */
 import type { StudentRecord } from '../core/student.js';
 
@@ -21,5 +24,40 @@ export interface PredictionEvent {
 
 export type PredictionObserver = (event: PredictionEvent) => void;
 
-/** Today's observer: nothing is recorded yet. */
-export const noopObserver: PredictionObserver = () => {};
+/** Told about an observer that threw: the error, and how many failures went unreported before it. */
+export type ObserverFailureReport = (err: unknown, suppressed: number) => void;
+
+/** At most one report per this many milliseconds: a broken observer fails on every request. */
+export const OBSERVER_REPORT_INTERVAL_MS = 60_000;
+
+/**
+ * The observer as the request path calls it: whatever it throws is caught, and reported at most
+ * once per OBSERVER_REPORT_INTERVAL_MS with the count of failures in between.
+ */
+export function guardObserver(
+  observer: PredictionObserver,
+  report: ObserverFailureReport,
+  now: () => number = Date.now,
+): PredictionObserver {
+  let lastReport = Number.NEGATIVE_INFINITY;
+  let suppressed = 0;
+  return (event) => {
+    try {
+      observer(event);
+    } catch (err) {
+      const t = now();
+      if (t - lastReport < OBSERVER_REPORT_INTERVAL_MS) {
+        suppressed++;
+        return;
+      }
+      lastReport = t;
+      const before = suppressed;
+      suppressed = 0;
+      try {
+        report(err, before);
+      } catch {
+        // Reporting must not fail a prediction either.
+      }
+    }
+  };
+}

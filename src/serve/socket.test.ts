@@ -10,13 +10,9 @@ import { ModelHolder } from './holder.js';
 import { modelSource } from './loader.js';
 import { createMetrics } from './metrics.js';
 import { parseApiKeys } from './settings.js';
-import {
-  BAD_REQUESTS,
-  EXAMPLE_STUDENT,
-  errorCodeOf,
-  testSettings,
-  trainRealArtifacts,
-} from './test-support.js';
+import { BAD_REQUESTS, errorCodeOf } from './testing/bad-requests.js';
+import { trainRealArtifacts } from './testing/real-model.js';
+import { EXAMPLE_STUDENT, testSettings } from './testing/support.js';
 
 /**
  * The same endpoints and error paths as app.test.ts, over a real TCP socket on 127.0.0.1, with a REAL

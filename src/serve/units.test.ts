@@ -5,7 +5,7 @@ import { authenticate, hashKey, isLoopbackHost, presentedKey } from './auth.js';
 import { resolveBands, scrubMetadata } from './bundle.js';
 import { sameVersion } from './oip.js';
 import { parseApiKeys, parseBandCut } from './settings.js';
-import { EXAMPLE_STUDENT, standInModel, standInSignature } from './test-support.js';
+import { EXAMPLE_STUDENT, standInModel, standInSignature } from './testing/support.js';
 import { compileInput, isPiiKey, safeKey } from './validation.js';
 
 describe('settings parsers', () => {

@@ -1,13 +1,15 @@
 /**
- * Swagger UI at /docs over the OpenAPI document of the live model. The UI's assets come from the
- * swagger-ui distribution shipped in @fastify/swagger-ui, read on first request and cached; we do not
- * register the @fastify/swagger(-ui) plugins themselves: they cost 110–190 ms of every cold start
- * (measured here) for a page nobody may open, and the document is generated from the signature anyway.
+ * Public API docs: Swagger UI at /docs over the OpenAPI document of the live model (/docs/json, also
+ * /openapi.json). The UI's assets come from the swagger-ui distribution shipped in @fastify/swagger-ui,
+ * read on first request and cached; we do not register the @fastify/swagger(-ui) plugins themselves:
+ * they cost 110–190 ms of every cold start (measured here) for a page nobody may open, and the
+ * document is generated from the signature anyway.
  */
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { ServePlugin } from '../context.js';
+import { openApiFor } from '../openapi/document.js';
 
 const ASSETS: Record<string, string> = {
   'swagger-ui.css': 'text/css; charset=utf-8',
@@ -63,7 +65,9 @@ async function asset(name: string): Promise<Buffer> {
   return bytes;
 }
 
-export function registerDocs(app: FastifyInstance, document: () => Record<string, unknown>): void {
+export const docsRoutes: ServePlugin = async (app, { holder, settings, authOn }) => {
+  // Built from the model served at the time of the request: after a hot swap the fields are the new ones.
+  const document = () => openApiFor(holder.current, { maxInstances: settings.maxInstances, auth: authOn });
   app.get('/docs', (_req, reply) => {
     reply.type('text/html; charset=utf-8').send(INDEX_HTML);
   });
@@ -82,4 +86,4 @@ export function registerDocs(app: FastifyInstance, document: () => Record<string
     reply.type(type).header('cache-control', 'public, max-age=86400');
     return asset(req.params.file);
   });
-}
+};

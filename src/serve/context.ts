@@ -1,0 +1,43 @@
+/**
+ * What every route plugin of the API receives. A plugin is one file in `plugins/` with its test beside
+ * it: it adds the routes of one endpoint family to its own encapsulated Fastify context, reads the
+ * model through `holder.current` (once per request), protects routes with `access.<role>`, and scores
+ * only through `score` (which counts and observes every prediction). Request ids, logging, errors,
+ * auth and the rate limit are already in place around it (`http/`). To add one, write the file and
+ * append it to ROUTE_PLUGINS in app.ts; its OpenAPI paths go in openapi/paths.ts.
+ */
+import type { FastifyPluginAsync, RouteShorthandOptions } from 'fastify';
+import type { ModelHolder } from './holder.js';
+import type { ServeMetrics } from './metrics.js';
+import type { Scorer } from './scoring.js';
+import type { ApiRole, ServeSettings } from './settings.js';
+
+export type AppSettings = Pick<
+  ServeSettings,
+  | 'apiKeys'
+  | 'maxInstances'
+  | 'bodyLimitBytes'
+  | 'rateLimitMax'
+  | 'rateLimitWindowMs'
+  | 'topFactors'
+  | 'extraFeaturePolicy'
+>;
+
+/** Route options per role: the auth hook (before the body is read) and the rate limit. */
+export type RouteAccess = Readonly<Record<ApiRole, RouteShorthandOptions>>;
+
+// A type, not an interface: Fastify plugin options must be assignable to Record<string, any>.
+export type ServeContext = {
+  readonly settings: AppSettings;
+  readonly holder: ModelHolder;
+  readonly metrics: ServeMetrics;
+  readonly access: RouteAccess;
+  /** True when API keys are configured (the OpenAPI document then lists the security schemes). */
+  readonly authOn: boolean;
+  /** The one way to score students on the request path (see scoring.ts). */
+  readonly score: Scorer;
+  /** GET /models: registry versions and champion; null when there is no registry to list. */
+  readonly listModels: (() => Promise<unknown>) | null;
+};
+
+export type ServePlugin = FastifyPluginAsync<ServeContext>;

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JSON_HEADERS as json, makeApp } from '../testing/support.js';
+
+describe('request log', () => {
+  let app: FastifyInstance;
+  const lines: string[] = [];
+  beforeAll(async () => {
+    ({ app } = await makeApp({}, lines));
+  });
+  afterAll(async () => app.close());
+
+  it('paths a client chooses (route parameters, unknown paths) never reach a log line', async () => {
+    const from = lines.length;
+    const paths = [
+      ['GET', '/v2/models/Joana-Pereira'],
+      ['POST', '/v2/models/Joana-Pereira/infer'],
+      ['POST', '/v2/models/defasagem/versions/Joana-Pereira/infer'],
+      ['GET', '/alunos/Joana-Pereira'],
+    ] as const;
+    for (const [method, url] of paths) {
+      const r = await app.inject({
+        method,
+        url,
+        headers: json,
+        payload: method === 'POST' ? '{}' : undefined,
+      });
+      expect(r.statusCode).toBeGreaterThanOrEqual(400);
+      expect(r.body).not.toContain('Joana');
+    }
+    const mine = lines.slice(from).map((l) => JSON.parse(l));
+    expect(mine).toHaveLength(paths.length);
+    expect(mine.map((l) => l.req.route)).toEqual([
+      '/v2/models/:name',
+      '/v2/models/:name/infer',
+      '/v2/models/:name/versions/:version/infer',
+      undefined,
+    ]);
+    expect(mine.map((l) => l.req.method)).toEqual(paths.map(([m]) => m));
+    expect(lines.slice(from).join('')).not.toContain('Joana');
+    // A fixed route still logs its path (without the query string).
+    await app.inject({ method: 'POST', url: '/predict?nome=Joana', headers: json, payload: '[]' });
+    const last = JSON.parse(lines[lines.length - 1]!);
+    expect(last.req).toMatchObject({ url: '/predict', route: '/predict' });
+    expect(lines[lines.length - 1]).not.toContain('Joana');
+  });
+});

@@ -1,0 +1,41 @@
+/**
+ * The OpenAPI 3 document, generated from the live model's signature: after a hot swap /docs shows the
+ * fields of the model being served. Built once per bundle and cached.
+ */
+import type { ModelBundle } from '../bundle.js';
+import { componentSchemas } from './components.js';
+import { apiPaths } from './paths.js';
+
+const cache = new WeakMap<ModelBundle, Record<string, unknown>>();
+
+export function openApiFor(
+  bundle: ModelBundle | null,
+  opts: { maxInstances: number; auth: boolean },
+): Record<string, unknown> {
+  if (bundle && cache.has(bundle)) return cache.get(bundle)!;
+  const doc: Record<string, unknown> = {
+    openapi: '3.0.3',
+    info: {
+      title: 'defasagem prediction API',
+      version: bundle?.version ?? 'no model loaded',
+      description:
+        'Risk of school lag (defasagem) next year for Passos Mágicos students. Never send names, RA or CPF. ' +
+        'Errors: `{ "error": { "code", "message", "hint", "details": { "field", "rule" } } }` (see docs/errors.md).',
+    },
+    servers: [{ url: '/' }],
+    components: {
+      securitySchemes: {
+        ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        Bearer: { type: 'http', scheme: 'bearer' },
+      },
+      schemas: componentSchemas(
+        bundle?.signature.inputs ?? [],
+        bundle?.signature.example_request,
+        opts.maxInstances,
+      ),
+    },
+    paths: apiPaths(opts.auth),
+  };
+  if (bundle) cache.set(bundle, doc);
+  return doc;
+}

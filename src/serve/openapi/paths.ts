@@ -1,0 +1,142 @@
+/**
+ * The `paths` of the OpenAPI document, one function per route family (the plugins in ../plugins).
+ * A new plugin adds its function here and to `apiPaths`.
+ */
+import { OIP_MODEL_NAME } from '../oip.js';
+
+/** The security requirement of protected routes: empty when auth is off. */
+type Security = Array<Record<string, string[]>>;
+
+const errorResponses = (codes: number[]) =>
+  Object.fromEntries(
+    codes.map((c) => [
+      String(c),
+      {
+        description: `Error (${c})`,
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      },
+    ]),
+  );
+
+const json = (ref: string) => ({ 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } });
+
+const oneOfRefs = (...refs: string[]) => ({
+  'application/json': { schema: { oneOf: refs.map((r) => ({ $ref: `#/components/schemas/${r}` })) } },
+});
+
+function healthPaths(): Record<string, unknown> {
+  return {
+    '/health': {
+      get: { summary: 'Liveness: the process answers.', responses: { 200: { description: 'Alive' } } },
+    },
+    '/ready': {
+      get: {
+        summary: 'Readiness: a model is loaded (503 with the reason otherwise).',
+        responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready; `reason` says why' } },
+      },
+    },
+  };
+}
+
+function predictPaths(security: Security): Record<string, unknown> {
+  return {
+    '/predict': {
+      post: {
+        summary: 'Risk for one student, or for {"instances": [...]}.',
+        security,
+        requestBody: { required: true, content: oneOfRefs('Student', 'Batch') },
+        responses: {
+          200: {
+            description: 'One prediction (single student) or a list (batch).',
+            content: oneOfRefs('Prediction', 'BatchPrediction'),
+          },
+          ...errorResponses([400, 401, 403, 413, 415, 422, 429, 503]),
+        },
+      },
+    },
+  };
+}
+
+function modelPaths(security: Security): Record<string, unknown> {
+  return {
+    '/metadata': {
+      get: {
+        summary: 'The served model: version, threshold, risk bands, signature, metrics summary.',
+        security,
+        responses: { 200: { description: 'Metadata' }, ...errorResponses([401, 403, 503]) },
+      },
+    },
+    '/models': {
+      get: {
+        summary: 'Registered versions and the champion.',
+        security,
+        responses: { 200: { description: 'Registry listing' } },
+      },
+    },
+  };
+}
+
+function adminPaths(security: Security): Record<string, unknown> {
+  return {
+    '/metrics': {
+      get: {
+        summary: 'Prometheus metrics (admin role).',
+        security,
+        responses: { 200: { description: 'text/plain exposition' } },
+      },
+    },
+    '/admin/reload': {
+      post: {
+        summary: 'Reload the configured model source now (admin role).',
+        security,
+        responses: { 200: { description: 'Result' } },
+      },
+    },
+  };
+}
+
+function oipPaths(security: Security): Record<string, unknown> {
+  return {
+    '/v2/health/live': {
+      get: { summary: 'OIP v2 liveness.', responses: { 200: { description: 'Live' } } },
+    },
+    '/v2/health/ready': {
+      get: {
+        summary: 'OIP v2 readiness.',
+        responses: { 200: { description: 'Ready' }, 503: { description: 'Not ready' } },
+      },
+    },
+    [`/v2/models/${OIP_MODEL_NAME}`]: {
+      get: { summary: 'OIP v2 model metadata.', security, responses: { 200: { description: 'Metadata' } } },
+    },
+    [`/v2/models/${OIP_MODEL_NAME}/infer`]: {
+      post: {
+        summary: 'OIP v2 inference with one named tensor per signature field.',
+        security,
+        requestBody: { required: true, content: json('InferRequest') },
+        responses: { 200: { description: 'Outputs risk_score, risk_label, risk_band' } },
+      },
+    },
+    [`/v2/models/${OIP_MODEL_NAME}/versions/{version}/infer`]: {
+      post: {
+        summary: 'OIP v2 inference pinned to a version; 404 unless it is the loaded one.',
+        security,
+        parameters: [{ name: 'version', in: 'path', required: true, schema: { type: 'string' } }],
+        requestBody: { required: true, content: json('InferRequest') },
+        responses: { 200: { description: 'Outputs' }, 404: { description: 'Version not loaded' } },
+      },
+    },
+  };
+}
+
+/** Every documented path, by route family. */
+export function apiPaths(auth: boolean): Record<string, unknown> {
+  const security: Security = auth ? [{ ApiKey: [] }, { Bearer: [] }] : [];
+  return {
+    ...healthPaths(),
+    ...modelPaths(security),
+    ...predictPaths(security),
+    ...adminPaths(security),
+    ...oipPaths(security),
+  };
+}

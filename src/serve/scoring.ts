@@ -1,0 +1,62 @@
+/**
+ * Scoring on the request path, shared by /predict and OIP v2 infer: scores, labels and bands for the
+ * validated records, counted in the metrics and handed to the prediction observer. This is the one
+ * place where a prediction is made and observed: a new endpoint that scores students calls `score`
+ * and gets the same counting and observation for free.
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import type { StudentRecord } from '../core/student.js';
+import type { RiskBand } from '../model/types.js';
+import { bandOf, type ModelBundle } from './bundle.js';
+import type { ServeMetrics } from './metrics.js';
+import { guardObserver, type PredictionEvent, type PredictionObserver } from './observe.js';
+
+export interface Scored {
+  scores: ArrayLike<number>;
+  labels: Array<0 | 1>;
+  bands: RiskBand[];
+}
+
+/** Scores `records` with bundle `b` for request `requestId`, arriving through endpoint family `via`. */
+export type Scorer = (
+  b: ModelBundle,
+  records: StudentRecord[],
+  requestId: string,
+  via: PredictionEvent['via'],
+) => Scored;
+
+export function createScorer(
+  metrics: ServeMetrics,
+  observer: PredictionObserver | undefined,
+  log: FastifyBaseLogger,
+): Scorer {
+  const observe = observer
+    ? guardObserver(observer, (err, suppressed) =>
+        log.error(
+          { event: 'observer_failed', err, suppressed },
+          'the prediction observer threw; the prediction was answered',
+        ),
+      )
+    : null;
+  return (b, records, requestId, via) => {
+    const n = records.length;
+    const scores = n === 1 ? [b.model.predictOne(records[0]!)] : b.model.predictProba(records);
+    const thr = b.model.threshold;
+    const labels = new Array<0 | 1>(n);
+    const bands = new Array<RiskBand>(n);
+    let alto = 0;
+    let medio = 0;
+    for (let i = 0; i < n; i++) {
+      const s = scores[i] as number;
+      labels[i] = s >= thr ? 1 : 0;
+      const band = bandOf(s, b.bands);
+      bands[i] = band;
+      if (band === 'alto') alto++;
+      else if (band === 'medio') medio++;
+    }
+    metrics.countPredictions(alto, medio, n - alto - medio);
+    if (observe)
+      observe({ modelVersion: b.version, records, scores, labels, requestId, at: Date.now(), via });
+    return { scores, labels, bands };
+  };
+}

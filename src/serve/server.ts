@@ -1,6 +1,7 @@
 /**
  * Runs the API: settings → auth policy → model source → first load (per ON_MODEL_ERROR) → listen →
- * follow the champion → graceful shutdown. `defasagem serve` and `defasagem start` are thin shells.
+ * follow the champion → graceful shutdown (the steps' details are in runner/). `defasagem serve` and
+ * `defasagem start` are thin shells.
  */
 import type { FastifyInstance } from 'fastify';
 import { CORE_SETTINGS, type CoreSettings, loadSettings } from '../core/config.js';
@@ -13,6 +14,10 @@ import { ModelHolder } from './holder.js';
 import { modelSource } from './loader.js';
 import { createMetrics, type ServeMetrics } from './metrics.js';
 import type { PredictionObserver } from './observe.js';
+import { followSource } from './runner/follow.js';
+import { holderEvents } from './runner/holder-events.js';
+import { listenOn } from './runner/listen.js';
+import { type Closer, closeOnSignals, gracefulCloser } from './runner/shutdown.js';
 import { SERVE_SETTINGS, type ServeSettings } from './settings.js';
 
 /** Core settings' defaults are literal types (`''`, `'info'`); widen them so any valid value fits. */
@@ -32,7 +37,7 @@ export interface ServerOptions {
   handleSignals?: boolean;
 }
 
-export interface RunningServer {
+export interface RunningServer extends Closer {
   app: FastifyInstance;
   holder: ModelHolder;
   metrics: ServeMetrics;
@@ -40,62 +45,20 @@ export interface RunningServer {
   url: string;
   /** Milliseconds from process start to listening. */
   startupMs: number;
-  /** Stops watching, drains in-flight requests and closes; idempotent. */
-  close(reason?: string): Promise<void>;
-  /** Resolves when the server has closed (after a signal or close()). */
-  closed: Promise<void>;
 }
 
-export async function startServer(opts: ServerOptions): Promise<RunningServer> {
-  const s = opts.settings;
-  const log = opts.logger ?? createLogger({ level: s.logLevel, base: { service: 'defasagem-serve' } });
-
+/** Off loopback the API is reachable by anyone on the network: without keys, refuse to start. */
+function requireAuthOffLoopback(s: ServerSettings): void {
   if (s.apiKeys.length === 0 && !isLoopbackHost(s.host))
     throw new AppError(
       SERVE_ERRORS.AUTH_REQUIRED_OFF_LOOPBACK,
       `Refusing to listen on ${s.host} without API keys: anyone on the network could call the API.`,
       { host: s.host },
     );
+}
 
-  const metrics = createMetrics();
-  const source = modelSource(s);
-  const holder = new ModelHolder({
-    load: source.load,
-    probe: source.probe,
-    policy: { extraFeatures: s.extraFeaturePolicy, maxInstances: s.maxInstances },
-    bandAlto: s.riskBandAlto,
-    bandMedio: s.riskBandMedio,
-    events: {
-      onSwap(next, previous, reason) {
-        metrics.reload('success');
-        metrics.setModel(next.version, next.model.learner);
-        log.info(
-          {
-            event: 'model_swap',
-            version: next.version,
-            previous: previous?.version ?? null,
-            trigger: reason,
-          },
-          previous ? `now serving ${next.version} (was ${previous.version})` : `serving ${next.version}`,
-        );
-      },
-      onFailure(failure, reason, serving) {
-        metrics.reload('failure');
-        log.error(
-          {
-            event: 'model_load_failed',
-            code: failure.code,
-            trigger: reason,
-            serving: serving?.version ?? null,
-          },
-          serving
-            ? `model reload failed, still serving ${serving.version}: ${failure.message}`
-            : `NOT READY, no model loaded: ${failure.message}`,
-        );
-      },
-    },
-  });
-
+/** The first load; with ON_MODEL_ERROR=exit a failure stops the start, else the server starts not ready. */
+async function firstLoad(holder: ModelHolder, s: ServerSettings): Promise<void> {
   await holder.reload('startup');
   if (!holder.ready && s.onModelError === 'exit')
     throw new AppError(
@@ -103,55 +66,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       `No model could be loaded (MODEL_VERSION=${JSON.stringify(s.modelVersion)}): ${holder.lastFailure?.message ?? 'unknown reason'}`,
       { reason: holder.lastFailure?.code ?? null },
     );
+}
 
-  const app = await buildApp({
-    settings: s,
-    holder,
-    metrics,
-    logger: log,
-    observer: opts.observer,
-    listModels: source.listModels,
-  });
-
-  try {
-    await app.listen({ host: s.host, port: s.port });
-  } catch (err) {
-    await holder.stop();
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EADDRNOTAVAIL' || code === 'EACCES')
-      throw new AppError(SERVE_ERRORS.PORT_IN_USE, `Cannot listen on ${s.host}:${s.port} (${code}).`, {
-        host: s.host,
-        port: s.port,
-      });
-    // getaddrinfo failures: a mistyped or unresolvable --host / HOST.
-    if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NONAME')
-      throw new AppError(
-        SERVE_ERRORS.HOST_INVALID,
-        `Cannot listen on ${JSON.stringify(s.host)}: the name does not resolve (${code}).`,
-        { host: s.host, port: s.port },
-      );
-    throw err;
-  }
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : s.port;
-  const host = s.host.includes(':') ? `[${s.host}]` : s.host;
-  const url = `http://${host}:${port}`;
-
-  // Follow promotions and rollbacks; with no model yet, keep trying so a fix needs no restart.
-  let retry: NodeJS.Timeout | null = null;
-  if (source.watch) holder.startWatching(source.watch.dir, source.watch.file, s.reloadPollSeconds);
-  else if (!holder.ready && s.reloadPollSeconds > 0) {
-    retry = setInterval(() => {
-      if (holder.ready) {
-        if (retry) clearInterval(retry);
-        return;
-      }
-      void holder.reload('retry');
-    }, s.reloadPollSeconds * 1000);
-    retry.unref();
-  }
-
-  const startupMs = Math.round(process.uptime() * 1000);
+function announce(log: Logger, s: ServerSettings, holder: ModelHolder, url: string, startupMs: number): void {
   if (s.apiKeys.length === 0)
     log.warn(
       { event: 'auth_disabled', host: s.host },
@@ -168,55 +85,47 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
     holder.ready ? `listening on ${url}, ready` : `listening on ${url}, NOT READY (see /ready)`,
   );
+}
 
-  let closing: Promise<void> | null = null;
-  let resolveClosed: () => void = () => {};
-  const closed = new Promise<void>((r) => {
-    resolveClosed = r;
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const s = opts.settings;
+  const log = opts.logger ?? createLogger({ level: s.logLevel, base: { service: 'defasagem-serve' } });
+  requireAuthOffLoopback(s);
+
+  const metrics = createMetrics();
+  const source = modelSource(s);
+  const holder = new ModelHolder({
+    load: source.load,
+    probe: source.probe,
+    policy: { extraFeatures: s.extraFeaturePolicy, maxInstances: s.maxInstances },
+    bandAlto: s.riskBandAlto,
+    bandMedio: s.riskBandMedio,
+    events: holderEvents(metrics, log),
   });
-  const close = (reason = 'close'): Promise<void> => {
-    if (closing) return closing;
-    closing = (async () => {
-      log.info({ event: 'shutdown', reason }, 'shutting down: draining in-flight requests');
-      if (retry) clearInterval(retry);
+  await firstLoad(holder, s);
+
+  const app = await buildApp({
+    settings: s,
+    holder,
+    metrics,
+    logger: log,
+    observer: opts.observer,
+    listModels: source.listModels,
+  });
+  const url = await listenOn(app, s.host, s.port, () => holder.stop());
+  const stopRetry = followSource(holder, source, s.reloadPollSeconds);
+  const startupMs = Math.round(process.uptime() * 1000);
+  announce(log, s, holder, url, startupMs);
+
+  const closer = gracefulCloser(
+    app,
+    async () => {
+      stopRetry();
       await holder.stop();
-      // fastify.close() stops accepting, answers 503 to new requests on open connections and waits
-      // for in-flight ones; the grace period bounds how long a stuck request can hold the exit.
-      let timer: NodeJS.Timeout | null = null;
-      const grace = new Promise<void>((r) => {
-        timer = setTimeout(() => {
-          log.warn({ event: 'shutdown_forced' }, 'grace period over: closing remaining connections');
-          app.server.closeAllConnections();
-          r();
-        }, s.shutdownGraceMs);
-        timer.unref();
-      });
-      // Connections whose last request finishes during the drain become idle: close them as they do,
-      // instead of waiting for the client's keep-alive timeout.
-      const sweeper = setInterval(() => app.server.closeIdleConnections(), 25);
-      await Promise.race([app.close(), grace]);
-      clearInterval(sweeper);
-      if (timer) clearTimeout(timer);
-      log.info({ event: 'stopped' }, 'stopped');
-      log.flush?.();
-      resolveClosed();
-    })();
-    return closing;
-  };
-
-  if (opts.handleSignals) {
-    // `on`, not `once`: Ctrl-C under `npm start` reaches this process twice (from the terminal and
-    // relayed by tsx); a repeated signal must not kill the drain. SHUTDOWN_GRACE_MS bounds it.
-    const onSignal = (sig: NodeJS.Signals) => {
-      void close(sig);
-    };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
-    void closed.then(() => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-    });
-  }
-
-  return { app, holder, metrics, url, startupMs, close, closed };
+    },
+    s.shutdownGraceMs,
+    log,
+  );
+  if (opts.handleSignals) closeOnSignals(closer);
+  return { app, holder, metrics, url, startupMs, close: closer.close, closed: closer.closed };
 }

@@ -55,79 +55,91 @@ export interface ModelSource {
   watch: { dir: string; file: string } | null;
 }
 
+type Resolved = Awaited<ReturnType<typeof resolveModelSource>>;
+
+/** One file's bytes, checked against the manifest when it comes from the registry. */
+async function readVerified(src: Resolved, name: string, file: string): Promise<Buffer> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(file);
+  } catch (err) {
+    throw loadFailed(
+      `Cannot read the ${name} file of ${src.version ?? 'the development model'}.`,
+      { file: name },
+      err,
+    );
+  }
+  const expected = src.manifest?.files[`${name}.json`]?.sha256;
+  if (expected && sha256(bytes) !== expected)
+    throw new AppError(
+      REGISTRY_ERRORS.INTEGRITY_FAILED,
+      `Refusing to load ${src.version}: ${name}.json changed after it was verified.`,
+      { version: src.version, file: `${name}.json` },
+    );
+  return bytes;
+}
+
+function compileModel(modelBytes: Buffer): BundleParts['model'] {
+  try {
+    return loadModel(parseJson(modelBytes, 'model'));
+  } catch (err) {
+    if (isAppError(err)) throw err;
+    throw loadFailed(`The model file could not be compiled: ${(err as Error).message}`, undefined, err);
+  }
+}
+
+async function loadParts(settings: ModelSourceSettings): Promise<BundleParts> {
+  const src = await resolveModelSource(settings);
+  const modelBytes = await readVerified(src, 'model', src.files.model);
+  const [sigBytes, metaBytes, metricsBytes] = await Promise.all([
+    readVerified(src, 'signature', src.files.signature),
+    readVerified(src, 'metadata', src.files.metadata),
+    src.files.metrics ? readVerified(src, 'metrics', src.files.metrics) : Promise.resolve(null),
+  ]);
+  const model = compileModel(modelBytes);
+  return {
+    // Development files have no version: name them by content so two builds are told apart.
+    version: src.version ?? `dev-${sha256(modelBytes).slice(0, 12)}`,
+    source: src.kind,
+    requested: src.requested,
+    model,
+    signature: checkSignature(parseJson(sigBytes, 'signature')),
+    metadata: parseJson(metaBytes, 'metadata'),
+    metrics: metricsBytes ? (parseJson(metricsBytes, 'metrics') as MetricsFile) : null,
+  };
+}
+
+async function championVersion(registryDir: string): Promise<string> {
+  const c = await readChampion(registryDir);
+  if (!c)
+    throw new AppError(
+      REGISTRY_ERRORS.CHAMPION_NOT_SET,
+      'MODEL_VERSION=champion but no version has been promoted yet.',
+    );
+  return c.version;
+}
+
+/** GET /models: the registry's versions and champion; null when there is no registry to list. */
+async function listRegistry(registryDir: string): Promise<unknown> {
+  try {
+    const versions = await listVersions(registryDir);
+    const c = await readChampion(registryDir).catch(() => null);
+    return {
+      champion: c ? { version: c.version, promoted_at: c.promoted_at, action: c.action } : null,
+      versions,
+    };
+  } catch {
+    return null;
+  }
+}
+
 export function modelSource(settings: ModelSourceSettings): ModelSource {
   const registryDir = settings.registryDir;
   const champion = settings.modelVersion.trim() === 'champion';
   return {
-    async load() {
-      const src = await resolveModelSource(settings);
-      const read = async (name: string, file: string): Promise<Buffer> => {
-        let bytes: Buffer;
-        try {
-          bytes = await readFile(file);
-        } catch (err) {
-          throw loadFailed(
-            `Cannot read the ${name} file of ${src.version ?? 'the development model'}.`,
-            { file: name },
-            err,
-          );
-        }
-        const expected = src.manifest?.files[`${name}.json`]?.sha256;
-        if (expected && sha256(bytes) !== expected)
-          throw new AppError(
-            REGISTRY_ERRORS.INTEGRITY_FAILED,
-            `Refusing to load ${src.version}: ${name}.json changed after it was verified.`,
-            { version: src.version, file: `${name}.json` },
-          );
-        return bytes;
-      };
-      const modelBytes = await read('model', src.files.model);
-      const [sigBytes, metaBytes, metricsBytes] = await Promise.all([
-        read('signature', src.files.signature),
-        read('metadata', src.files.metadata),
-        src.files.metrics ? read('metrics', src.files.metrics) : Promise.resolve(null),
-      ]);
-      let model: BundleParts['model'];
-      try {
-        model = loadModel(parseJson(modelBytes, 'model'));
-      } catch (err) {
-        if (isAppError(err)) throw err;
-        throw loadFailed(`The model file could not be compiled: ${(err as Error).message}`, undefined, err);
-      }
-      return {
-        // Development files have no version: name them by content so two builds are told apart.
-        version: src.version ?? `dev-${sha256(modelBytes).slice(0, 12)}`,
-        source: src.kind,
-        requested: src.requested,
-        model,
-        signature: checkSignature(parseJson(sigBytes, 'signature')),
-        metadata: parseJson(metaBytes, 'metadata'),
-        metrics: metricsBytes ? (parseJson(metricsBytes, 'metrics') as MetricsFile) : null,
-      };
-    },
-    probe: champion
-      ? async () => {
-          const c = await readChampion(registryDir);
-          if (!c)
-            throw new AppError(
-              REGISTRY_ERRORS.CHAMPION_NOT_SET,
-              'MODEL_VERSION=champion but no version has been promoted yet.',
-            );
-          return c.version;
-        }
-      : null,
-    async listModels() {
-      try {
-        const versions = await listVersions(registryDir);
-        const c = await readChampion(registryDir).catch(() => null);
-        return {
-          champion: c ? { version: c.version, promoted_at: c.promoted_at, action: c.action } : null,
-          versions,
-        };
-      } catch {
-        return null;
-      }
-    },
+    load: () => loadParts(settings),
+    probe: champion ? () => championVersion(registryDir) : null,
+    listModels: () => listRegistry(registryDir),
     watch: champion ? { dir: path.resolve(registryDir), file: 'champion.json' } : null,
   };
 }

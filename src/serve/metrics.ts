@@ -15,46 +15,52 @@ export interface ServeMetrics {
 
 const LATENCY_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
+/** The instruments, registered on `registry`. */
+function instruments(registry: Registry) {
+  return {
+    latency: new Histogram({
+      name: 'defasagem_http_request_duration_seconds',
+      help: 'HTTP request latency by route template, method and status.',
+      labelNames: ['route', 'method', 'status_code'] as const,
+      buckets: LATENCY_BUCKETS,
+      registers: [registry],
+    }),
+    predictions: new Counter({
+      name: 'defasagem_predictions_total',
+      help: 'Students scored, by risk band.',
+      labelNames: ['band'] as const,
+      registers: [registry],
+    }),
+    modelInfo: new Gauge({
+      name: 'defasagem_model_info',
+      help: 'The model version being served (value 1), by version and learner.',
+      labelNames: ['version', 'learner'] as const,
+      registers: [registry],
+    }),
+    ready: new Gauge({
+      name: 'defasagem_model_ready',
+      help: '1 when a model is loaded and the server answers predictions.',
+      registers: [registry],
+    }),
+    reloads: new Counter({
+      name: 'defasagem_model_reloads_total',
+      help: 'Model loads (start-up, hot swaps, manual reloads) by result.',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
+    rejections: new Counter({
+      name: 'defasagem_requests_rejected_total',
+      help: 'Requests answered with an error, by catalogue code.',
+      labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+  };
+}
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServeMetrics {
   const registry = new Registry();
   if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'defasagem_' });
-
-  const latency = new Histogram({
-    name: 'defasagem_http_request_duration_seconds',
-    help: 'HTTP request latency by route template, method and status.',
-    labelNames: ['route', 'method', 'status_code'] as const,
-    buckets: LATENCY_BUCKETS,
-    registers: [registry],
-  });
-  const predictions = new Counter({
-    name: 'defasagem_predictions_total',
-    help: 'Students scored, by risk band.',
-    labelNames: ['band'] as const,
-    registers: [registry],
-  });
-  const modelInfo = new Gauge({
-    name: 'defasagem_model_info',
-    help: 'The model version being served (value 1), by version and learner.',
-    labelNames: ['version', 'learner'] as const,
-    registers: [registry],
-  });
-  const ready = new Gauge({
-    name: 'defasagem_model_ready',
-    help: '1 when a model is loaded and the server answers predictions.',
-    registers: [registry],
-  });
-  const reloads = new Counter({
-    name: 'defasagem_model_reloads_total',
-    help: 'Model loads (start-up, hot swaps, manual reloads) by result.',
-    labelNames: ['result'] as const,
-    registers: [registry],
-  });
-  const rejections = new Counter({
-    name: 'defasagem_requests_rejected_total',
-    help: 'Requests answered with an error, by catalogue code.',
-    labelNames: ['code'] as const,
-    registers: [registry],
-  });
+  const { latency, predictions, modelInfo, ready, reloads, rejections } = instruments(registry);
   ready.set(0);
   reloads.labels('success').inc(0);
   reloads.labels('failure').inc(0);

@@ -187,6 +187,9 @@ describe('serve with a real trained model, MODEL_VERSION=champion', () => {
     });
     const { port } = new URL(extra.url);
     const body = JSON.stringify(example);
+    // Close once the server has the request's headers (not after a fixed delay: on a busy machine the
+    // connection may not even be accepted yet, and close would then refuse it rather than drain it).
+    const received = new Promise<void>((r) => extra.app.server.once('request', () => r()));
     const answer = new Promise<number>((resolve, reject) => {
       const req = http.request(
         {
@@ -206,7 +209,7 @@ describe('serve with a real trained model, MODEL_VERSION=champion', () => {
       req.write(body.slice(0, 10));
       setTimeout(() => req.end(body.slice(10)), 200);
     });
-    await new Promise((r) => setTimeout(r, 50));
+    await received;
     const closing = extra.close('test');
     expect(await answer).toBe(200);
     await closing;

@@ -3,18 +3,13 @@
  * all of them in-process (socket.test.ts runs it over a real socket), and the policies that span
  * /predict and OIP v2 are checked on both.
  */
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BAD_REQUESTS, errorCodeOf } from './testing/bad-requests.js';
-import { EXAMPLE_STUDENT, makeApp } from './testing/support.js';
+import { EXAMPLE_STUDENT, inProcessApp, makeApp } from './testing/support.js';
 
 describe('serve app in-process', () => {
-  let app: FastifyInstance;
   const lines: string[] = [];
-  beforeAll(async () => {
-    ({ app } = await makeApp({}, lines));
-  });
-  afterAll(async () => app.close());
+  const app = inProcessApp({}, lines);
 
   it.each(BAD_REQUESTS)('bad request in-process: $name → $status $code', async (c) => {
     const r = await app.inject({ method: c.method, url: c.url, headers: c.headers, payload: c.body });

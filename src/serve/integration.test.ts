@@ -6,14 +6,13 @@ import { chmodSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAppError } from '../core/error-base.js';
-import { createLogger } from '../core/logger.js';
 import { promoteVersion, registerVersion, rollbackVersion } from '../registry/index.js';
 import { hashKey } from './auth.js';
 import { loadServerSettings, type RunningServer, startServer } from './server.js';
 import { trainRealArtifacts } from './testing/real-model.js';
+import { collectingLogger } from './testing/support.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'defasagem-serve-it-'));
 const registryDir = path.join(root, 'registry');
@@ -32,18 +31,6 @@ const settingsFor = (env: Record<string, string>) =>
     RATE_LIMIT_MAX: '100000000',
     ...env,
   });
-
-function collectingLogger(lines: string[]) {
-  return createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _e, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
-}
 
 async function until(cond: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;

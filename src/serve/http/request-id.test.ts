@@ -1,14 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeApp } from '../testing/support.js';
+import { describe, expect, it } from 'vitest';
+import { inProcessApp } from '../testing/support.js';
 
 describe('request ids', () => {
-  let app: FastifyInstance;
-  const lines: string[] = [];
-  beforeAll(async () => {
-    ({ app } = await makeApp({}, lines));
-  });
-  afterAll(async () => app.close());
+  const app = inProcessApp();
 
   it('GET /health answers with an X-Request-ID; a sane incoming id is kept, a wild one replaced', async () => {
     const r = await app.inject({ url: '/health' });

@@ -1,14 +1,9 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { JSON_HEADERS as json, makeApp } from '../testing/support.js';
+import { describe, expect, it } from 'vitest';
+import { inProcessApp, JSON_HEADERS as json } from '../testing/support.js';
 
 describe('request log', () => {
-  let app: FastifyInstance;
   const lines: string[] = [];
-  beforeAll(async () => {
-    ({ app } = await makeApp({}, lines));
-  });
-  afterAll(async () => app.close());
+  const app = inProcessApp({}, lines);
 
   it('paths a client chooses (route parameters, unknown paths) never reach a log line', async () => {
     const from = lines.length;

@@ -1,14 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeApp } from '../testing/support.js';
+import { describe, expect, it } from 'vitest';
+import { inProcessApp } from '../testing/support.js';
 
 describe('docs routes', () => {
-  let app: FastifyInstance;
-  const lines: string[] = [];
-  beforeAll(async () => {
-    ({ app } = await makeApp({}, lines));
-  });
-  afterAll(async () => app.close());
+  const app = inProcessApp();
 
   it('OpenAPI is generated from the live signature and Swagger UI is served at /docs', async () => {
     const doc = (await app.inject({ url: '/docs/json' })).json();

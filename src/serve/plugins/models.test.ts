@@ -1,14 +1,8 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeApp } from '../testing/support.js';
+import { describe, expect, it } from 'vitest';
+import { inProcessApp } from '../testing/support.js';
 
 describe('model routes', () => {
-  let app: FastifyInstance;
-  const lines: string[] = [];
-  beforeAll(async () => {
-    ({ app } = await makeApp({}, lines));
-  });
-  afterAll(async () => app.close());
+  const app = inProcessApp();
 
   it('GET /metadata shows version, threshold, signature and metrics without filesystem paths', async () => {
     const r = await app.inject({ url: '/metadata' });

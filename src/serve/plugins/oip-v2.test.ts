@@ -1,17 +1,11 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { makeApp } from '../testing/support.js';
+import { describe, expect, it, vi } from 'vitest';
+import { inProcessApp } from '../testing/support.js';
 
 // A version no literal in the code could match: GET /v2 must report the package's own.
 vi.mock('../../core/version.js', () => ({ VERSION: '7.8.9-test' }));
 
 describe('OIP v2 routes', () => {
-  let app: FastifyInstance;
-  const lines: string[] = [];
-  beforeAll(async () => {
-    ({ app } = await makeApp({}, lines));
-  });
-  afterAll(async () => app.close());
+  const app = inProcessApp();
 
   it('OIP v2: health, server and model metadata, infer with named tensors', async () => {
     expect((await app.inject({ url: '/v2/health/live' })).statusCode).toBe(200);

@@ -1,18 +1,19 @@
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildApp } from '../app.js';
 import { ModelHolder } from '../holder.js';
 import { createMetrics } from '../metrics.js';
-import { bandOptions, EXAMPLE_STUDENT, makeApp, standInParts, testSettings } from '../testing/support.js';
+import {
+  bandOptions,
+  EXAMPLE_STUDENT,
+  inProcessApp,
+  makeApp,
+  standInParts,
+  testSettings,
+} from '../testing/support.js';
 import { BATCH_CHUNK } from './predict.js';
 
 describe('POST /predict', () => {
-  let app: FastifyInstance;
-  const lines: string[] = [];
-  beforeAll(async () => {
-    ({ app } = await makeApp({}, lines));
-  });
-  afterAll(async () => app.close());
+  const app = inProcessApp();
 
   it('POST /predict scores one student with band, label, version and top factors', async () => {
     const r = await app.inject({ method: 'POST', url: '/predict', payload: EXAMPLE_STUDENT });

@@ -6,7 +6,9 @@
  * bad-requests.ts.
  */
 import { Writable } from 'node:stream';
-import { createLogger } from '../../core/logger.js';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { createLogger, type Logger } from '../../core/logger.js';
 import { STUDENT_FIELDS, type StudentRecord } from '../../core/student.js';
 import type { Factor, LoadedModel, MetricsFile, ModelSignature } from '../../model/types.js';
 import { type AppDeps, type AppSettings, buildApp } from '../app.js';
@@ -153,6 +155,19 @@ export const bandOptions = {
 
 export const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/** A real pino logger (the project's, with its redaction) at info that appends each JSON line to `lines`. */
+export function collectingLogger(lines: string[]): Logger {
+  return createLogger({
+    level: 'info',
+    destination: new Writable({
+      write(chunk, _enc, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    }),
+  });
+}
+
 /**
  * The whole app in-process around the stand-in model v1.0.0, logging at info into `lines` (one JSON
  * line per entry), with a registry listing; `observer` as AppDeps takes it.
@@ -170,22 +185,34 @@ export async function makeApp(
     load: async () => standInParts('v1.0.0'),
   });
   await holder.reload('test');
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
   const app = await buildApp({
     settings,
     holder,
     metrics,
-    logger,
+    logger: collectingLogger(lines),
     observer,
     listModels: async () => ({ champion: 'v1.0.0', versions: ['v1.0.0'] }),
   });
   return { app, holder, metrics };
+}
+
+/**
+ * One in-process app for the tests of a describe block: built before them (makeApp with `over`,
+ * logging into `lines`), closed after them. The handle's `inject` reaches the app once built.
+ */
+export function inProcessApp(
+  over: Partial<AppSettings> = {},
+  lines: string[] = [],
+): Pick<FastifyInstance, 'inject'> {
+  let app: FastifyInstance | null = null;
+  beforeAll(async () => {
+    ({ app } = await makeApp(over, lines));
+  });
+  afterAll(async () => app?.close());
+  return {
+    inject: ((...args: Parameters<FastifyInstance['inject']>) => {
+      if (!app) throw new Error('inProcessApp: the app is built in beforeAll; inject from a test');
+      return app.inject(...args);
+    }) as FastifyInstance['inject'],
+  };
 }

@@ -13,9 +13,9 @@
 import path from 'node:path';
 import writeExcelFile from 'write-excel-file/node';
 import { CORE_ERRORS } from '../core/core-errors.js';
+import { writeFileDurable } from '../core/durable-fs.js';
 import { AppError } from '../core/error-base.js';
 import { type Progress, silentProgress } from '../core/progress.js';
-import { writeFileDurably } from './atomic-output.js';
 import { DATA_ERRORS } from './errors.js';
 import { SYNTHETIC_MARKER, SYNTHETIC_SHEET } from './source.js';
 
@@ -502,7 +502,7 @@ export async function writeSyntheticWorkbook(
   const { bytes, wb } = await syntheticWorkbookBytes(opts, progress);
   progress.stage('Writing the workbook', 1);
   try {
-    writeFileDurably(file, bytes);
+    writeFileDurable(file, bytes);
   } catch (err) {
     throw new AppError(
       CORE_ERRORS.IO_FAILED,

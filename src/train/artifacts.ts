@@ -1,11 +1,10 @@
 /**
- * Crash-safe publication of the artifacts folder: every file is written and fsynced into a temporary
- * folder next to the target (same filesystem), then the folder is renamed into place. A failed run
- * leaves the previous artifacts untouched and no half-written folder behind.
+ * The artifacts folder of a training run: exactly these files, published crash-safely (the core
+ * publisher in src/core/durable-fs.ts), never over a folder that holds anything else.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fsyncDir, writeFileDurable } from '../core/durable-fs.js';
+import { publishDirectories } from '../core/durable-fs.js';
 import { AppError } from '../core/error-base.js';
 import { TRAIN_ERRORS } from './errors.js';
 
@@ -21,10 +20,6 @@ export const ARTIFACT_FILES = [
 ] as const;
 export type ArtifactName = (typeof ARTIFACT_FILES)[number];
 
-/**
- * Replaces `dir` with a folder holding exactly `files`. Refuses (ARTIFACTS_DIR_FOREIGN) when `dir`
- * holds anything else than artifacts of a previous run, so a mistyped --artifacts never deletes data.
- */
 /**
  * Throws ARTIFACTS_DIR_FOREIGN when `dir` exists and is not a folder of previous artifacts (a file, or
  * a folder with other files). Train calls it before any work, so a mistyped --artifacts fails at once.
@@ -47,32 +42,20 @@ export function checkArtifactsTarget(dir: string): void {
   }
 }
 
+/**
+ * Replaces `dir` with a folder holding exactly `files`, with the core stage-and-swap publisher: the
+ * new folder is written and fsynced beside it, then swapped in with one rename. A failed run leaves
+ * the previous artifacts untouched and no half-written folder behind.
+ */
 export function publishArtifacts(dir: string, files: Record<ArtifactName, string>): string[] {
   const target = path.resolve(dir);
-  const parent = path.dirname(target);
-  const base = path.basename(target);
   checkArtifactsTarget(target);
-  let staging = '';
-  let old = '';
+  const base = path.basename(target);
   try {
-    mkdirSync(parent, { recursive: true });
-    staging = mkdtempSync(path.join(parent, `.${base}.tmp-`));
-    for (const name of ARTIFACT_FILES) writeFileDurable(path.join(staging, name), files[name]);
-    fsyncDir(staging);
-    if (existsSync(target)) {
-      old = mkdtempSync(path.join(parent, `.${base}.old-`));
-      renameSync(target, path.join(old, 'previous'));
-    }
-    try {
-      renameSync(staging, target);
-    } catch (err) {
-      if (old) renameSync(path.join(old, 'previous'), target);
-      throw err;
-    }
-    staging = '';
-    fsyncDir(parent);
-    if (old) rmSync(old, { recursive: true, force: true });
-    old = '';
+    publishDirectories(
+      path.dirname(target),
+      Object.fromEntries(ARTIFACT_FILES.map((name) => [`${base}/${name}`, files[name]])),
+    );
   } catch (err) {
     throw new AppError(
       TRAIN_ERRORS.ARTIFACTS_WRITE_FAILED,
@@ -80,10 +63,6 @@ export function publishArtifacts(dir: string, files: Record<ArtifactName, string
       { path: target },
       { cause: err },
     );
-  } finally {
-    if (staging) rmSync(staging, { recursive: true, force: true });
-    // After a failed swap the previous artifacts were moved back; never delete them if that failed too.
-    if (old && !existsSync(path.join(old, 'previous'))) rmSync(old, { recursive: true, force: true });
   }
   return ARTIFACT_FILES.map((f) => path.join(target, f));
 }

@@ -9,17 +9,29 @@ export interface RegistryContext {
   settings: RegistrySettings;
 }
 
-/** A registry directory (local backend, settings from the environment) or a ready context. */
+/**
+ * A registry directory or a ready context. A directory is opened with the settings read from the
+ * environment once per process (`registrySettingsFromEnv`); the composition layer and the CLI build a
+ * context with `openRegistry(dir, settings)` instead and pass it down.
+ */
 export type RegistryRef = string | RegistryContext;
 
-export function openRegistry(dir: string, overrides: Partial<RegistrySettings> = {}): RegistryContext {
-  const settings = { ...loadSettings(REGISTRY_SETTINGS), ...overrides };
+/** The local-filesystem registry at `dir`, with these settings (nothing is read from the environment). */
+export function openRegistry(dir: string, settings: RegistrySettings): RegistryContext {
   return {
-    storage: new LocalFsStorage(dir, { timeoutMs: settings.lockTimeoutMs, staleMs: settings.lockStaleMs }),
+    storage: new LocalFsStorage(dir, { timeoutMs: settings.lockTimeoutMs, leaseMs: settings.lockLeaseMs }),
     settings,
   };
 }
 
+let fromEnv: RegistrySettings | null = null;
+
+/** The registry settings of this process's environment, read (and validated) at the first call only. */
+export function registrySettingsFromEnv(): RegistrySettings {
+  fromEnv ??= loadSettings(REGISTRY_SETTINGS);
+  return fromEnv;
+}
+
 export function contextOf(ref: RegistryRef): RegistryContext {
-  return typeof ref === 'string' ? openRegistry(ref) : ref;
+  return typeof ref === 'string' ? openRegistry(ref, registrySettingsFromEnv()) : ref;
 }

@@ -26,11 +26,11 @@ export const REGISTRY_SETTINGS = defineSettings({
     description: 'How long a registry command waits for the registry lock before failing.',
     parse: parsers.int(10, 600000),
   },
-  lockStaleMs: {
-    env: 'REGISTRY_LOCK_STALE_MS',
+  lockLeaseMs: {
+    env: 'REGISTRY_LOCK_LEASE_MS',
     default: 30000,
     description:
-      'A lock older than this is taken over even if its process may be alive (a dead holder on this host is detected at once).',
+      'Lease of the registry lock: a holder on another host that has not refreshed it for this long is taken over. A holder on this host is never taken over while it runs; a dead one at once.',
     parse: parsers.int(1000, 3600000),
   },
 });
@@ -41,5 +41,5 @@ export interface RegistrySettings {
   promoteMinPrecision: number;
   promoteMinRecall: number;
   lockTimeoutMs: number;
-  lockStaleMs: number;
+  lockLeaseMs: number;
 }

@@ -48,6 +48,15 @@ export const METRIC_KEYS: readonly MetricKey[] = [
   'ece',
   'log_loss',
 ];
+/** The headline metrics people compare across models (registry list/changelog, the API's /models). */
+export const HEADLINE_METRIC_KEYS: readonly MetricKey[] = [
+  'roc_auc',
+  'pr_auc',
+  'precision',
+  'recall',
+  'f1',
+  'brier',
+];
 
 /** A metric over labels, scores and optional weights (every metric here has this shape). */
 export type MetricFn = (

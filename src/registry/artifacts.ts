@@ -3,7 +3,8 @@ import path from 'node:path';
 import { AppError } from '../core/error-base.js';
 import type { MetricsFile, ModelFileHeader, ModelSignature } from '../model/types.js';
 import { REGISTRY_ERRORS } from './errors.js';
-import { ARTIFACT_MAPPING } from './layout.js';
+import { ARTIFACT_MAPPING, METADATA_FILE, METRICS_FILE, MODEL_FILE, SIGNATURE_FILE } from './layout.js';
+import { checkLoadable } from './loadable.js';
 import type { MetricsSummary } from './types.js';
 
 /** One artifact found in a development directory, read and checked. */
@@ -55,6 +56,7 @@ export function checkSignature(file: string, v: unknown): asserts v is ModelSign
   }
   if (!Array.isArray(v.outputs) || v.outputs.length === 0)
     throw invalid(file, 'field "outputs" must be a non-empty array');
+  if (!isObject(v.example_request)) throw invalid(file, 'field "example_request" must be an object');
   for (const [i, f] of v.outputs.entries()) {
     if (!isObject(f) || typeof f.name !== 'string' || typeof f.type !== 'string') {
       throw invalid(file, `outputs[${i}] needs a "name" and a "type"`);
@@ -93,7 +95,8 @@ export function summarizeMetrics(m: MetricsFile): MetricsSummary {
 
 /**
  * Reads the artifacts of a training run with the mapping table (`_v1` names first, plain names as a
- * fallback), parses every JSON file and checks the contracts. Nothing is written.
+ * fallback), parses every JSON file, checks the contracts and runs the server's own load and warm-up
+ * on the model. Nothing is written.
  */
 export async function collectArtifacts(dir: string): Promise<CollectedArtifacts> {
   const directory = path.resolve(dir);
@@ -145,14 +148,15 @@ export async function collectArtifacts(dir: string): Promise<CollectedArtifacts>
     );
   }
   const byName = (n: string) => artifacts.find((a) => a.name === n)!;
-  const model = byName('model.json');
-  const signature = byName('signature.json');
-  const metrics = byName('metrics.json');
+  const model = byName(MODEL_FILE);
+  const signature = byName(SIGNATURE_FILE);
+  const metrics = byName(METRICS_FILE);
   checkModel(model.source, model.json);
   checkSignature(signature.source, signature.json);
   checkMetrics(metrics.source, metrics.json);
-  const metadata = byName('metadata.json');
+  const metadata = byName(METADATA_FILE);
   if (!isObject(metadata.json)) throw invalid(metadata.source, 'not a JSON object');
+  checkLoadable(model.json, signature.json, `${model.source} in ${directory}`);
   return {
     directory,
     artifacts,

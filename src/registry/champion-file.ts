@@ -24,6 +24,9 @@ function championProblem(value: unknown): string | null {
   ) {
     return 'its "previous_champion" is neither null nor a valid version';
   }
+  // The pin is what makes the champion's content checkable: a pointer without it is not trusted.
+  if (typeof c.manifest_sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(c.manifest_sha256))
+    return 'its "manifest_sha256" pin is missing or not a sha256 (promote the version again)';
   return null;
 }
 

@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { championStack, promoteVersion, readHistory, reconcileHistory, rollbackVersion } from './champion.js';
 import { readChampion } from './champion-file.js';
 import { gcRegistry } from './gc.js';
+import { sha256 } from './manifest.js';
 import { registerVersion } from './register.js';
 import {
   codeOf,
@@ -14,6 +15,7 @@ import {
   writeFixtureArtifacts,
 } from './testing/fixtures.js';
 import type { HistoryEntry } from './types.js';
+import { verifyVersion } from './verify.js';
 
 async function setup(versions: string[], test?: Record<string, number>) {
   const reg = tempRegistry();
@@ -81,6 +83,34 @@ describe('promote', () => {
     expect(snapshotTree(dir)).toEqual(before);
     const ok = await promoteVersion(ctx, { version: 'v1.2.0', expectCurrent: 'v1.0.0' });
     expect(ok.previous).toBe('v1.0.0');
+  });
+
+  it('refuses a registered version the API cannot load, even forced (files and manifest rewritten together)', async () => {
+    const { dir, ctx } = await setup(['v1.0.0', 'v1.1.0']);
+    await promoteVersion(ctx, { version: 'v1.0.0' });
+    // A version registered before the load check existed, or edited consistently: hashes all agree.
+    const modelPath = path.join(dir, 'v1.1.0', 'model.json');
+    const model = JSON.parse(readFileSync(modelPath, 'utf8'));
+    model.learner.state.coef = [1];
+    const text = JSON.stringify(model);
+    writeFileSync(modelPath, text);
+    const manifestPath = path.join(dir, 'v1.1.0', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    manifest.files['model.json'] = { sha256: sha256(text), size: Buffer.byteLength(text) };
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    expect((await verifyVersion(ctx, 'v1.1.0')).ok).toBe(true);
+    const before = snapshotTree(dir);
+    expect(await codeOf(promoteVersion(ctx, { version: 'v1.1.0' }))).toBe(
+      'DEF_ERR_REGISTRY_MODEL_UNLOADABLE',
+    );
+    expect(await codeOf(promoteVersion(ctx, { version: 'v1.1.0', force: true, reason: 'x' }))).toBe(
+      'DEF_ERR_REGISTRY_MODEL_UNLOADABLE',
+    );
+    expect(await codeOf(rollbackVersion(ctx, { version: 'v1.1.0', reason: 'x' }))).toBe(
+      'DEF_ERR_REGISTRY_MODEL_UNLOADABLE',
+    );
+    expect(snapshotTree(dir)).toEqual(before);
+    expect((await readChampion(ctx))!.version).toBe('v1.0.0');
   });
 
   it('guardrails from settings block a weak model; --force with a reason overrides and is recorded', async () => {

@@ -1,15 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../core/error-base.js';
+import type { ModelSignature } from '../model/types.js';
 import { type ChampionState, championState } from './champion-file.js';
 import { contextOf, type RegistryContext, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS } from './errors.js';
 import { checkGuardrails, describeFailures } from './guardrails.js';
-import { CHAMPION_FILE, HISTORY_FILE, MANIFEST_FILE } from './layout.js';
-import { sha256 } from './manifest.js';
+import { CHAMPION_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, SIGNATURE_FILE } from './layout.js';
+import { checkLoadable } from './loadable.js';
+import { readVerifiedFile } from './manifest.js';
 import { parseVersion } from './semver.js';
 import type { LogLine } from './storage.js';
 import type { Champion, GuardrailCheck, HistoryEntry } from './types.js';
-import { verifyVersion } from './verify.js';
+import { inspectVersion } from './verify.js';
 import { actor } from './who.js';
 
 export interface MoveResult {
@@ -83,7 +85,7 @@ function recoveredEntry(c: Champion): HistoryEntry {
     reason: c.reason ?? null,
     forced: c.forced ?? false,
     move_id: c.move_id,
-    ...(c.manifest_sha256 ? { manifest_sha256: c.manifest_sha256 } : {}),
+    manifest_sha256: c.manifest_sha256,
     recovered: true,
   };
 }
@@ -109,7 +111,10 @@ export async function reconcileHistory(registry: RegistryRef): Promise<boolean> 
   return ctx.storage.appendLog(HISTORY_FILE, line, { pointer: CHAMPION_FILE, tag: state.tag });
 }
 
-/** Checks that `version` exists and verifies; returns its metrics and the hash of its manifest. */
+/**
+ * Checks that `version` exists, verifies (manifest read once) and passes the server's own load and
+ * warm-up; returns its metrics and the hash of the manifest it was verified with (the champion's pin).
+ */
 async function verifiedTarget(
   ctx: RegistryContext,
   version: string,
@@ -119,23 +124,22 @@ async function verifiedTarget(
     throw new AppError(
       REGISTRY_ERRORS.VERSION_NOT_FOUND,
       `Version ${version} is not in the registry ${ctx.storage.location}.`,
-      {
-        version,
-        registry: ctx.storage.location,
-      },
+      { version, registry: ctx.storage.location },
     );
   }
-  const report = await verifyVersion(ctx, version);
-  if (!report.ok) {
+  const { report, manifest } = await inspectVersion(ctx, version);
+  if (!report.ok || !manifest || report.manifest_sha256 === null) {
     throw new AppError(
       REGISTRY_ERRORS.INTEGRITY_FAILED,
       `${version} fails verification and cannot become the champion: ${report.problems.map((p) => p.message).join('; ')}.`,
       { version, problems: report.problems },
     );
   }
-  const raw = await ctx.storage.readFile(version, 'metrics.json');
-  const manifest = await ctx.storage.readFile(version, MANIFEST_FILE);
-  return { metrics: raw ? JSON.parse(raw.toString('utf8')) : null, manifestSha256: sha256(manifest ?? '') };
+  // The bytes judged are the bytes verified: each is read once and checked against that manifest.
+  const json = async (name: string) =>
+    JSON.parse((await readVerifiedFile(ctx.storage, manifest, name)).toString('utf8')) as unknown;
+  checkLoadable(await json(MODEL_FILE), (await json(SIGNATURE_FILE)) as ModelSignature, version);
+  return { metrics: await json(METRICS_FILE), manifestSha256: report.manifest_sha256 };
 }
 
 function checkExpected(state: ChampionState, expect: string | undefined): void {

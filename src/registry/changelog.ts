@@ -1,8 +1,10 @@
+import { HEADLINE_METRIC_KEYS } from '../ml/metrics.js';
 import type { ModelSignature } from '../model/types.js';
 import { readHistory } from './champion.js';
 import { championState } from './champion-file.js';
 import { contextOf, type RegistryRef } from './context.js';
-import { KEY_METRICS, readJsonArtifact } from './inspect.js';
+import { readJsonArtifact } from './inspect.js';
+import { SIGNATURE_FILE } from './layout.js';
 import { readManifest } from './manifest.js';
 import { isVersion, sortVersions } from './semver.js';
 import { diffSignatures } from './signature-diff.js';
@@ -40,12 +42,10 @@ export async function changelogEntries(registry: RegistryRef): Promise<Changelog
   let prev: { version: string; manifest: Manifest | null; signature: ModelSignature | null } | null = null;
   for (const version of versions) {
     const manifest = await readManifest(ctx.storage, version).catch(() => null);
-    const signature = await readJsonArtifact<ModelSignature>(ctx, version, 'signature.json').catch(
-      () => null,
-    );
+    const signature = await readJsonArtifact<ModelSignature>(ctx, version, SIGNATURE_FILE).catch(() => null);
     const test = manifest?.metrics_summary?.test ?? null;
     const prevTest = prev?.manifest?.metrics_summary?.test ?? null;
-    const metrics = KEY_METRICS.map((metric) => {
+    const metrics = HEADLINE_METRIC_KEYS.map((metric) => {
       const value = test?.[metric] ?? null;
       const before = prevTest?.[metric] ?? null;
       return { metric, value, delta: value !== null && before !== null ? value - before : null };

@@ -6,7 +6,7 @@ import { readChampion } from './champion-file.js';
 import { listVersions } from './list.js';
 import { registerVersion } from './register.js';
 import { removeTempDirs, tempDir, tempRegistry, writeFixtureArtifacts } from './testing/fixtures.js';
-import { runRegistryCli, runTs, WORKER } from './testing/spawn.js';
+import { runWorker } from './testing/spawn.js';
 import { verifyAll } from './verify.js';
 
 afterAll(removeTempDirs);
@@ -16,7 +16,7 @@ describe('concurrency (separate processes)', () => {
     const { dir, ctx } = tempRegistry();
     const art = writeFixtureArtifacts(tempDir('art'));
     const versions = Array.from({ length: 20 }, (_, i) => `v1.${i}.0`);
-    const results = await Promise.all(versions.map((v) => runTs(WORKER, [dir, art, v, 'promote'])));
+    const results = await Promise.all(versions.map((v) => runWorker(dir, 'register-promote', v, art)));
     for (const r of results) expect(r.stdout, r.stderr).toContain('"ok":true');
 
     const report = await verifyAll(ctx);
@@ -44,17 +44,13 @@ describe('concurrency (separate processes)', () => {
     const { dir, ctx } = tempRegistry();
     const a = writeFixtureArtifacts(tempDir('a'), { seed: 1 });
     const b = writeFixtureArtifacts(tempDir('b'), { seed: 2 });
-    const [ra, rb] = await Promise.all(
-      [a, b].map((art) =>
-        runRegistryCli(['register', 'v2.0.0', '--artifacts', art, '--registry', dir, '--json']),
-      ),
-    );
+    const [ra, rb] = await Promise.all([a, b].map((art) => runWorker(dir, 'register', 'v2.0.0', art)));
     const codes = [ra!.code, rb!.code].sort();
-    expect(codes).toEqual([0, 3]);
-    const loser = ra!.code === 3 ? ra! : rb!;
-    expect(JSON.parse(loser.stdout).error.code).toBe('DEF_ERR_REGISTRY_VERSION_EXISTS');
+    expect(codes).toEqual([0, 1]);
+    const loser = ra!.code === 1 ? ra! : rb!;
+    expect(JSON.parse(loser.stdout).code).toBe('DEF_ERR_REGISTRY_VERSION_EXISTS');
     const winner = ra!.code === 0 ? a : b;
-    const seed = JSON.parse(readFileSync(path.join(dir, 'v2.0.0', 'model.json'), 'utf8')).trees[0].seed;
+    const seed = JSON.parse(readFileSync(path.join(dir, 'v2.0.0', 'model.json'), 'utf8')).training.seed;
     expect(seed).toBe(winner === a ? 1 : 2);
     expect((await verifyAll(ctx)).ok).toBe(true);
     expect(readdirSync(dir)).toEqual(['v2.0.0']);
@@ -67,9 +63,7 @@ describe('--bump under concurrency', () => {
     const art = writeFixtureArtifacts(tempDir('art'));
     await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
     const results = await Promise.all(
-      Array.from({ length: 4 }, () =>
-        runRegistryCli(['register', '--bump', 'minor', '--artifacts', art, '--registry', dir, '--json']),
-      ),
+      Array.from({ length: 4 }, () => runWorker(dir, 'register', 'bump:minor', art)),
     );
     for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
     const got = results.map((r) => JSON.parse(r.stdout).version as string).sort();

@@ -6,7 +6,7 @@ import { readChampion } from './champion-file.js';
 import { gcRegistry } from './gc.js';
 import { registerVersion } from './register.js';
 import { removeTempDirs, tempDir, tempRegistry, writeFixtureArtifacts } from './testing/fixtures.js';
-import { runRegistryCli } from './testing/spawn.js';
+import { runWorker } from './testing/spawn.js';
 import { verifyAll, verifyVersion } from './verify.js';
 
 /** A registry with v1.0.0 champion and v1.1.0 registered. */
@@ -30,9 +30,7 @@ describe('crash safety (child processes killed with SIGKILL at injected points)'
     'register killed at %s: the version is complete or absent, the registry verifies',
     async (point, present) => {
       const { dir, ctx, art } = await base();
-      const r = await runRegistryCli(['register', 'v1.2.0', '--artifacts', art, '--registry', dir], {
-        DEFASAGEM_TEST_CRASH_AT: point,
-      });
+      const r = await runWorker(dir, 'register', 'v1.2.0', art, { env: { DEFASAGEM_TEST_CRASH_AT: point } });
       expect(r.signal).toBe('SIGKILL');
       expect(existsSync(path.join(dir, 'v1.2.0'))).toBe(present);
       if (present) expect((await verifyVersion(ctx, 'v1.2.0')).ok).toBe(true);
@@ -59,8 +57,8 @@ describe('crash safety (child processes killed with SIGKILL at injected points)'
     ['promote:after-rename', 'v1.1.0'],
   ])('promote killed at %s: the champion is one of the two valid values', async (point, expected) => {
     const { dir, ctx } = await base();
-    const r = await runRegistryCli(['promote', 'v1.1.0', '--registry', dir], {
-      DEFASAGEM_TEST_CRASH_AT: point,
+    const r = await runWorker(dir, 'promote', 'v1.1.0', undefined, {
+      env: { DEFASAGEM_TEST_CRASH_AT: point },
     });
     expect(r.signal).toBe('SIGKILL');
     const raw = JSON.parse(readFileSync(path.join(dir, 'champion.json'), 'utf8'));

@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { REGISTRY_ERRORS } from './errors.js';
-import { ARTIFACT_MAPPING } from './layout.js';
+import { ARTIFACT_MAPPING, CHAMPION_FILE, HISTORY_FILE, MANIFEST_FILE } from './layout.js';
 import { REGISTRY_SETTINGS } from './settings.js';
 
 const doc = readFileSync(new URL('../../docs/artifacts-architecture.md', import.meta.url), 'utf8');
+const compose = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
 
 describe('docs/artifacts-architecture.md', () => {
   it('has the mapping table exactly as the code maps names', () => {
@@ -39,5 +40,14 @@ describe('docs/artifacts-architecture.md', () => {
       expect(REGISTRY_ERRORS[key].code).toBe(`DEF_ERR_REGISTRY_${key}`);
       expect(doc).toContain(key);
     }
+  });
+});
+
+describe('docker-compose.yml', () => {
+  it("describes the registry volume with the registry's own file names", () => {
+    for (const name of [...ARTIFACT_MAPPING.map((m) => m.name), MANIFEST_FILE, CHAMPION_FILE, HISTORY_FILE]) {
+      expect(compose).toContain(name);
+    }
+    expect(compose).not.toMatch(/[^_]metadata\.json|[^_]signature\.json/);
   });
 });

@@ -90,7 +90,19 @@ export const REGISTRY_ERRORS = defineErrors('REGISTRY', {
     http: 503,
     exit: EXIT.environment,
     title: 'Timed out waiting for the registry lock',
-    hint: 'Another registry command is running; retry. A lock left by a crashed process is taken over automatically after REGISTRY_LOCK_STALE_MS.',
+    hint: 'Another registry command is running; retry. A running holder on this host is never taken over (the message names its pid: is it paused?); a crashed one is taken over at once, one on another host after REGISTRY_LOCK_LEASE_MS without a refresh.',
+  },
+  LOCK_LOST: {
+    http: 503,
+    exit: EXIT.environment,
+    title: 'The registry lock was taken over while this command held it',
+    hint: 'This process was paused (or its host unreachable) longer than REGISTRY_LOCK_LEASE_MS and another host took the lock; it stopped before writing. Run `defasagem registry verify --all` and `registry history`, then retry.',
+  },
+  MODEL_UNLOADABLE: {
+    http: 422,
+    exit: EXIT.invalidInput,
+    title: 'The model cannot be loaded or does not score its signature example, so the API would refuse it',
+    hint: "Train again with the current `defasagem train`; the message says what the server's own load and warm-up found (registered versions that fail here cannot be promoted).",
   },
 });
 

@@ -1,22 +1,52 @@
 import { createHash } from 'node:crypto';
-import { lstat, mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { CORE_ERRORS } from '../core/core-errors.js';
+import {
+  fsyncDir,
+  TEMP_PREFIX,
+  tempOwner,
+  tempOwnerAlive,
+  tempPath,
+  writeFileDurable,
+  writeFileSynced,
+} from '../core/durable-fs.js';
 import { AppError } from '../core/error-base.js';
 import { crashPoint } from './crash.js';
-import { versionExistsError } from './errors.js';
-import {
-  atomicWriteFile,
-  fsyncDir,
-  isErrno,
-  pidAlive,
-  pidOfTempName,
-  tempName,
-  writeFileSynced,
-} from './fsutil.js';
-import { isPlainName, LOCK_FILE, TEMP_PREFIX } from './layout.js';
-import { type LockOptions, withFileLock } from './lock.js';
-import type { FileToWrite, Leftover, LogLine, PointerState, RegistryStorage, StoredFile } from './storage.js';
+import { REGISTRY_ERRORS, versionExistsError } from './errors.js';
+import { isPlainName, LOCK_FILE } from './layout.js';
+import { holderState, type LockHandle, type LockOptions, parseLockInfo, withFileLock } from './lock.js';
+import type {
+  FileToWrite,
+  Leftover,
+  LeftoverSweep,
+  LogLine,
+  PointerState,
+  RegistryStorage,
+  StoredFile,
+  VersionKind,
+} from './storage.js';
+
+const isErrno = (err: unknown, code: string) => (err as NodeJS.ErrnoException | undefined)?.code === code;
+
+/** Reads a file without following a symbolic link at its last component (ELOOP if it is one). */
+async function readNoFollow(file: string): Promise<Buffer> {
+  const fd = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    return await fd.readFile();
+  } finally {
+    await fd.close();
+  }
+}
+
+function notADirectory(version: string): AppError {
+  return new AppError(
+    REGISTRY_ERRORS.INTEGRITY_FAILED,
+    `${version} is a symbolic link or not a directory: versions must be real directories inside the registry.`,
+    { version, problem: 'not_a_directory' },
+  );
+}
 
 /** Every name joined to the root passes this: callers validate versions, this is defence in depth. */
 function safe(name: string): string {
@@ -52,7 +82,7 @@ export class LocalFsStorage implements RegistryStorage {
     }
   }
 
-  private lock<T>(fn: () => Promise<T>): Promise<T> {
+  private lock<T>(fn: (lock: LockHandle) => Promise<T>): Promise<T> {
     return withFileLock(path.join(this.root, LOCK_FILE), this.lockOptions, fn);
   }
 
@@ -70,45 +100,68 @@ export class LocalFsStorage implements RegistryStorage {
     }
   }
 
+  /** Directories and symbolic links: a link is listed (and then refused), never silently skipped. */
   async listVersionNames(): Promise<string[]> {
     return (await this.entries())
-      .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+      .filter((e) => (e.isDirectory() || e.isSymbolicLink()) && !e.name.startsWith('.'))
       .map((e) => e.name);
   }
 
   async listUnknownEntries(known: readonly string[]): Promise<string[]> {
     return (await this.entries())
-      .filter((e) => !e.name.startsWith('.') && !e.isDirectory() && !known.includes(e.name))
+      .filter(
+        (e) => !e.name.startsWith('.') && !e.isDirectory() && !e.isSymbolicLink() && !known.includes(e.name),
+      )
       .map((e) => e.name);
   }
 
   async hasVersion(version: string): Promise<boolean> {
-    return (await lstat(path.join(this.root, safe(version))).catch(() => null)) !== null;
+    return (await this.versionKind(version)) !== null;
+  }
+
+  async versionKind(version: string): Promise<VersionKind | null> {
+    const st = await lstat(path.join(this.root, safe(version))).catch((err) => {
+      if (isErrno(err, 'ENOENT')) return null;
+      throw err;
+    });
+    return st === null ? null : st.isDirectory() ? 'directory' : 'not-a-directory';
+  }
+
+  /** The version's directory, refused unless it is a real directory (never a link out of the root). */
+  private async versionDir(version: string): Promise<string | null> {
+    const kind = await this.versionKind(version);
+    if (kind === null) return null;
+    if (kind !== 'directory') throw notADirectory(version);
+    return path.join(this.root, version);
   }
 
   async listFiles(version: string): Promise<StoredFile[] | null> {
-    const dir = path.join(this.root, safe(version));
-    let list: import('node:fs').Dirent[];
-    try {
-      list = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null;
-      throw err;
-    }
+    const dir = await this.versionDir(version);
+    if (dir === null) return null;
+    const list = await readdir(dir, { withFileTypes: true });
     return Promise.all(
       list.map(async (e) => {
-        if (!e.isFile()) return { name: `${e.name}/`, size: 0 };
-        const st = await stat(path.join(dir, e.name));
-        return { name: e.name, size: st.size };
+        if (!e.isFile()) return { name: e.name, size: 0, regular: false };
+        const st = await lstat(path.join(dir, e.name));
+        return { name: e.name, size: st.size, regular: st.isFile() };
       }),
     );
   }
 
   async readFile(version: string, name: string): Promise<Buffer | null> {
+    const dir = await this.versionDir(version);
+    if (dir === null) return null;
     try {
-      return await readFile(path.join(this.root, safe(version), safe(name)));
+      return await readNoFollow(path.join(dir, safe(name)));
     } catch (err) {
       if (isErrno(err, 'ENOENT') || isErrno(err, 'EISDIR')) return null;
+      if (isErrno(err, 'ELOOP')) {
+        throw new AppError(
+          REGISTRY_ERRORS.INTEGRITY_FAILED,
+          `${name} of ${version} is a symbolic link: registered files must be real files.`,
+          { version, file: name, problem: 'not_a_file' },
+        );
+      }
       throw err;
     }
   }
@@ -125,18 +178,19 @@ export class LocalFsStorage implements RegistryStorage {
     safe(version);
     await mkdir(this.root, { recursive: true });
     // Stage inside the root so the final rename never crosses a filesystem.
-    const staging = tempName(this.root, `stage-${version}`);
+    const staging = tempPath(this.root, `stage-${version}`);
     await mkdir(staging);
     let committed = false;
     try {
-      for (const f of files) await writeFileSynced(path.join(staging, safe(f.name)), f.data);
-      await fsyncDir(staging);
+      for (const f of files) writeFileSynced(path.join(staging, safe(f.name)), f.data, { exclusive: true });
+      fsyncDir(staging);
       crashPoint('register:after-stage');
-      await this.lock(async () => {
+      await this.lock(async (lock) => {
         const target = path.join(this.root, version);
         if ((await lstat(target).catch(() => null)) !== null) throw versionExistsError(version);
         await precommit?.();
         crashPoint('register:before-rename');
+        lock.assertHeld();
         try {
           await rename(staging, target);
         } catch (err) {
@@ -146,7 +200,7 @@ export class LocalFsStorage implements RegistryStorage {
         }
         committed = true;
         crashPoint('register:after-rename');
-        await fsyncDir(this.root);
+        fsyncDir(this.root);
       });
     } finally {
       if (!committed) await rm(staging, { recursive: true, force: true });
@@ -155,7 +209,7 @@ export class LocalFsStorage implements RegistryStorage {
 
   async readPointer(name: string): Promise<PointerState> {
     try {
-      const data = await readFile(path.join(this.root, safe(name)));
+      const data = await readNoFollow(path.join(this.root, safe(name)));
       return { data, tag: tagOf(data) };
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return { data: null, tag: null };
@@ -171,13 +225,18 @@ export class LocalFsStorage implements RegistryStorage {
     lines: readonly LogLine[],
   ): Promise<boolean> {
     await mkdir(this.root, { recursive: true });
-    return this.lock(async () => {
+    return this.lock(async (lock) => {
       const current = await this.readPointer(name);
       if (current.tag !== expectedTag) return false;
       crashPoint('promote:after-lock');
-      await atomicWriteFile(path.join(this.root, safe(name)), next, () => crashPoint('promote:after-temp'));
+      writeFileDurable(path.join(this.root, safe(name)), next, {
+        beforeRename: () => {
+          crashPoint('promote:after-temp');
+          lock.assertHeld();
+        },
+      });
       crashPoint('promote:after-rename');
-      await this.appendUnlocked(logName, lines);
+      await this.appendUnlocked(logName, lines, lock);
       return true;
     });
   }
@@ -188,18 +247,18 @@ export class LocalFsStorage implements RegistryStorage {
     condition?: { pointer: string; tag: string | null },
   ): Promise<boolean> {
     await mkdir(this.root, { recursive: true });
-    return this.lock(async () => {
+    return this.lock(async (lock) => {
       if (condition && (await this.readPointer(condition.pointer)).tag !== condition.tag) return false;
-      return (await this.appendUnlocked(name, [line])) > 0;
+      return (await this.appendUnlocked(name, [line], lock)) > 0;
     });
   }
 
   /** Appends the lines not already present (by idempotency key) in one write; returns how many. */
-  private async appendUnlocked(name: string, lines: readonly LogLine[]): Promise<number> {
+  private async appendUnlocked(name: string, lines: readonly LogLine[], lock: LockHandle): Promise<number> {
     if (lines.some((l) => l.line.includes('\n'))) throw new Error('a log line must not contain a newline');
     let todo = lines;
     if (lines.some((l) => l.idempotencyKey !== undefined)) {
-      const existing = await readFile(path.join(this.root, safe(name)), 'utf8').catch(() => '');
+      const existing = (await readNoFollow(path.join(this.root, safe(name))).catch(() => '')).toString();
       todo = lines.filter((l) => l.idempotencyKey === undefined || !existing.includes(l.idempotencyKey));
     }
     if (todo.length === 0) return 0;
@@ -214,6 +273,7 @@ export class LocalFsStorage implements RegistryStorage {
         await fd.read(last, 0, 1, size - 1);
         if (last[0] !== 0x0a) prefix = '\n';
       }
+      lock.assertHeld();
       await fd.write(`${prefix}${text}\n`);
       await fd.sync();
     } finally {
@@ -225,7 +285,7 @@ export class LocalFsStorage implements RegistryStorage {
   async readLog(name: string): Promise<string[]> {
     let text: string;
     try {
-      text = await readFile(path.join(this.root, safe(name)), 'utf8');
+      text = (await readNoFollow(path.join(this.root, safe(name)))).toString('utf8');
     } catch (err) {
       if (isErrno(err, 'ENOENT')) return [];
       throw err;
@@ -242,39 +302,56 @@ export class LocalFsStorage implements RegistryStorage {
       const full = path.join(this.root, e.name);
       const st = await lstat(full).catch(() => null);
       if (!st) continue;
+      const ageMs = now - st.mtimeMs;
       if (e.name.startsWith(TEMP_PREFIX)) {
-        const pid = pidOfTempName(e.name);
+        const owner = tempOwner(e.name);
         out.push({
           name: e.name,
           kind: e.isDirectory() ? 'staging' : 'temp-file',
-          pid,
-          ownerAlive: pid !== null && pidAlive(pid),
-          ageMs: now - st.mtimeMs,
+          pid: owner?.pid ?? null,
+          host: owner ? (owner.sameHost ? 'this' : 'other') : 'unknown',
+          ownerAlive: tempOwnerAlive(e.name),
+          ageMs,
         });
       } else if (e.name === LOCK_FILE || e.name === `${LOCK_FILE}.break`) {
-        const raw = await readFile(full, 'utf8').catch(() => '');
-        let pid: number | null = null;
-        try {
-          pid = (JSON.parse(raw) as { pid?: number }).pid ?? null;
-        } catch {}
+        const info = parseLockInfo((await readNoFollow(full).catch(() => '')).toString());
+        const state = info ? holderState(info) : null;
         out.push({
           name: e.name,
           kind: 'lock',
-          pid,
-          ownerAlive: pid !== null && pidAlive(pid),
-          ageMs: now - st.mtimeMs,
+          pid: info?.pid ?? null,
+          host: state === null ? 'unknown' : state === 'remote' ? 'other' : 'this',
+          ownerAlive: state === null || state === 'remote' ? null : state === 'alive',
+          ageMs,
         });
       }
     }
     return out;
   }
 
-  async removeLeftover(leftover: Leftover): Promise<void> {
-    const name = leftover.name;
-    if (!name.startsWith(TEMP_PREFIX) && name !== LOCK_FILE && name !== `${LOCK_FILE}.break`) {
-      throw new Error(`not a leftover: ${name}`);
-    }
-    await rm(path.join(this.root, name), { recursive: true, force: true });
+  async sweepLeftovers(
+    select: (leftover: Leftover) => boolean,
+    opts: { dryRun?: boolean } = {},
+  ): Promise<LeftoverSweep> {
+    if (!(await this.exists())) return { removed: [], kept: [] };
+    const sweep = async (lock: LockHandle | null): Promise<LeftoverSweep> => {
+      const removed: Leftover[] = [];
+      const kept: Leftover[] = [];
+      for (const l of await this.listLeftovers()) {
+        // Locks are never swept: the lock module takes a dead holder's lock over by its own rules.
+        if (l.kind === 'lock' || !select(l)) {
+          kept.push(l);
+          continue;
+        }
+        if (lock) {
+          lock.assertHeld();
+          await rm(path.join(this.root, l.name), { recursive: true, force: true });
+        }
+        removed.push(l);
+      }
+      return { removed, kept };
+    };
+    return opts.dryRun ? sweep(null) : this.lock(sweep);
   }
 }
 
@@ -290,8 +367,9 @@ const IO_METHODS = [
   'casPointer',
   'appendLog',
   'readLog',
+  'versionKind',
   'listLeftovers',
-  'removeLeftover',
+  'sweepLeftovers',
 ] as const;
 
 const IO_CODES = new Set([

@@ -4,34 +4,33 @@ import type { Leftover } from './storage.js';
 
 export interface GcResult {
   removed: Leftover[];
-  /** Work in progress of live processes, and locks (a dead holder's lock is taken over by the next command). */
+  /** Work in progress of live processes, another host's recent entries, and locks. */
   kept: Leftover[];
   /** A champion move whose history line a crash had lost was written back. */
   history_recovered: boolean;
   dry_run: boolean;
 }
 
-/** Anything left by a dead process older than this is removed even if its pid was reused. */
+/** Anything older than this is abandoned whoever made it (a reused pid, another host's crash). */
 const ABANDONED_MS = 24 * 3600 * 1000;
 
 /**
- * Cleans what interrupted commands left: staging directories and temp files of dead processes, and
- * a history entry lost between the champion rename and the log append.
+ * What `register` removes on its way: only entries of a process of this host that no longer runs.
+ * Another host's staging directory is never judged by its pid (it means nothing here).
+ */
+export const deadLocalLeftover = (l: Leftover): boolean => l.ownerAlive === false;
+
+/** What `gc` removes: dead local entries, and anything older than a day (any host). */
+export const abandonedLeftover = (l: Leftover): boolean => l.ownerAlive === false || l.ageMs > ABANDONED_MS;
+
+/**
+ * Cleans what interrupted commands left (under the registry lock): staging directories and temp
+ * files of dead processes, and a history entry lost between the champion rename and the log append.
+ * A stale lock is not removed here: the next command takes it over by the lock's own rules.
  */
 export async function gcRegistry(registry: RegistryRef, opts: { dryRun?: boolean } = {}): Promise<GcResult> {
   const ctx = contextOf(registry);
-  const removed: Leftover[] = [];
-  const kept: Leftover[] = [];
-  for (const l of await ctx.storage.listLeftovers()) {
-    // A stale lock is not removed here: the next command takes it over safely (see lock.ts).
-    const abandoned = l.kind !== 'lock' && (!l.ownerAlive || l.ageMs > ABANDONED_MS);
-    if (!abandoned) {
-      kept.push(l);
-      continue;
-    }
-    if (!opts.dryRun) await ctx.storage.removeLeftover(l);
-    removed.push(l);
-  }
+  const { removed, kept } = await ctx.storage.sweepLeftovers(abandonedLeftover, opts);
   const recovered = opts.dryRun ? false : await reconcileHistory(ctx);
   return { removed, kept, history_recovered: recovered, dry_run: Boolean(opts.dryRun) };
 }

@@ -12,20 +12,44 @@ export {
 } from './champion.js';
 export { championFilePath, readChampion } from './champion-file.js';
 export { type ChangelogEntry, changelogEntries, renderChangelog } from './changelog.js';
-export { contextOf, openRegistry, type RegistryContext, type RegistryRef } from './context.js';
+export {
+  contextOf,
+  openRegistry,
+  type RegistryContext,
+  type RegistryRef,
+  registrySettingsFromEnv,
+} from './context.js';
 export { REGISTRY_ERRORS } from './errors.js';
 export { LocalFsStorage } from './fs-storage.js';
-export { type GcResult, gcRegistry } from './gc.js';
+export { abandonedLeftover, deadLocalLeftover, type GcResult, gcRegistry } from './gc.js';
 export { checkGuardrails } from './guardrails.js';
 export { diffVersions, type ShowResult, showVersion, type VersionDiff } from './inspect.js';
-export { ARTIFACT_MAPPING, CHAMPION_FILE, HISTORY_FILE, MANIFEST_FILE } from './layout.js';
+export {
+  ARTIFACT_MAPPING,
+  BASELINE_FILE,
+  CHAMPION_FILE,
+  HISTORY_FILE,
+  MANIFEST_FILE,
+  METADATA_FILE,
+  METRICS_FILE,
+  MODEL_FILE,
+  REQUIRED_FILES,
+  SIGNATURE_FILE,
+} from './layout.js';
 export { latestVersion, listVersions } from './list.js';
-export { readManifest } from './manifest.js';
+export { checkLoadable } from './loadable.js';
+export { readManifest, readVerifiedFile } from './manifest.js';
 export { type RegisterOptions, type RegisterResult, registerVersion } from './register.js';
-export { type ModelSourceSettings, resolveModelSource } from './resolve.js';
+export { checkResolvedBytes, type ModelSourceSettings, resolveModelSource } from './resolve.js';
 export { bumpVersion, compareVersions, parseVersion, sortVersions, versionProblem } from './semver.js';
 export { REGISTRY_SETTINGS, type RegistrySettings } from './settings.js';
 export { diffSignatures, type SignatureChange, type SignatureDiff } from './signature-diff.js';
 export type { RegistryStorage } from './storage.js';
 export type * from './types.js';
-export { type VerifyAllReport, verifyAll, verifyVersion } from './verify.js';
+export {
+  type InspectedVersion,
+  inspectVersion,
+  type VerifyAllReport,
+  verifyAll,
+  verifyVersion,
+} from './verify.js';

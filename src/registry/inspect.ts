@@ -4,14 +4,12 @@ import { readHistory } from './champion.js';
 import { championState } from './champion-file.js';
 import { contextOf, type RegistryContext, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS } from './errors.js';
+import { SIGNATURE_FILE } from './layout.js';
 import { readManifest } from './manifest.js';
 import { allowsBreakingChange, type BumpKind, bumpBetween, compareVersions, parseVersion } from './semver.js';
 import { diffSignatures, type SignatureDiff } from './signature-diff.js';
 import type { HistoryEntry, Manifest, VerifyReport } from './types.js';
 import { verifyVersion } from './verify.js';
-
-/** The metrics compared across versions (same names in every metrics file). */
-export const KEY_METRICS = ['roc_auc', 'pr_auc', 'precision', 'recall', 'f1', 'brier'] as const;
 
 export async function requireManifest(ctx: RegistryContext, version: string): Promise<Manifest> {
   parseVersion(version);
@@ -64,7 +62,7 @@ export async function showVersion(registry: RegistryRef, version: string): Promi
   const ctx = contextOf(registry);
   const manifest = await requireManifest(ctx, version);
   const integrity = await verifyVersion(ctx, version);
-  const sig = await readJsonArtifact<ModelSignature>(ctx, version, 'signature.json').catch(() => null);
+  const sig = await readJsonArtifact<ModelSignature>(ctx, version, SIGNATURE_FILE).catch(() => null);
   const state = await championState(ctx);
   const history = (await readHistory(ctx)).filter((e) => e.to === version || e.from === version);
   return {
@@ -116,8 +114,8 @@ function deltas(a: Record<string, number> | null, b: Record<string, number> | nu
 export async function diffVersions(registry: RegistryRef, a: string, b: string): Promise<VersionDiff> {
   const ctx = contextOf(registry);
   const [ma, mb] = [await requireManifest(ctx, a), await requireManifest(ctx, b)];
-  const sa = await readJsonArtifact<ModelSignature>(ctx, a, 'signature.json');
-  const sb = await readJsonArtifact<ModelSignature>(ctx, b, 'signature.json');
+  const sa = await readJsonArtifact<ModelSignature>(ctx, a, SIGNATURE_FILE);
+  const sb = await readJsonArtifact<ModelSignature>(ctx, b, SIGNATURE_FILE);
   const va = parseVersion(a);
   const vb = parseVersion(b);
   const [older, newer, sOld, sNew] = compareVersions(va, vb) <= 0 ? [va, vb, sa, sb] : [vb, va, sb, sa];

@@ -1,3 +1,4 @@
+import { isAppError } from '../core/error-base.js';
 import { championState } from './champion-file.js';
 import { contextOf, type RegistryRef } from './context.js';
 import { readManifest } from './manifest.js';
@@ -17,7 +18,11 @@ export async function listVersions(registry: RegistryRef): Promise<VersionSummar
       prerelease: parseVersion(version).prerelease.length > 0,
       is_champion: version === champion,
     };
-    const manifest = await readManifest(ctx.storage, version).catch(() => null);
+    let problem: string | undefined;
+    const manifest = await readManifest(ctx.storage, version).catch((err) => {
+      problem = isAppError(err) ? err.message : undefined;
+      return null;
+    });
     if (!manifest) {
       return {
         ...base,
@@ -28,6 +33,7 @@ export async function listVersions(registry: RegistryRef): Promise<VersionSummar
         learner: null,
         test_metrics: null,
         readable: false,
+        ...(problem ? { problem } : {}),
       };
     }
     return {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { AppError } from '../core/error-base.js';
 import { REGISTRY_ERRORS } from './errors.js';
-import { isPlainName, MANIFEST_FILE } from './layout.js';
+import { isPlainName, MANIFEST_FILE, REQUIRED_FILES } from './layout.js';
 import { isVersion } from './semver.js';
 import type { RegistryStorage } from './storage.js';
 import type { Manifest } from './types.js';
@@ -24,6 +24,12 @@ export function manifestProblem(value: unknown): string | null {
       return `files.${name} lacks a sha256 or a size`;
     }
   }
+  const absent = REQUIRED_FILES.filter((name) => !(name in m.files!));
+  if (absent.length > 0) {
+    // A version registered before the registry used the design's names lists metadata.json instead.
+    const legacy = 'metadata.json' in m.files || 'signature.json' in m.files;
+    return `files does not list ${absent.join(', ')}${legacy ? ' (it uses the names from before model_metadata.json and model_signature.json: register the artifacts again)' : ''}`;
+  }
   if (typeof m.signature_sha256 !== 'string') return 'signature_sha256 is missing';
   return null;
 }
@@ -32,15 +38,8 @@ export function serializeManifest(m: Manifest): Buffer {
   return Buffer.from(`${JSON.stringify(m, null, 2)}\n`);
 }
 
-/** Reads a version's manifest: null if the version does not exist; INTEGRITY_FAILED if unreadable. */
-export async function readManifest(storage: RegistryStorage, version: string): Promise<Manifest | null> {
-  const raw = await storage.readFile(version, MANIFEST_FILE);
-  if (raw === null) {
-    if (!(await storage.hasVersion(version))) return null;
-    throw new AppError(REGISTRY_ERRORS.INTEGRITY_FAILED, `Version ${version} has no ${MANIFEST_FILE}.`, {
-      version,
-    });
-  }
+/** Parses a manifest's bytes; INTEGRITY_FAILED when they are not a valid manifest. */
+export function parseManifest(raw: Buffer, version: string): Manifest {
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -58,10 +57,42 @@ export async function readManifest(storage: RegistryStorage, version: string): P
     throw new AppError(
       REGISTRY_ERRORS.INTEGRITY_FAILED,
       `The ${MANIFEST_FILE} of ${version} is invalid: ${problem}.`,
-      {
-        version,
-      },
+      { version },
     );
   }
   return parsed as Manifest;
+}
+
+/** Reads a version's manifest: null if the version does not exist; INTEGRITY_FAILED if unreadable. */
+export async function readManifest(storage: RegistryStorage, version: string): Promise<Manifest | null> {
+  const raw = await storage.readFile(version, MANIFEST_FILE);
+  if (raw === null) {
+    if (!(await storage.hasVersion(version))) return null;
+    throw new AppError(REGISTRY_ERRORS.INTEGRITY_FAILED, `Version ${version} has no ${MANIFEST_FILE}.`, {
+      version,
+    });
+  }
+  return parseManifest(raw, version);
+}
+
+/**
+ * A file of a version whose bytes match the manifest given (read once, checked, returned): the bytes
+ * a caller uses are the bytes checked. INTEGRITY_FAILED when the manifest does not list it, or when
+ * the file is missing or differs.
+ */
+export async function readVerifiedFile(
+  storage: RegistryStorage,
+  manifest: Manifest,
+  name: string,
+): Promise<Buffer> {
+  const expected = manifest.files[name];
+  const data = expected ? await storage.readFile(manifest.version, name) : null;
+  if (!expected || data === null || sha256(data) !== expected.sha256) {
+    throw new AppError(
+      REGISTRY_ERRORS.INTEGRITY_FAILED,
+      `${name} of ${manifest.version} ${!expected ? 'is not listed in its manifest' : data === null ? 'is missing' : 'does not match its sha256'} (run \`defasagem registry verify ${manifest.version}\`).`,
+      { version: manifest.version, file: name },
+    );
+  }
+  return data;
 }

@@ -1,8 +1,10 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HOST_ID } from '../core/durable-fs.js';
 import type { ModelSignature } from '../model/types.js';
 import { diffVersions } from './inspect.js';
+import { withFileLock } from './lock.js';
 import { sha256 } from './manifest.js';
 import { registerVersion } from './register.js';
 import {
@@ -31,15 +33,16 @@ describe('register', () => {
       by: 'ana',
     });
     const files = readdirSync(path.join(dir, 'v1.0.0')).sort();
+    // The design's names, exactly.
     expect(files).toEqual([
       'baseline.json',
-      'comparison.json',
       'manifest.json',
-      'metadata.json',
       'metrics.json',
       'model.json',
-      'report.md',
-      'signature.json',
+      'model_comparison.json',
+      'model_metadata.json',
+      'model_report.md',
+      'model_signature.json',
     ]);
     expect(r.ignored_files).toEqual(['notes.txt']);
     const m = JSON.parse(readFileSync(path.join(dir, 'v1.0.0', 'manifest.json'), 'utf8')) as Manifest;
@@ -54,12 +57,12 @@ describe('register', () => {
         git_commit: null, // a temp dir is not in a git repository
         files: {
           'model.json': 'model_v1.json',
-          'metadata.json': 'model_metadata_v1.json',
-          'signature.json': 'model_signature_v1.json',
+          'model_metadata.json': 'model_metadata_v1.json',
+          'model_signature.json': 'model_signature_v1.json',
           'metrics.json': 'metrics_v1.json',
           'baseline.json': 'baseline_v1.json',
-          'comparison.json': 'model_comparison.json',
-          'report.md': 'model_report.md',
+          'model_comparison.json': 'model_comparison.json',
+          'model_report.md': 'model_report.md',
         },
       },
     });
@@ -68,7 +71,7 @@ describe('register', () => {
       const data = readFileSync(path.join(dir, 'v1.0.0', name));
       expect(f).toEqual({ sha256: sha256(data), size: data.length });
     }
-    expect(m.signature_sha256).toBe(m.files['signature.json']!.sha256);
+    expect(m.signature_sha256).toBe(m.files['model_signature.json']!.sha256);
     expect(m.metrics_summary.test).toMatchObject({ roc_auc: 0.82, precision: 0.7, recall: 0.66 });
     // The bytes are copied as they are.
     expect(readFileSync(path.join(dir, 'v1.0.0', 'model.json'))).toEqual(
@@ -81,14 +84,14 @@ describe('register', () => {
     const plain = writeFixtureArtifacts(tempDir('plain'), { plainNames: true, seed: 7 });
     const r = await registerVersion(ctx, { artifacts: plain, version: 'v1.0.0' });
     expect(r.manifest.source.files['model.json']).toBe('model.json');
-    expect(r.manifest.source.files['metadata.json']).toBe('model_metadata.json');
+    expect(r.manifest.source.files['model_metadata.json']).toBe('model_metadata.json');
     expect(r.manifest.source.files['baseline.json']).toBe('baseline.json');
 
     const both = writeFixtureArtifacts(tempDir('both'), { seed: 1 });
     writeFixtureArtifacts(both, { plainNames: true, seed: 2, extras: false });
     const r2 = await registerVersion(ctx, { artifacts: both, version: 'v1.0.1' });
     expect(r2.manifest.source.files['model.json']).toBe('model_v1.json');
-    expect(JSON.parse(readFileSync(path.join(dir, 'v1.0.1', 'model.json'), 'utf8')).trees[0].seed).toBe(1);
+    expect(JSON.parse(readFileSync(path.join(dir, 'v1.0.1', 'model.json'), 'utf8')).training.seed).toBe(1);
     expect(r2.ignored_files).toEqual([]);
   });
 
@@ -174,7 +177,7 @@ describe('register', () => {
     writeFileSync(path.join(art, 'signature.v1.json'), '{}');
     await expect(registerVersion(ctx, { artifacts: art, version: 'v1.0.0' })).rejects.toMatchObject({
       message: expect.stringMatching(
-        /signature\.json \(looked for model_signature_v1\.json, model_signature\.json, signature\.json\).*signature\.v1\.json/,
+        /model_signature\.json \(looked for model_signature_v1\.json, model_signature\.json\).*signature\.v1\.json/,
       ),
     });
   });
@@ -276,18 +279,30 @@ describe('register', () => {
     expect((await diffVersions(ctx, 'v1.0.0', 'v2.0.0-rc.1')).semver.ok).toBe(true);
   });
 
-  it('a stale staging directory from a crash is ignored and cleaned on the next register', async () => {
-    const { dir, ctx } = tempRegistry();
+  it("cleans a dead local process's staging under the lock, never another host's by its pid", async () => {
+    const { dir, ctx } = tempRegistry({ lockTimeoutMs: 300 });
     const art = writeFixtureArtifacts(tempDir('art'));
     await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
-    // pid 2^22+1 is above Linux's pid_max default, so it is surely not running.
-    const stale = path.join(dir, '.tmp-stage-v1.0.1-4194305-0badc0de');
-    mkdirSync(stale);
-    writeFileSync(path.join(stale, 'model.json'), '{');
+    // pid 2^22+1 is above Linux's pid_max default, so it is surely not running here.
+    const local = `.tmp-stage-v1.0.1-${HOST_ID}-4194305-0badc0de`;
+    const otherHost = HOST_ID === '00000000' ? '11111111' : '00000000';
+    const remote = `.tmp-stage-v1.0.1-${otherHost}-4194305-0badc0de`;
+    for (const name of [local, remote]) {
+      mkdirSync(path.join(dir, name));
+      writeFileSync(path.join(dir, name, 'model.json'), '{');
+    }
     expect((await verifyAll(ctx)).ok).toBe(true);
+    // While another command holds the lock, nothing is judged or removed (the register waits and gives up).
+    await withFileLock(path.join(dir, '.lock'), { timeoutMs: 1000, leaseMs: 30000 }, async () => {
+      expect(await codeOf(registerVersion(ctx, { artifacts: art, version: 'v1.0.1' }))).toBe(
+        'DEF_ERR_REGISTRY_LOCK_TIMEOUT',
+      );
+      expect(readdirSync(dir)).toContain(local);
+    });
     const r = await registerVersion(ctx, { artifacts: art, version: 'v1.0.1' });
     expect(r.cleaned_leftovers).toBe(1);
-    expect(readdirSync(dir).sort()).toEqual(['v1.0.0', 'v1.0.1']);
+    // Another host's staging directory may be work in progress there: kept (gc removes it once a day old).
+    expect(readdirSync(dir).sort()).toEqual([remote, 'v1.0.0', 'v1.0.1'].sort());
   });
 
   it('an existing version directory is never replaced, even an empty one', async () => {
@@ -309,11 +324,61 @@ describe('register when the disk fails', () => {
     const parent = tempDir('io');
     writeFileSync(path.join(parent, 'file'), 'not a directory');
     const { openRegistry } = await import('./context.js');
-    const ctx = openRegistry(path.join(parent, 'file', 'registry'));
+    const { TEST_SETTINGS } = await import('./testing/fixtures.js');
+    const ctx = openRegistry(path.join(parent, 'file', 'registry'), TEST_SETTINGS);
     const art = writeFixtureArtifacts(tempDir('art'));
     await expect(registerVersion(ctx, { artifacts: art, version: 'v1.0.0' })).rejects.toMatchObject({
       code: 'DEF_ERR_IO_FAILED',
       message: expect.stringContaining('ENOTDIR'),
     });
+  });
+});
+
+describe("register runs the server's own load and warm-up", () => {
+  it.each([
+    [
+      'a right header with a broken learner',
+      (m: Record<string, unknown>) => {
+        const learner = m.learner as { state: Record<string, unknown> };
+        return { ...m, learner: { ...learner, state: { ...learner.state, coef: [1, 2] } } };
+      },
+      /coef must be an array of \d+ finite numbers/,
+    ],
+    [
+      'a learner that scores NaN',
+      (m: Record<string, unknown>) => {
+        const learner = m.learner as { state: { coef: number[] } };
+        const coef = learner.state.coef.map((_, j) => (j % 2 === 0 ? 1e308 : -1e308));
+        return { ...m, learner: { ...learner, state: { ...learner.state, coef } } };
+      },
+      /scores the signature example NaN, not a probability/,
+    ],
+    [
+      'a threshold the API cannot use',
+      (m: Record<string, unknown>) => ({
+        ...m,
+        threshold: 0,
+        risk_bands: { medio_from: 0, alto_from: 0.6, alto_min_probability: 0.6 },
+      }),
+      /threshold 0 is not strictly between 0 and 1/,
+    ],
+  ])('refuses %s with MODEL_UNLOADABLE and writes nothing', async (_, model, message) => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'), { model });
+    await expect(registerVersion(ctx, { artifacts: art, version: 'v1.0.0' })).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_MODEL_UNLOADABLE',
+      message: expect.stringMatching(message),
+    });
+    expect(snapshotTree(dir)).toEqual({});
+  });
+
+  it('refuses a signature without an example request to warm up with', async () => {
+    const { ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'), {
+      signature: (s) => ({ ...s, example_request: undefined as never }),
+    });
+    expect(await codeOf(registerVersion(ctx, { artifacts: art, version: 'v1.0.0' }))).toBe(
+      'DEF_ERR_REGISTRY_ARTIFACT_INVALID',
+    );
   });
 });

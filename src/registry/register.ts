@@ -3,7 +3,8 @@ import type { ModelSignature } from '../model/types.js';
 import { type CollectedArtifacts, collectArtifacts, summarizeMetrics } from './artifacts.js';
 import { contextOf, type RegistryContext, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS, versionExistsError } from './errors.js';
-import { MANIFEST_FILE } from './layout.js';
+import { deadLocalLeftover } from './gc.js';
+import { MANIFEST_FILE, SIGNATURE_FILE } from './layout.js';
 import { serializeManifest, sha256 } from './manifest.js';
 import {
   allowsBreakingChange,
@@ -61,7 +62,7 @@ async function registeredVersions(ctx: RegistryContext): Promise<Version[]> {
 }
 
 async function signatureOf(ctx: RegistryContext, version: Version): Promise<ModelSignature | null> {
-  const raw = await ctx.storage.readFile(version.text, 'signature.json');
+  const raw = await ctx.storage.readFile(version.text, SIGNATURE_FILE).catch(() => null);
   let sig: ModelSignature | null = null;
   try {
     sig = raw ? (JSON.parse(raw.toString('utf8')) as ModelSignature) : null;
@@ -155,7 +156,8 @@ export async function registerVersion(registry: RegistryRef, opts: RegisterOptio
   const by = actor(opts.by);
   const gitCommit = await gitCommitOf(collected.directory);
 
-  let cleaned = 0;
+  // Under the lock, and only what a dead process of this host left (never another host's by pid).
+  const cleaned = (await ctx.storage.sweepLeftovers(deadLocalLeftover)).removed.length;
   for (let attempt = 1; ; attempt++) {
     const version =
       explicit ?? parseVersion(bumpVersion((await registeredVersions(ctx)).at(-1) ?? null, opts.bump!));
@@ -165,13 +167,6 @@ export async function registerVersion(registry: RegistryRef, opts: RegisterOptio
     }
     await checkSemver(ctx, version, collected.signature);
     const manifest = buildManifest(version, collected, { now, by, gitCommit, notes: opts.notes ?? '' });
-
-    for (const l of await ctx.storage.listLeftovers()) {
-      if (l.kind !== 'lock' && !l.ownerAlive) {
-        await ctx.storage.removeLeftover(l);
-        cleaned++;
-      }
-    }
 
     let semver: SemverCheck | undefined;
     try {
@@ -225,7 +220,7 @@ function buildManifest(
       files: Object.fromEntries(collected.artifacts.map((a) => [a.name, a.source])),
     },
     model_format_version: collected.model.format_version,
-    signature_sha256: files['signature.json']!.sha256,
+    signature_sha256: files[SIGNATURE_FILE]!.sha256,
     metrics_summary: summarizeMetrics(collected.metrics),
     files,
   };

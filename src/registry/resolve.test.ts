@@ -4,7 +4,9 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
+  symlinkSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +16,7 @@ import { championFilePath, readChampion } from './champion-file.js';
 import { listVersions } from './list.js';
 import { sha256 } from './manifest.js';
 import { registerVersion } from './register.js';
-import { resolveModelSource } from './resolve.js';
+import { checkResolvedBytes, resolveModelSource } from './resolve.js';
 import { codeOf, removeTempDirs, tempDir, tempRegistry, writeFixtureArtifacts } from './testing/fixtures.js';
 import { verifyAll, verifyVersion } from './verify.js';
 
@@ -71,8 +73,8 @@ describe('resolveModelSource', () => {
     const r = await resolveModelSource(devSettings(art, dir, 'champion'));
     expect(r).toMatchObject({ kind: 'registry', version: 'v1.1.0', requested: 'champion' });
     expect(r.files.model).toBe(path.resolve(dir, 'v1.1.0', 'model.json'));
-    expect(r.files.metadata).toBe(path.resolve(dir, 'v1.1.0', 'metadata.json'));
-    expect(r.files.signature).toBe(path.resolve(dir, 'v1.1.0', 'signature.json'));
+    expect(r.files.metadata).toBe(path.resolve(dir, 'v1.1.0', 'model_metadata.json'));
+    expect(r.files.signature).toBe(path.resolve(dir, 'v1.1.0', 'model_signature.json'));
     expect(r.files.metrics).toBe(path.resolve(dir, 'v1.1.0', 'metrics.json'));
     expect(r.files.baseline).toBe(path.resolve(dir, 'v1.1.0', 'baseline.json'));
     expect(r.manifest?.version).toBe('v1.1.0');
@@ -166,9 +168,10 @@ describe('resolveModelSource', () => {
     expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v9.9.9'), ctx))).toBe(
       'DEF_ERR_REGISTRY_VERSION_NOT_FOUND',
     );
+    const pointer = { version: 'v7.0.0', promoted_at: 'x', promoted_by: 'y', previous_champion: null };
     writeFileSync(
       path.join(dir, 'champion.json'),
-      JSON.stringify({ version: 'v7.0.0', promoted_at: 'x', promoted_by: 'y', previous_champion: null }),
+      JSON.stringify({ ...pointer, manifest_sha256: '0'.repeat(64) }),
     );
     expect(await codeOf(resolveModelSource(devSettings(art, dir, 'champion'), ctx))).toBe(
       'DEF_ERR_REGISTRY_CHAMPION_INVALID',
@@ -218,5 +221,142 @@ describe('champion pinned by its manifest hash', () => {
     const all = await verifyAll(ctx);
     expect(all.ok).toBe(false);
     expect(all.champion.message).toContain('changed after it was promoted');
+  });
+});
+
+describe('integrity gaps closed', () => {
+  it('reads the manifest once on resolve: the bytes checked against the pin are the bytes used', async () => {
+    const { ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    await promoteVersion(ctx, { version: 'v1.0.0' });
+    let manifestReads = 0;
+    const readFile = ctx.storage.readFile.bind(ctx.storage);
+    const counting = {
+      ...ctx,
+      storage: Object.assign(Object.create(ctx.storage), {
+        readFile: (version: string, name: string) => {
+          if (name === 'manifest.json') manifestReads++;
+          return readFile(version, name);
+        },
+      }),
+    };
+    const r = await resolveModelSource(devSettings(art, ctx.storage.location, 'champion'), counting);
+    expect(manifestReads).toBe(1);
+    expect(r.version).toBe('v1.0.0');
+  });
+
+  it('a manifest without the model, metadata or signature entry is an integrity failure', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    // Files and manifest edited together, so nothing else is wrong: the entry is simply not listed.
+    const manifestPath = path.join(dir, 'v1.0.0', 'manifest.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    delete manifest.files['model_metadata.json'];
+    writeFileSync(manifestPath, JSON.stringify(manifest));
+    rmSync(path.join(dir, 'v1.0.0', 'model_metadata.json'));
+    const rep = await verifyVersion(ctx, 'v1.0.0');
+    expect(rep.problems.map((p) => [p.kind, p.message])).toEqual([
+      ['manifest_invalid', 'files does not list model_metadata.json'],
+    ]);
+    await expect(resolveModelSource(devSettings(art, dir, 'v1.0.0'), ctx)).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+    });
+    expect(await codeOf(promoteVersion(ctx, { version: 'v1.0.0' }))).toBe(
+      'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+    );
+  });
+
+  it('the loader never skips a hash: a role without one in a registry source is refused', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    const src = await resolveModelSource(devSettings(art, dir, 'v1.0.0'), ctx);
+    const metadata = readFileSync(src.files.metadata);
+    expect(() => checkResolvedBytes(src, 'metadata', metadata)).not.toThrow();
+    expect(() => checkResolvedBytes(src, 'metadata', Buffer.concat([metadata, Buffer.from(' ')]))).toThrow(
+      /model_metadata\.json changed after it was verified/,
+    );
+    const withoutHash = { ...src, sha256: { ...src.sha256, metadata: undefined } };
+    expect(() => checkResolvedBytes(withoutHash, 'metadata', metadata)).toThrow(
+      /has no hash in the manifest/,
+    );
+    // Development files carry no hashes: nothing to check.
+    const dev = await resolveModelSource(devSettings(art, dir));
+    expect(() => checkResolvedBytes(dev, 'metadata', Buffer.from('x'))).not.toThrow();
+  });
+
+  it('a champion.json without its manifest pin is invalid: never served, reported by verify --all', async () => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    await promoteVersion(ctx, { version: 'v1.0.0' });
+    const pointer = JSON.parse(readFileSync(path.join(dir, 'champion.json'), 'utf8'));
+    delete pointer.manifest_sha256;
+    writeFileSync(path.join(dir, 'champion.json'), JSON.stringify(pointer));
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'champion'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_CHAMPION_INVALID',
+    );
+    const all = await verifyAll(ctx);
+    expect(all.ok).toBe(false);
+    expect(all.champion.message).toContain('"manifest_sha256" pin is missing');
+    // Promoting again writes the pin.
+    expect((await promoteVersion(ctx, { version: 'v1.0.0' })).changed).toBe(true);
+    expect((await resolveModelSource(devSettings(art, dir, 'champion'), ctx)).version).toBe('v1.0.0');
+  });
+});
+
+describe('symbolic links are never followed out of the root', () => {
+  /** v1.0.0 registered; v2.0.0 a symbolic link to a verified copy of it kept outside the registry. */
+  async function linkedRegistry() {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'));
+    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+    await registerVersion(ctx, { artifacts: art, version: 'v2.0.0' });
+    const outside = path.join(tempDir('outside'), 'v2.0.0');
+    renameSync(path.join(dir, 'v2.0.0'), outside);
+    symlinkSync(outside, path.join(dir, 'v2.0.0'));
+    return { dir, ctx, art };
+  }
+
+  it('a version directory that is a link: refused by resolve, verify --all and promote, flagged by list', async () => {
+    const { dir, ctx, art } = await linkedRegistry();
+    await expect(resolveModelSource(devSettings(art, dir, 'v2.0.0'), ctx)).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+      message: expect.stringContaining('symbolic link'),
+    });
+    expect(await codeOf(promoteVersion(ctx, { version: 'v2.0.0' }))).toBe(
+      'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+    );
+    expect(existsSync(path.join(dir, 'champion.json'))).toBe(false);
+    const all = await verifyAll(ctx);
+    expect(all.ok).toBe(false);
+    expect(all.versions.map((v) => [v.version, v.ok, v.problems.map((p) => p.kind)])).toEqual([
+      ['v1.0.0', true, []],
+      ['v2.0.0', false, ['not_a_directory']],
+    ]);
+    const list = await listVersions(ctx);
+    expect(list.map((v) => [v.version, v.readable])).toEqual([
+      ['v1.0.0', true],
+      ['v2.0.0', false],
+    ]);
+    expect(list[1]!.problem).toContain('symbolic link');
+  });
+
+  it('a registered file replaced by a link (even to identical bytes) fails verification', async () => {
+    const { dir, ctx, art } = await linkedRegistry();
+    const file = path.join(dir, 'v1.0.0', 'model_metadata.json');
+    const copy = path.join(tempDir('outside'), 'model_metadata.json');
+    renameSync(file, copy);
+    symlinkSync(copy, file);
+    const rep = await verifyVersion(ctx, 'v1.0.0');
+    expect(rep.problems.map((p) => [p.kind, p.file])).toEqual([['not_a_file', 'model_metadata.json']]);
+    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.0'), ctx))).toBe(
+      'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+    );
+    expect(await codeOf(ctx.storage.readFile('v1.0.0', 'model_metadata.json'))).toBe(
+      'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+    );
   });
 });

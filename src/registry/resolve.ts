@@ -4,11 +4,19 @@ import { AppError } from '../core/error-base.js';
 import { readChampion } from './champion-file.js';
 import { contextOf, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS } from './errors.js';
-import { ARTIFACT_MAPPING, MANIFEST_FILE } from './layout.js';
-import { readManifest, sha256 } from './manifest.js';
+import {
+  ARTIFACT_MAPPING,
+  BASELINE_FILE,
+  MANIFEST_FILE,
+  METADATA_FILE,
+  METRICS_FILE,
+  MODEL_FILE,
+  SIGNATURE_FILE,
+} from './layout.js';
+import { sha256 } from './manifest.js';
 import { versionProblem } from './semver.js';
-import type { ResolvedModelSource } from './types.js';
-import { verifyVersion } from './verify.js';
+import type { ModelFileRole, ResolvedModelSource } from './types.js';
+import { inspectVersion } from './verify.js';
 
 export { championFilePath, readChampion } from './champion-file.js';
 export { listVersions } from './list.js';
@@ -68,7 +76,7 @@ export async function resolveModelSource(
       );
     }
     version = champion.version;
-    pinned = champion.manifest_sha256 ?? null;
+    pinned = champion.manifest_sha256;
   } else {
     const problem = versionProblem(requested);
     if (problem) {
@@ -87,36 +95,60 @@ export async function resolveModelSource(
     }
     version = requested;
   }
-  const report = await verifyVersion(ctx, version);
-  if (!report.ok) {
+  // The manifest is read once: the bytes checked against the pin are the bytes the files are checked
+  // against and the manifest returned.
+  const { report, manifest } = await inspectVersion(ctx, version);
+  if (!report.ok || !manifest) {
     throw new AppError(
       REGISTRY_ERRORS.INTEGRITY_FAILED,
       `Refusing to load ${version}: ${report.problems.map((p) => p.message).join('; ')}.`,
       { version, problems: report.problems },
     );
   }
-  if (pinned !== null && sha256((await ctx.storage.readFile(version, MANIFEST_FILE)) ?? '') !== pinned) {
+  if (pinned !== null && report.manifest_sha256 !== pinned) {
     throw new AppError(
       REGISTRY_ERRORS.INTEGRITY_FAILED,
       `Refusing to load ${version}: its manifest.json changed after it was promoted (files and manifest rewritten together).`,
       { version, problems: [{ kind: 'manifest_changed', file: MANIFEST_FILE }] },
     );
   }
-  const manifest = (await readManifest(ctx.storage, version))!;
-  const at = (name: string) => ctx.storage.localPath(version, name);
+  const roles = Object.entries(ROLE_FILES).filter(([, name]) => manifest.files[name] !== undefined);
   return {
     kind: 'registry',
     version,
     requested,
-    files: {
-      model: at('model.json'),
-      metadata: at('metadata.json'),
-      signature: at('signature.json'),
-      ...(manifest.files['metrics.json'] ? { metrics: at('metrics.json') } : {}),
-      ...(manifest.files['baseline.json'] ? { baseline: at('baseline.json') } : {}),
-    },
+    files: Object.fromEntries(
+      roles.map(([role, name]) => [role, ctx.storage.localPath(version, name)]),
+    ) as ResolvedModelSource['files'],
+    sha256: Object.fromEntries(roles.map(([role, name]) => [role, manifest.files[name]!.sha256])),
     manifest,
   };
+}
+
+/** The registry file behind each role (model, metadata and signature are required by the manifest). */
+const ROLE_FILES: Record<ModelFileRole, string> = {
+  model: MODEL_FILE,
+  metadata: METADATA_FILE,
+  signature: SIGNATURE_FILE,
+  metrics: METRICS_FILE,
+  baseline: BASELINE_FILE,
+};
+
+/**
+ * The loader's check of the bytes it read for a role: for a registry version they must have the
+ * sha256 resolve verified (a missing hash is an integrity failure, never a skipped check);
+ * development files carry no hashes.
+ */
+export function checkResolvedBytes(src: ResolvedModelSource, role: ModelFileRole, bytes: Buffer): void {
+  if (src.kind !== 'registry') return;
+  const expected = src.sha256?.[role];
+  if (expected === undefined || sha256(bytes) !== expected) {
+    throw new AppError(
+      REGISTRY_ERRORS.INTEGRITY_FAILED,
+      `Refusing to load ${src.version}: ${ROLE_FILES[role]} ${expected === undefined ? 'has no hash in the manifest' : 'changed after it was verified'}.`,
+      { version: src.version, file: ROLE_FILES[role] },
+    );
+  }
 }
 
 async function resolveDev(settings: ModelSourceSettings): Promise<ResolvedModelSource> {
@@ -145,8 +177,8 @@ async function resolveDev(settings: ModelSourceSettings): Promise<ResolvedModelS
     }
     return undefined;
   };
-  const metrics = await beside('metrics.json');
-  const baseline = await beside('baseline.json');
+  const metrics = await beside(METRICS_FILE);
+  const baseline = await beside(BASELINE_FILE);
   return {
     kind: 'dev',
     version: null,

@@ -8,7 +8,12 @@
 export interface StoredFile {
   name: string;
   size: number;
+  /** false for anything but a regular file (a symbolic link, a directory): refused by verify. */
+  regular: boolean;
 }
+
+/** A version's entry: a real directory, or something else under a version's name (a symbolic link...). */
+export type VersionKind = 'directory' | 'not-a-directory';
 
 export interface FileToWrite {
   name: string;
@@ -34,9 +39,19 @@ export interface Leftover {
   kind: 'staging' | 'temp-file' | 'lock';
   /** The process that created it, when known. */
   pid: number | null;
-  /** Whether that process still runs (then it is work in progress, not a leftover). */
-  ownerAlive: boolean;
+  /** Where that process ran: this host, another one (shared storage), or unknown (an old name). */
+  host: 'this' | 'other' | 'unknown';
+  /**
+   * Whether that process still runs (then it is work in progress, not a leftover); null when it
+   * cannot be known from here (another host's pid means nothing on this one): judge it by age.
+   */
+  ownerAlive: boolean | null;
   ageMs: number;
+}
+
+export interface LeftoverSweep {
+  removed: Leftover[];
+  kept: Leftover[];
 }
 
 export interface RegistryStorage {
@@ -48,11 +63,19 @@ export interface RegistryStorage {
   listVersionNames(): Promise<string[]>;
   /** Other entries at the root that are neither versions, pointers, logs nor temp entries. */
   listUnknownEntries(known: readonly string[]): Promise<string[]>;
-  /** Files of one version (one level, no directories), or null when the version does not exist. */
+  /**
+   * Entries of one version (one level), or null when the version does not exist. Throws
+   * INTEGRITY_FAILED when the version is not a real directory.
+   */
   listFiles(version: string): Promise<StoredFile[] | null>;
   /** Whether the version exists (as any kind of entry). */
   hasVersion(version: string): Promise<boolean>;
-  /** A file of a version, or null when missing. */
+  /** What the version's entry is, or null when there is none. */
+  versionKind(version: string): Promise<VersionKind | null>;
+  /**
+   * A file of a version, or null when missing. Never follows a link: a version that is not a real
+   * directory, or a file that is a symbolic link, is INTEGRITY_FAILED.
+   */
   readFile(version: string, name: string): Promise<Buffer | null>;
   /** Local path of a file (for loaders that take paths); the local backend only. */
   localPath(version: string, name: string): string;
@@ -87,5 +110,12 @@ export interface RegistryStorage {
   /** Complete lines of a log (a torn last line from a crash is left out). */
   readLog(name: string): Promise<string[]>;
   listLeftovers(): Promise<Leftover[]>;
-  removeLeftover(leftover: Leftover): Promise<void>;
+  /**
+   * Removes the leftovers `select` picks, inside the registry's critical section (so nothing is
+   * judged and removed while another command commits). Locks are never removed here.
+   */
+  sweepLeftovers(
+    select: (leftover: Leftover) => boolean,
+    opts?: { dryRun?: boolean },
+  ): Promise<LeftoverSweep>;
 }

@@ -31,7 +31,7 @@ export interface Manifest {
   };
   /** `format_version` of model.json (ModelFileHeader). */
   model_format_version: number;
-  /** sha256 of signature.json: two versions with the same hash have the same API contract. */
+  /** sha256 of model_signature.json: two versions with the same hash have the same API contract. */
   signature_sha256: string;
   metrics_summary: MetricsSummary;
   /** Every file of the version except manifest.json itself. */
@@ -53,8 +53,9 @@ export interface Champion {
   /**
    * sha256 of the version's manifest.json when it was promoted: pins the champion's content, so even
    * a consistent rewrite of files and manifest is refused by `resolveModelSource` and `verify --all`.
+   * Required: a champion.json without it is invalid (promote again).
    */
-  manifest_sha256?: string;
+  manifest_sha256: string;
 }
 
 export interface GuardrailCheck {
@@ -92,8 +93,10 @@ export interface VersionSummary {
   model_format_version: number | null;
   learner: string | null;
   test_metrics: Record<string, number> | null;
-  /** false when the manifest is missing or unreadable (run verify). */
+  /** false when the manifest is missing or unreadable, or the version is not a real directory (run verify). */
   readable: boolean;
+  /** Why it is not readable. */
+  problem?: string;
 }
 
 export type VerifyProblemKind =
@@ -104,7 +107,9 @@ export type VerifyProblemKind =
   | 'manifest_missing'
   | 'manifest_invalid'
   | 'version_mismatch'
-  | 'signature_hash_mismatch';
+  | 'signature_hash_mismatch'
+  | 'not_a_directory'
+  | 'not_a_file';
 
 export interface VerifyProblem {
   kind: VerifyProblemKind;
@@ -116,6 +121,8 @@ export interface VerifyReport {
   version: string;
   ok: boolean;
   files_checked: number;
+  /** sha256 of the manifest.json bytes the files were checked against (null when unreadable). */
+  manifest_sha256: string | null;
   problems: VerifyProblem[];
 }
 
@@ -126,5 +133,13 @@ export interface ResolvedModelSource {
   /** What was asked for: '' (dev), 'champion' or vX.Y.Z. */
   requested: string;
   files: { model: string; metadata: string; signature: string; metrics?: string; baseline?: string };
+  /**
+   * Registry versions: the sha256 each file must have, by role (from the one manifest read and
+   * checked by resolve). The loader checks the bytes it reads against these (`checkResolvedBytes`).
+   */
+  sha256?: Partial<Record<ModelFileRole, string>>;
   manifest?: Manifest;
 }
+
+/** The files a server loads, by role. */
+export type ModelFileRole = 'model' | 'metadata' | 'signature' | 'metrics' | 'baseline';

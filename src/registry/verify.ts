@@ -1,110 +1,166 @@
-import { AppError } from '../core/error-base.js';
+import { AppError, isAppError } from '../core/error-base.js';
 import { championState } from './champion-file.js';
 import { contextOf, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS } from './errors.js';
-import { CHAMPION_FILE, HISTORY_FILE, MANIFEST_FILE } from './layout.js';
+import { CHAMPION_FILE, HISTORY_FILE, MANIFEST_FILE, SIGNATURE_FILE } from './layout.js';
 import { manifestProblem, sha256 } from './manifest.js';
 import { mapLimit } from './map-limit.js';
 import { isVersion, parseVersion, sortVersions } from './semver.js';
-import type { Leftover } from './storage.js';
+import type { Leftover, RegistryStorage, StoredFile } from './storage.js';
 import type { Manifest, VerifyProblem, VerifyReport } from './types.js';
 
-/**
- * Checks one version against its manifest: every listed file present with its size and sha256, no
- * file that the manifest does not list, the manifest naming this version. Throws VERSION_INVALID /
- * VERSION_NOT_FOUND for a bad name; everything else is reported, not thrown.
- */
-export async function verifyVersion(registry: RegistryRef, version: string): Promise<VerifyReport> {
-  const { storage } = contextOf(registry);
-  parseVersion(version);
-  const files = await storage.listFiles(version);
-  if (files === null) {
-    throw new AppError(
-      REGISTRY_ERRORS.VERSION_NOT_FOUND,
-      `Version ${version} is not in the registry ${storage.location}.`,
-      {
-        version,
-        registry: storage.location,
-      },
-    );
+/** One version checked, with the manifest it was checked against (parsed from the bytes hashed). */
+export interface InspectedVersion {
+  report: VerifyReport;
+  /** null when the manifest is missing or invalid (the report says why). */
+  manifest: Manifest | null;
+}
+
+const problem = (kind: VerifyProblem['kind'], file: string, message: string): VerifyProblem => ({
+  kind,
+  file,
+  message,
+});
+
+/** Reads and parses the manifest once; its problems are reported, not thrown. */
+async function loadManifest(
+  storage: RegistryStorage,
+  version: string,
+  problems: VerifyProblem[],
+): Promise<{ manifest: Manifest | null; sha: string | null }> {
+  let raw: Buffer | null;
+  try {
+    raw = await storage.readFile(version, MANIFEST_FILE);
+  } catch (err) {
+    if (!isAppError(err)) throw err;
+    problems.push(problem('manifest_invalid', MANIFEST_FILE, err.message));
+    return { manifest: null, sha: null };
   }
-  const problems: VerifyProblem[] = [];
-  const report = (): VerifyReport => ({
-    version,
-    ok: problems.length === 0,
-    files_checked: Object.keys(manifest?.files ?? {}).length,
-    problems,
-  });
-  let manifest: Manifest | null = null;
-  const raw = await storage.readFile(version, MANIFEST_FILE);
   if (raw === null) {
-    problems.push({ kind: 'manifest_missing', file: MANIFEST_FILE, message: `${MANIFEST_FILE} is missing` });
-    return report();
+    problems.push(problem('manifest_missing', MANIFEST_FILE, `${MANIFEST_FILE} is missing`));
+    return { manifest: null, sha: null };
   }
+  const sha = sha256(raw);
   try {
     const parsed: unknown = JSON.parse(raw.toString('utf8'));
-    const problem = manifestProblem(parsed);
-    if (problem) problems.push({ kind: 'manifest_invalid', file: MANIFEST_FILE, message: problem });
-    else manifest = parsed as Manifest;
+    const why = manifestProblem(parsed);
+    if (!why) return { manifest: parsed as Manifest, sha };
+    problems.push(problem('manifest_invalid', MANIFEST_FILE, why));
   } catch {
-    problems.push({ kind: 'manifest_invalid', file: MANIFEST_FILE, message: 'not valid JSON' });
+    problems.push(problem('manifest_invalid', MANIFEST_FILE, 'not valid JSON'));
   }
-  if (!manifest) return report();
-  if (manifest.version !== version) {
-    problems.push({
-      kind: 'version_mismatch',
-      file: MANIFEST_FILE,
-      message: `the manifest says ${JSON.stringify(manifest.version)}, the directory is ${version}`,
-    });
-  }
-  const onDisk = new Map(files.map((f) => [f.name, f.size]));
+  return { manifest: null, sha };
+}
+
+/** Every listed file present, a real file, with its size and sha256; nothing unlisted. */
+async function checkFiles(
+  storage: RegistryStorage,
+  version: string,
+  manifest: Manifest,
+  files: readonly StoredFile[],
+  problems: VerifyProblem[],
+): Promise<void> {
+  const onDisk = new Map(files.map((f) => [f.name, f]));
   for (const [name, expected] of Object.entries(manifest.files)) {
-    const size = onDisk.get(name);
-    if (size === undefined) {
-      problems.push({
-        kind: 'missing',
-        file: name,
-        message: `${name} is listed in the manifest but missing`,
+    const entry = onDisk.get(name);
+    if (entry === undefined) {
+      problems.push(problem('missing', name, `${name} is listed in the manifest but missing`));
+    } else if (!entry.regular) {
+      problems.push(problem('not_a_file', name, `${name} is a symbolic link or a directory, not a file`));
+    } else if (entry.size !== expected.size) {
+      problems.push(
+        problem('size_mismatch', name, `${name} has ${entry.size} bytes, the manifest says ${expected.size}`),
+      );
+    } else {
+      const data = await storage.readFile(version, name).catch((err) => {
+        if (isAppError(err)) return 'link' as const;
+        throw err;
       });
-      continue;
-    }
-    if (size !== expected.size) {
-      problems.push({
-        kind: 'size_mismatch',
-        file: name,
-        message: `${name} has ${size} bytes, the manifest says ${expected.size}`,
-      });
-      continue;
-    }
-    const data = await storage.readFile(version, name);
-    if (data === null) {
-      problems.push({ kind: 'missing', file: name, message: `${name} disappeared while being checked` });
-    } else if (sha256(data) !== expected.sha256) {
-      problems.push({
-        kind: 'hash_mismatch',
-        file: name,
-        message: `${name} does not match its sha256 (modified after registration)`,
-      });
+      if (data === null) {
+        problems.push(problem('missing', name, `${name} disappeared while being checked`));
+      } else if (data === 'link') {
+        problems.push(problem('not_a_file', name, `${name} became a symbolic link while being checked`));
+      } else if (sha256(data) !== expected.sha256) {
+        problems.push(
+          problem('hash_mismatch', name, `${name} does not match its sha256 (modified after registration)`),
+        );
+      }
     }
   }
   for (const name of onDisk.keys()) {
     if (name !== MANIFEST_FILE && !(name in manifest.files)) {
-      problems.push({
-        kind: 'extra',
-        file: name,
-        message: `${name} is not listed in the manifest (added after registration)`,
-      });
+      problems.push(
+        problem('extra', name, `${name} is not listed in the manifest (added after registration)`),
+      );
     }
   }
-  const sig = manifest.files['signature.json'];
-  if (sig && sig.sha256 !== manifest.signature_sha256) {
-    problems.push({
-      kind: 'signature_hash_mismatch',
-      file: MANIFEST_FILE,
-      message: 'signature_sha256 differs from the hash of signature.json in the manifest',
-    });
+}
+
+/**
+ * Checks one version against its manifest, read once: the version is a real directory (never a
+ * link), every listed file is present, a real file, with its size and sha256, no file is unlisted,
+ * the manifest names this version and lists the required files. Throws VERSION_INVALID /
+ * VERSION_NOT_FOUND for a bad name; everything else is reported, not thrown.
+ */
+export async function inspectVersion(registry: RegistryRef, version: string): Promise<InspectedVersion> {
+  const { storage } = contextOf(registry);
+  parseVersion(version);
+  const kind = await storage.versionKind(version);
+  if (kind === null) {
+    throw new AppError(
+      REGISTRY_ERRORS.VERSION_NOT_FOUND,
+      `Version ${version} is not in the registry ${storage.location}.`,
+      { version, registry: storage.location },
+    );
   }
-  return report();
+  const problems: VerifyProblem[] = [];
+  const done = (manifest: Manifest | null, sha: string | null): InspectedVersion => ({
+    report: {
+      version,
+      ok: problems.length === 0,
+      files_checked: Object.keys(manifest?.files ?? {}).length,
+      manifest_sha256: sha,
+      problems,
+    },
+    manifest: problems.length === 0 ? manifest : null,
+  });
+  if (kind !== 'directory') {
+    problems.push(
+      problem(
+        'not_a_directory',
+        version,
+        `${version} is a symbolic link or not a directory: versions must be real directories inside the registry`,
+      ),
+    );
+    return done(null, null);
+  }
+  const { manifest, sha } = await loadManifest(storage, version, problems);
+  if (!manifest) return done(null, sha);
+  if (manifest.version !== version) {
+    problems.push(
+      problem(
+        'version_mismatch',
+        MANIFEST_FILE,
+        `the manifest says ${JSON.stringify(manifest.version)}, the directory is ${version}`,
+      ),
+    );
+  }
+  await checkFiles(storage, version, manifest, (await storage.listFiles(version)) ?? [], problems);
+  if (manifest.files[SIGNATURE_FILE]?.sha256 !== manifest.signature_sha256) {
+    problems.push(
+      problem(
+        'signature_hash_mismatch',
+        MANIFEST_FILE,
+        `signature_sha256 differs from the hash of ${SIGNATURE_FILE} in the manifest`,
+      ),
+    );
+  }
+  return done(manifest, sha);
+}
+
+/** The report of `inspectVersion`. */
+export async function verifyVersion(registry: RegistryRef, version: string): Promise<VerifyReport> {
+  return (await inspectVersion(registry, version)).report;
 }
 
 export interface VerifyAllReport {
@@ -147,11 +203,8 @@ export async function verifyAll(registry: RegistryRef): Promise<VerifyAllReport>
   else if (state.kind === 'invalid') champion = { ok: false, version: null, message: state.problem };
   else {
     const rep = reports.find((r) => r.version === state.champion.version);
-    const pin = state.champion.manifest_sha256;
-    const manifestChanged =
-      rep?.ok === true &&
-      typeof pin === 'string' &&
-      sha256((await storage.readFile(state.champion.version, MANIFEST_FILE)) ?? '') !== pin;
+    // The pin is checked against the manifest bytes the version was verified with (read once).
+    const manifestChanged = rep?.ok === true && rep.manifest_sha256 !== state.champion.manifest_sha256;
     champion = !rep
       ? {
           ok: false,
@@ -178,7 +231,7 @@ export async function verifyAll(registry: RegistryRef): Promise<VerifyAllReport>
     versions: reports,
     champion,
     unknown_entries: unknown,
-    leftovers: (await storage.listLeftovers()).filter((l) => !l.ownerAlive),
+    leftovers: (await storage.listLeftovers()).filter((l) => l.ownerAlive !== true),
     history: { entries: historyLines.length - unreadable, unreadable_lines: unreadable },
   };
 }

@@ -11,11 +11,13 @@ import { loadModel } from '../model/load.js';
 import type { MetricsFile, ModelSignature } from '../model/types.js';
 import { REGISTRY_ERRORS } from '../registry/errors.js';
 import {
+  checkResolvedBytes,
   listVersions,
   type ModelSourceSettings,
   readChampion,
   resolveModelSource,
 } from '../registry/resolve.js';
+import type { ModelFileRole } from '../registry/types.js';
 import type { BundleParts } from './bundle.js';
 import { SERVE_ERRORS } from './errors.js';
 
@@ -58,7 +60,7 @@ export interface ModelSource {
 type Resolved = Awaited<ReturnType<typeof resolveModelSource>>;
 
 /** One file's bytes, checked against the manifest when it comes from the registry. */
-async function readVerified(src: Resolved, name: string, file: string): Promise<Buffer> {
+async function readVerified(src: Resolved, name: ModelFileRole, file: string): Promise<Buffer> {
   let bytes: Buffer;
   try {
     bytes = await readFile(file);
@@ -69,13 +71,7 @@ async function readVerified(src: Resolved, name: string, file: string): Promise<
       err,
     );
   }
-  const expected = src.manifest?.files[`${name}.json`]?.sha256;
-  if (expected && sha256(bytes) !== expected)
-    throw new AppError(
-      REGISTRY_ERRORS.INTEGRITY_FAILED,
-      `Refusing to load ${src.version}: ${name}.json changed after it was verified.`,
-      { version: src.version, file: `${name}.json` },
-    );
+  checkResolvedBytes(src, name, bytes);
   return bytes;
 }
 

@@ -6,9 +6,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { STUDENT_FIELDS } from '../../core/student.js';
+import { STUDENT_FIELDS, type StudentRecord } from '../../core/student.js';
+import { compilePipeline, fitFeaturePipeline } from '../../features/pipeline.js';
+import { EXAMPLE_STUDENT } from '../../model/signature.js';
 import { METRIC_NAMES, type MetricsFile, type ModelSignature } from '../../model/types.js';
 import { openRegistry, type RegistryContext } from '../context.js';
+import type { RegistrySettings } from '../settings.js';
 
 export interface FixtureOptions {
   /** Test metric values (defaults pass the default guardrails). */
@@ -22,6 +25,8 @@ export interface FixtureOptions {
   /** Write a distinct model payload (so versions differ). */
   seed?: number;
   extras?: boolean;
+  /** Edits the model file before it is written (e.g. to break its learner). */
+  model?: (m: Record<string, unknown>) => Record<string, unknown>;
 }
 
 /** The error code a promise rejects with ('no error' when it resolves): for terse bad-input tables. */
@@ -57,7 +62,7 @@ export function fixtureSignature(): ModelSignature {
       },
       { name: 'risk_label', type: 'integer', description: '1 quando risk_score ≥ limiar.' },
     ],
-    example_request: { fase: 3, defasagem: 0 },
+    example_request: { ...EXAMPLE_STUDENT },
     example_response: { risk_score: 0.4, risk_label: 0 },
   };
 }
@@ -88,19 +93,60 @@ export function fixtureMetrics(test: FixtureOptions['test'] = {}): MetricsFile {
   };
 }
 
+/** Hand-made students, varied enough that no default feature is constant. */
+const FIXTURE_STUDENTS: StudentRecord[] = [
+  { ...EXAMPLE_STUDENT },
+  { ...EXAMPLE_STUDENT, fase: 0, idade: 8, genero: 'masculino', defasagem: 0, ian: 10, ida: 4.1, ipp: null },
+  { ...EXAMPLE_STUDENT, fase: 5, idade: 16, instituicao: 'privada_bolsa', defasagem: -2, ieg: 5.2, ipv: 5 },
+  { ...EXAMPLE_STUDENT, ano_base: 2023, fase: 7, idade: 17, instituicao: 'privada', iaa: 9.6, ips: 4.4 },
+  { ...EXAMPLE_STUDENT, ano_base: 2022, fase: 3, idade: 11, instituicao: 'concluiu_em', inde: 8.2 },
+  { ...EXAMPLE_STUDENT, fase: 8, idade: 19, instituicao: 'outro', ano_ingresso: 2016, ipv: 9.1 },
+];
+
+/**
+ * A real model file (format v1, a logistic regression with hand-set weights over the default feature
+ * pipeline): the server's `loadModel` compiles it and it scores the signature example. `seed` changes
+ * the weights so versions differ.
+ */
+export function fixtureModel(seed = 0): Record<string, unknown> {
+  const spec = fitFeaturePipeline(FIXTURE_STUDENTS);
+  const width = compilePipeline(spec).width;
+  return {
+    format: 'defasagem-model',
+    format_version: 1,
+    created_at: '2026-11-29T12:00:00.000Z',
+    target: { name: 'em_risco', definition: 'fixture' },
+    features: spec,
+    learner: {
+      kind: 'logistic_regression',
+      input: 'imputed',
+      output: 'log_odds',
+      params: { C: 1 },
+      state: {
+        kind: 'logistic',
+        n_features: width,
+        coef: Array.from({ length: width }, (_, j) => ((j % 5) - 2) * 0.05 + seed * 0.001),
+        intercept: -0.3,
+        means: Array.from({ length: width }, () => 5),
+        scales: Array.from({ length: width }, () => 2),
+        C: 1,
+        n_iter: 10,
+      },
+    },
+    calibrator: { kind: 'platt', fitted_on: 'fixture', state: { kind: 'platt', a: -1, b: 0 } },
+    threshold: 0.45,
+    threshold_policy: { kind: 'max_fbeta_with_min_recall', beta: 2, min_recall: 0.75, chosen_on: 'fixture' },
+    risk_bands: { medio_from: 0.45, alto_from: 0.6, alto_min_probability: 0.6 },
+    training: { label_years: [2023], rows: 6, positives: 3, seed, fit: 'refit', data_sha256: 'fixture' },
+  };
+}
+
 /** Writes a training-output directory and returns its path. */
 export function writeFixtureArtifacts(dir: string, opts: FixtureOptions = {}): string {
   mkdirSync(dir, { recursive: true });
   const n = (v1: string, plain: string) => (opts.plainNames ? plain : v1);
   const files: Record<string, string> = {
-    [n('model_v1.json', 'model.json')]: JSON.stringify({
-      format: 'defasagem-model',
-      format_version: 1,
-      created_at: '2026-11-29T12:00:00.000Z',
-      learner: 'gbdt',
-      threshold: 0.45,
-      trees: [{ seed: opts.seed ?? 0, leaves: [0.1, -0.2, 0.3] }],
-    }),
+    [n('model_v1.json', 'model.json')]: JSON.stringify((opts.model ?? ((m) => m))(fixtureModel(opts.seed))),
     [n('model_metadata_v1.json', 'model_metadata.json')]: JSON.stringify({
       trained_on: [2022, 2023],
       seed: opts.seed ?? 0,
@@ -136,19 +182,22 @@ export function removeTempDirs(): void {
   for (const dir of created.splice(0)) rmSync(dir, { recursive: true, force: true });
 }
 
-/** A registry in a fresh temp dir with fast lock timings and default guardrails. */
-export function tempRegistry(): { dir: string; ctx: RegistryContext } {
+/** The schema's defaults: default guardrails, a 20 s lock wait, a 30 s lease. */
+export const TEST_SETTINGS: RegistrySettings = {
+  promoteMinRocAuc: 0.75,
+  promoteMinPrecision: 0.65,
+  promoteMinRecall: 0.6,
+  lockTimeoutMs: 20000,
+  lockLeaseMs: 30000,
+};
+
+/** A registry in a fresh temp dir with explicit settings (defaults unless overridden). */
+export function tempRegistry(settings: Partial<RegistrySettings> = {}): {
+  dir: string;
+  ctx: RegistryContext;
+} {
   const dir = path.join(tempDir('registry'), 'registry');
-  return {
-    dir,
-    ctx: openRegistry(dir, {
-      promoteMinRocAuc: 0.75,
-      promoteMinPrecision: 0.65,
-      promoteMinRecall: 0.6,
-      lockTimeoutMs: 20000,
-      lockStaleMs: 30000,
-    }),
-  };
+  return { dir, ctx: openRegistry(dir, { ...TEST_SETTINGS, ...settings }) };
 }
 
 /** Every file under `dir` with its content hash: compare before/after to prove "no change on disk". */

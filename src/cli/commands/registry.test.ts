@@ -1,15 +1,16 @@
 import { appendFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command } from 'commander';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { HOST_ID } from '../../core/durable-fs.js';
 import {
   removeTempDirs,
   tempDir,
   tempRegistry,
   writeFixtureArtifacts,
 } from '../../registry/testing/fixtures.js';
-import { runCli } from '../run.js';
 import { runCommandInProcess } from '../testing/support.js';
+import { clean, isControlChar } from './registry/format.js';
+import { runRegistryCli } from './registry/testing/spawn.js';
 import { registerRegistryCommands } from './registry.js';
 
 /** Runs `defasagem registry ...` in-process with the real top-level catch, capturing the output. */
@@ -106,10 +107,10 @@ describe('defasagem registry (CLI)', () => {
     await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
     await registerVersion(ctx, { artifacts: art, version: 'v1.0.1' });
     expect((await cli('verify', '--all', '--registry', dir)).code).toBe(0);
-    appendFileSync(path.join(dir, 'v1.0.1', 'signature.json'), ' ');
+    appendFileSync(path.join(dir, 'v1.0.1', 'model_signature.json'), ' ');
     const one = await cli('verify', 'v1.0.1', '--registry', dir);
     expect(one.code).toBe(5);
-    expect(one.out).toContain('size_mismatch: signature.json');
+    expect(one.out).toContain('size_mismatch: model_signature.json');
     const all = await cli('verify', '--all', '--registry', dir, '--json');
     expect(all.code).toBe(5);
     const report = JSON.parse(all.out);
@@ -144,7 +145,7 @@ describe('defasagem registry (CLI)', () => {
     const notFound = await cli('resolve', '--model-version', 'v2.0.0', '--registry', dir);
     expect(notFound.code).toBe(4);
     const { mkdirSync } = await import('node:fs');
-    mkdirSync(path.join(dir, '.tmp-stage-v1.0.1-4194305-0badc0de'));
+    mkdirSync(path.join(dir, `.tmp-stage-v1.0.1-${HOST_ID}-4194305-0badc0de`));
     expect((await cli('gc', '--dry-run', '--registry', dir)).out).toContain('would remove .tmp-stage-v1.0.1');
     expect((await cli('gc', '--registry', dir)).out).toContain('removed .tmp-stage-v1.0.1');
     expect((await cli('gc', '--registry', dir)).out).toContain('nothing to clean');
@@ -195,7 +196,13 @@ describe('registry CLI on broken state and bad paths', () => {
     expect(repaired.out).toBe('champion: (unreadable: champion.json is not valid JSON) → v1.0.0\n');
     writeFileSync(
       path.join(dir, 'champion.json'),
-      JSON.stringify({ version: 'v9.0.0', promoted_at: 'x', promoted_by: 'y', previous_champion: null }),
+      JSON.stringify({
+        version: 'v9.0.0',
+        promoted_at: 'x',
+        promoted_by: 'y',
+        previous_champion: null,
+        manifest_sha256: '0'.repeat(64),
+      }),
     );
     expect((await cli('list', '--registry', dir)).out).toContain(
       'warning: champion.json points at v9.0.0, which is not registered',
@@ -203,7 +210,9 @@ describe('registry CLI on broken state and bad paths', () => {
     writeFileSync(path.join(dir, 'v1.0.1', 'manifest.json'), '{');
     const out = (await cli('list', '--registry', dir)).out;
     expect(out).toMatch(/^ {2}v1\.0\.1 +unreadable +—/m);
-    expect(out).toContain('note v1.0.1: manifest.json is missing or unreadable');
+    expect(out).toContain(
+      'note v1.0.1: The manifest.json of v1.0.1 is not valid JSON (run `registry verify v1.0.1`)',
+    );
     // --json stays the plain array a script parses.
     const json = JSON.parse((await cli('list', '--registry', dir, '--json')).out);
     expect(json.map((v: { version: string; readable: boolean }) => [v.version, v.readable])).toEqual([
@@ -213,40 +222,68 @@ describe('registry CLI on broken state and bad paths', () => {
   });
 });
 
-describe('root --version flag', () => {
-  it('never lets `registry register --version vX` end as a silent success', async () => {
+describe('terminal hygiene', () => {
+  const ESC = '\u001b';
+  const nasty = `${ESC}[2J${ESC}]0;pwned\u0007evil\nline\u202etxt`;
+
+  it('clean writes every control character out as an escape', () => {
+    expect(clean(nasty)).toBe('\\x1b[2J\\x1b]0;pwned\\x07evil\\nline\\u202etxt');
+    expect(clean('plain — acentuação ok')).toBe('plain — acentuação ok');
+  });
+
+  it('history, list and show never print escape codes from --by, --reason or --notes', async () => {
     const { dir } = tempRegistry();
     const art = writeFixtureArtifacts(tempDir('art'));
-    const program = new Command('defasagem')
-      .version('0.1.0')
-      .option('--json')
-      .configureOutput({ outputError: () => {}, writeOut: () => {}, writeErr: () => {} });
-    registerRegistryCommands(program);
-    let err = '';
-    const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-      err += String(s);
-      return true;
-    });
-    try {
-      const argv = [
-        'node',
-        'defasagem',
-        'registry',
-        'register',
-        '--version',
-        'v1.0.0',
-        '--artifacts',
-        art,
-        '--registry',
-        dir,
-      ];
-      expect(await runCli(program, argv)).toBe(2);
-    } finally {
-      process.exitCode = undefined;
-      e.mockRestore();
+    expect(
+      (
+        await cli(
+          'register',
+          'v1.0.0',
+          '--artifacts',
+          art,
+          '--registry',
+          dir,
+          '--notes',
+          nasty,
+          '--by',
+          nasty,
+        )
+      ).code,
+    ).toBe(0);
+    expect((await cli('promote', 'v1.0.0', '--registry', dir, '--by', nasty, '--reason', nasty)).code).toBe(
+      0,
+    );
+    for (const args of [
+      ['history'],
+      ['list'],
+      ['show', 'v1.0.0'],
+      ['register', 'v1.0.1', '--artifacts', art],
+    ]) {
+      const r = await cli(...args, '--registry', dir);
+      expect(r.code, r.err).toBe(0);
+      expect([...r.out].filter((ch) => ch !== '\n' && isControlChar(ch))).toEqual([]);
     }
-    expect(err).toContain('give the registry version as an argument');
-    const { existsSync } = await import('node:fs');
-    expect(existsSync(dir)).toBe(false);
+    expect((await cli('history', '--registry', dir)).out).toContain(
+      'by \\x1b[2J\\x1b]0;pwned\\x07evil\\nline',
+    );
+    // --json keeps the exact text (JSON-escaped), for scripts.
+    const history = JSON.parse((await cli('history', '--registry', dir, '--json')).out);
+    expect(history[0].reason).toBe(nasty);
+  });
+});
+
+describe('registry CLI as a separate process', () => {
+  it('two processes registering the same version: one exits 0, the other 3 with VERSION_EXISTS', async () => {
+    const { dir } = tempRegistry();
+    const a = writeFixtureArtifacts(tempDir('a'), { seed: 1 });
+    const b = writeFixtureArtifacts(tempDir('b'), { seed: 2 });
+    const [ra, rb] = await Promise.all(
+      [a, b].map((art) =>
+        runRegistryCli(['register', 'v2.0.0', '--artifacts', art, '--registry', dir, '--json']),
+      ),
+    );
+    expect([ra!.code, rb!.code].sort()).toEqual([0, 3]);
+    const loser = ra!.code === 3 ? ra! : rb!;
+    expect(JSON.parse(loser.stdout).error.code).toBe('DEF_ERR_REGISTRY_VERSION_EXISTS');
   });
 });

@@ -3,8 +3,8 @@
  * child process (`node --import tsx`), faster to start than the whole CLI.
  */
 import { Command } from 'commander';
-import { registerRegistryCommands } from '../../cli/commands/registry.js';
-import { runCli } from '../../cli/run.js';
+import { runCli } from '../../../run.js';
+import { registerRegistryCommands } from '../../registry.js';
 
 const program = new Command('defasagem')
   .option('--json', 'machine-readable JSON output (errors too)')

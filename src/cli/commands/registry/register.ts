@@ -1,0 +1,39 @@
+import type { Command } from 'commander';
+import { registerVersion } from '../../../registry/index.js';
+import type { BumpKind } from '../../../registry/semver.js';
+import { emit } from '../../output.js';
+import { type RegistryOpt, registryContext, versionArg, withRegistry } from './common.js';
+import { formatRegister } from './format.js';
+
+interface Opts extends RegistryOpt {
+  version?: string;
+  bump?: string;
+  artifacts: string;
+  notes: string;
+  by?: string;
+}
+
+export function addRegisterCommand(registry: Command): void {
+  withRegistry(
+    registry
+      .command('register [version]')
+      .description(
+        'Register a training run as an immutable version (copies and hashes the artifacts; refuses a model the API cannot load).',
+      )
+      .option('--version <vX.Y.Z>', 'the version to register (same as the positional argument)')
+      .option('--bump <kind>', 'compute the version from the latest: major, minor or patch')
+      .option('--artifacts <dir>', 'training output directory', 'artifacts')
+      .option('--notes <text>', 'what changed, for the changelog', '')
+      .option('--by <name>', 'who registers (default $USER)'),
+  ).action(async (positional: string | undefined, opts: Opts, cmd: Command) => {
+    const version = versionArg(positional, opts.version, false);
+    const result = await registerVersion(registryContext(opts), {
+      artifacts: opts.artifacts,
+      ...(version !== undefined ? { version } : {}),
+      ...(opts.bump !== undefined ? { bump: opts.bump as BumpKind } : {}),
+      notes: opts.notes,
+      ...(opts.by ? { by: opts.by } : {}),
+    });
+    emit(cmd, result, () => formatRegister(result));
+  });
+}

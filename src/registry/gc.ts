@@ -1,5 +1,6 @@
 import { reconcileHistory } from './champion.js';
 import { contextOf, type RegistryRef } from './context.js';
+import { abandonedLeftover } from './leftovers.js';
 import type { Leftover } from './storage.js';
 
 export interface GcResult {
@@ -10,18 +11,6 @@ export interface GcResult {
   history_recovered: boolean;
   dry_run: boolean;
 }
-
-/** Anything older than this is abandoned whoever made it (a reused pid, another host's crash). */
-const ABANDONED_MS = 24 * 3600 * 1000;
-
-/**
- * What `register` removes on its way: only entries of a process of this host that no longer runs.
- * Another host's staging directory is never judged by its pid (it means nothing here).
- */
-export const deadLocalLeftover = (l: Leftover): boolean => l.ownerAlive === false;
-
-/** What `gc` removes: dead local entries, and anything older than a day (any host). */
-export const abandonedLeftover = (l: Leftover): boolean => l.ownerAlive === false || l.ageMs > ABANDONED_MS;
 
 /**
  * Cleans what interrupted commands left (under the registry lock): staging directories and temp

@@ -21,7 +21,7 @@ export {
 } from './context.js';
 export { REGISTRY_ERRORS } from './errors.js';
 export { LocalFsStorage } from './fs-storage.js';
-export { abandonedLeftover, deadLocalLeftover, type GcResult, gcRegistry } from './gc.js';
+export { type GcResult, gcRegistry } from './gc.js';
 export { checkGuardrails } from './guardrails.js';
 export { diffVersions, type ShowResult, showVersion, type VersionDiff } from './inspect.js';
 export {
@@ -36,6 +36,7 @@ export {
   REQUIRED_FILES,
   SIGNATURE_FILE,
 } from './layout.js';
+export { abandonedLeftover, deadLocalLeftover } from './leftovers.js';
 export { latestVersion, listVersions } from './list.js';
 export { checkLoadable } from './loadable.js';
 export { readManifest, readVerifiedFile } from './manifest.js';

@@ -3,8 +3,8 @@ import type { ModelSignature } from '../model/types.js';
 import { type CollectedArtifacts, collectArtifacts, summarizeMetrics } from './artifacts.js';
 import { contextOf, type RegistryContext, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS, versionExistsError } from './errors.js';
-import { deadLocalLeftover } from './gc.js';
 import { MANIFEST_FILE, SIGNATURE_FILE } from './layout.js';
+import { deadLocalLeftover } from './leftovers.js';
 import { serializeManifest, sha256 } from './manifest.js';
 import {
   allowsBreakingChange,

@@ -3,6 +3,7 @@ import { championState } from './champion-file.js';
 import { contextOf, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS } from './errors.js';
 import { CHAMPION_FILE, HISTORY_FILE, MANIFEST_FILE, SIGNATURE_FILE } from './layout.js';
+import { reportedLeftover } from './leftovers.js';
 import { manifestProblem, sha256 } from './manifest.js';
 import { mapLimit } from './map-limit.js';
 import { isVersion, parseVersion, sortVersions } from './semver.js';
@@ -170,7 +171,7 @@ export interface VerifyAllReport {
   champion: { ok: boolean; version: string | null; message: string };
   /** Entries at the root that are not versions (bad names, stray files): reported, not fatal. */
   unknown_entries: string[];
-  /** Temp dirs/files and locks left by interrupted commands: ignored, removed by `registry gc`. */
+  /** Temp dirs/files left by interrupted commands (removed by `registry gc`) and dead holders' locks (taken over). */
   leftovers: Leftover[];
   /** history.jsonl: complete entries, and lines that are not entries (edited by hand): reported, not fatal. */
   history: { entries: number; unreadable_lines: number };
@@ -231,7 +232,7 @@ export async function verifyAll(registry: RegistryRef): Promise<VerifyAllReport>
     versions: reports,
     champion,
     unknown_entries: unknown,
-    leftovers: (await storage.listLeftovers()).filter((l) => l.ownerAlive !== true),
+    leftovers: (await storage.listLeftovers()).filter(reportedLeftover),
     history: { entries: historyLines.length - unreadable, unreadable_lines: unreadable },
   };
 }

@@ -153,9 +153,10 @@ export function formatVerifyAll(r: VerifyAllReport): string {
     ),
     `${r.champion.ok ? 'ok  ' : 'FAIL'} champion: ${clean(r.champion.message)}`,
     ...r.unknown_entries.map((e) => `note unknown entry ignored: ${clean(e)}`),
-    ...r.leftovers.map(
-      (l) =>
-        `note leftover of an interrupted command ignored: ${clean(l.name)} (remove with \`registry gc\`)`,
+    ...r.leftovers.map((l) =>
+      l.kind === 'lock'
+        ? `note lock of a process that no longer runs: ${clean(l.name)} (the next command takes it over)`
+        : `note leftover of an interrupted command ignored: ${clean(l.name)} (remove with \`registry gc\`)`,
     ),
     r.ok ? `${r.versions.length} version(s) verified` : 'verification FAILED',
   ].join('\n');

@@ -15,12 +15,14 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CLI_ENTRY } from '../src/cli/commands/registry/testing/spawn.js';
 import { listVersions } from '../src/registry/list.js';
 import { registerVersion } from '../src/registry/register.js';
 import { tempDir, tempRegistry, writeFixtureArtifacts } from '../src/registry/testing/fixtures.js';
 import { REPO_ROOT } from '../src/registry/testing/spawn.js';
 import { verifyAll } from '../src/registry/verify.js';
+
+/** The registry commands alone (a path, not an import: nothing imports the CLI). */
+const CLI_ENTRY = path.join(REPO_ROOT, 'src/cli/commands/registry/testing/cli-entry.ts');
 
 export interface RegistryBenchResult {
   versions: number;

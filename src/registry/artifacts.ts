@@ -4,7 +4,6 @@ import { AppError } from '../core/error-base.js';
 import type { MetricsFile, ModelFileHeader, ModelSignature } from '../model/types.js';
 import { REGISTRY_ERRORS } from './errors.js';
 import { ARTIFACT_MAPPING, METADATA_FILE, METRICS_FILE, MODEL_FILE, SIGNATURE_FILE } from './layout.js';
-import { checkLoadable } from './loadable.js';
 import type { MetricsSummary } from './types.js';
 
 /** One artifact found in a development directory, read and checked. */
@@ -156,6 +155,8 @@ export async function collectArtifacts(dir: string): Promise<CollectedArtifacts>
   checkMetrics(metrics.source, metrics.json);
   const metadata = byName(METADATA_FILE);
   if (!isObject(metadata.json)) throw invalid(metadata.source, 'not a JSON object');
+  // Loaded on use: the model layer is only needed by register and promote, not by list or verify.
+  const { checkLoadable } = await import('./loadable.js');
   checkLoadable(model.json, signature.json, `${model.source} in ${directory}`);
   return {
     directory,

@@ -6,7 +6,6 @@ import { contextOf, type RegistryContext, type RegistryRef } from './context.js'
 import { REGISTRY_ERRORS } from './errors.js';
 import { checkGuardrails, describeFailures } from './guardrails.js';
 import { CHAMPION_FILE, HISTORY_FILE, METRICS_FILE, MODEL_FILE, SIGNATURE_FILE } from './layout.js';
-import { checkLoadable } from './loadable.js';
 import { readVerifiedFile } from './manifest.js';
 import { parseVersion } from './semver.js';
 import type { LogLine } from './storage.js';
@@ -138,6 +137,8 @@ async function verifiedTarget(
   // The bytes judged are the bytes verified: each is read once and checked against that manifest.
   const json = async (name: string) =>
     JSON.parse((await readVerifiedFile(ctx.storage, manifest, name)).toString('utf8')) as unknown;
+  // Loaded on use: the model layer is only needed by register and promote, not by list or verify.
+  const { checkLoadable } = await import('./loadable.js');
   checkLoadable(await json(MODEL_FILE), (await json(SIGNATURE_FILE)) as ModelSignature, version);
   return { metrics: await json(METRICS_FILE), manifestSha256: report.manifest_sha256 };
 }

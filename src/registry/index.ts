@@ -38,7 +38,6 @@ export {
 } from './layout.js';
 export { abandonedLeftover, deadLocalLeftover } from './leftovers.js';
 export { latestVersion, listVersions } from './list.js';
-export { checkLoadable } from './loadable.js';
 export { readManifest, readVerifiedFile } from './manifest.js';
 export { type RegisterOptions, type RegisterResult, registerVersion } from './register.js';
 export { checkResolvedBytes, type ModelSourceSettings, resolveModelSource } from './resolve.js';

@@ -13,7 +13,7 @@ import {
   snapshotTree,
   tempDir,
   tempRegistry,
-  withOptionalEscola,
+  withoutIpp,
   writeFixtureArtifacts,
 } from './testing/fixtures.js';
 import type { Manifest } from './types.js';
@@ -184,14 +184,15 @@ describe('register', () => {
 
   it('enforces semver from the signature and explains the difference', async () => {
     const { dir, ctx } = tempRegistry();
-    const base = writeFixtureArtifacts(tempDir('art'));
-    await registerVersion(ctx, { artifacts: base, version: 'v1.0.0' });
+    // The base lacks the optional input ipp; every variant is a signature the API can serve.
     const variant = (label: string, edit: (s: ModelSignature) => ModelSignature) =>
-      writeFixtureArtifacts(tempDir(label), { signature: edit });
+      writeFixtureArtifacts(tempDir(label), { signature: (s) => edit(withoutIpp(s)) });
+    const base = variant('base', (s) => s);
+    await registerVersion(ctx, { artifacts: base, version: 'v1.0.0' });
     const removed = variant('removed', (s) => ({ ...s, inputs: s.inputs.filter((f) => f.name !== 'fase') }));
     const renamed = variant('renamed', (s) => ({
       ...s,
-      inputs: s.inputs.map((f) => (f.name === 'ieg' ? { ...f, name: 'engajamento' as never } : f)),
+      inputs: s.inputs.map((f) => (f.name === 'ieg' ? { ...f, name: 'ipp' as const } : f)),
     }));
     const retyped = variant('retyped', (s) => ({
       ...s,
@@ -201,11 +202,11 @@ describe('register', () => {
       ...s,
       outputs: s.outputs.map((o) => ({ ...o, type: 'string' })),
     }));
-    const added = variant('added', withOptionalEscola);
+    const added = writeFixtureArtifacts(tempDir('added'));
     const before = snapshotTree(dir);
     for (const [art, detail] of [
       [removed, /required input "fase" \(integer\) removed/],
-      [renamed, /input "ieg" renamed to "engajamento"/],
+      [renamed, /input "ieg" renamed to "ipp"/],
       [retyped, /input "idade" type integer → number/],
       [output, /output "risk_score" type number → string/],
     ] as const) {
@@ -232,18 +233,16 @@ describe('register', () => {
 
   it('a version slotted in below an existing one must be compatible with it too', async () => {
     const { dir, ctx } = tempRegistry();
-    const base = writeFixtureArtifacts(tempDir('base'));
+    const base = writeFixtureArtifacts(tempDir('base'), { signature: withoutIpp });
     await registerVersion(ctx, { artifacts: base, version: 'v1.0.0' });
     await registerVersion(ctx, { artifacts: base, version: 'v1.2.0' });
     // Compatible with v1.0.0 (an optional input added), but v1.2.0 then drops that input again:
     // v1.1.0 → v1.2.0 would be a breaking change without a MAJOR bump.
-    const added = writeFixtureArtifacts(tempDir('added'), { signature: withOptionalEscola });
+    const added = writeFixtureArtifacts(tempDir('added'));
     const before = snapshotTree(dir);
     await expect(registerVersion(ctx, { artifacts: added, version: 'v1.1.0' })).rejects.toMatchObject({
       code: 'DEF_ERR_REGISTRY_SEMVER_VIOLATION',
-      message: expect.stringMatching(
-        /v1\.1\.0 would sit below v1\.2\.0 .*input "escola" \(category\) removed/,
-      ),
+      message: expect.stringMatching(/v1\.1\.0 would sit below v1\.2\.0 .*input "ipp" \(number\) removed/),
     });
     expect(snapshotTree(dir)).toEqual(before);
     // The same artifacts are fine where no newer version of the line would break them.
@@ -380,5 +379,48 @@ describe("register runs the server's own load and warm-up", () => {
     expect(await codeOf(registerVersion(ctx, { artifacts: art, version: 'v1.0.0' }))).toBe(
       'DEF_ERR_REGISTRY_ARTIFACT_INVALID',
     );
+  });
+});
+
+describe("register checks the signature with the API's own input validator", () => {
+  it.each([
+    [
+      'an input the API does not know (not a student field)',
+      (s: ModelSignature) => ({
+        ...s,
+        inputs: [
+          ...s.inputs,
+          {
+            name: 'escola' as never,
+            type: 'category' as const,
+            nullable: true,
+            categories: ['a'],
+            description: 'x',
+          },
+        ],
+      }),
+      /cannot compile an input validator from its signature \(signature field escola is not a student field\)/,
+    ],
+    [
+      'an example request the validator refuses',
+      (s: ModelSignature) => ({ ...s, example_request: { ...s.example_request, fase: '3' } }),
+      /example_request breaks the type rule of fase/,
+    ],
+    [
+      'an example request without a required field',
+      (s: ModelSignature) => {
+        const { defasagem: _, ...rest } = s.example_request as Record<string, unknown>;
+        return { ...s, example_request: rest };
+      },
+      /lacks the required field defasagem/,
+    ],
+  ])('refuses %s with MODEL_UNLOADABLE', async (_, signature, message) => {
+    const { dir, ctx } = tempRegistry();
+    const art = writeFixtureArtifacts(tempDir('art'), { signature });
+    await expect(registerVersion(ctx, { artifacts: art, version: 'v1.0.0' })).rejects.toMatchObject({
+      code: 'DEF_ERR_REGISTRY_MODEL_UNLOADABLE',
+      message: expect.stringMatching(message),
+    });
+    expect(snapshotTree(dir)).toEqual({});
   });
 });

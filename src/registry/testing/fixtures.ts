@@ -39,15 +39,19 @@ export async function codeOf(p: Promise<unknown>): Promise<string> {
   return 'no error';
 }
 
-/** The fixture signature plus an optional category input `escola`: a compatible (minor) change. */
-export function withOptionalEscola(s: ModelSignature): ModelSignature {
-  return {
-    ...s,
-    inputs: [
-      ...s.inputs,
-      { name: 'escola' as never, type: 'category', nullable: true, categories: ['a'], description: 'x' },
-    ],
-  };
+/**
+ * The fixture signature without the optional input `ipp`: a base for semver tests, where adding `ipp`
+ * back is a compatible (minor) change and renaming another indicator to `ipp` a breaking one.
+ */
+export function withoutIpp(s: ModelSignature): ModelSignature {
+  return { ...s, inputs: s.inputs.filter((f) => f.name !== 'ipp') };
+}
+
+/** The signature's example request keeps only the fields its inputs list (as a real signature does). */
+function exampleForInputs(s: ModelSignature): ModelSignature {
+  const names = new Set(s.inputs.map((f) => String(f.name)));
+  const example = Object.fromEntries(Object.entries(s.example_request ?? {}).filter(([k]) => names.has(k)));
+  return { ...s, example_request: s.example_request ? example : s.example_request };
 }
 
 export function fixtureSignature(): ModelSignature {
@@ -152,7 +156,7 @@ export function writeFixtureArtifacts(dir: string, opts: FixtureOptions = {}): s
       seed: opts.seed ?? 0,
     }),
     [n('model_signature_v1.json', 'model_signature.json')]: JSON.stringify(
-      (opts.signature ?? ((s) => s))(fixtureSignature()),
+      exampleForInputs((opts.signature ?? ((s) => s))(fixtureSignature())),
       null,
       2,
     ),

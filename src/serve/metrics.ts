@@ -57,9 +57,27 @@ function instruments(registry: Registry) {
   };
 }
 
+const PREFIX = 'defasagem_';
+
+/**
+ * prom-client's process metrics, minus the three gauges named `…_total` (active handles, requests,
+ * resources): only counters may end in `_total`, and `promtool check metrics` rejects the scrape.
+ * The same numbers remain as the sum of `…nodejs_active_handles{type}` and its siblings.
+ */
+export const GAUGES_NAMED_LIKE_COUNTERS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+] as const;
+
+function defaultMetrics(registry: Registry): void {
+  collectDefaultMetrics({ register: registry, prefix: PREFIX });
+  for (const name of GAUGES_NAMED_LIKE_COUNTERS) registry.removeSingleMetric(PREFIX + name);
+}
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): ServeMetrics {
   const registry = new Registry();
-  if (options.defaultMetrics !== false) collectDefaultMetrics({ register: registry, prefix: 'defasagem_' });
+  if (options.defaultMetrics !== false) defaultMetrics(registry);
   const { latency, predictions, modelInfo, ready, reloads, rejections } = instruments(registry);
   ready.set(0);
   reloads.labels('success').inc(0);

@@ -116,12 +116,15 @@ describe('serve app over a real socket', () => {
     expect((await post('/admin/reload', {}, { 'x-api-key': 'pred-key' })).status).toBe(403);
   });
 
-  it('docs: Swagger UI and the OpenAPI document', async () => {
-    const ui = await get('/docs/', {});
+  it('docs: Swagger UI and the OpenAPI document, behind a key of any role', async () => {
+    const predictKey = { 'x-api-key': 'pred-key' };
+    const ui = await get('/docs/', predictKey);
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
-    const doc = (await (await get('/docs/json', {})).json()) as { info: { version: string } };
+    const doc = (await (await get('/docs/json', predictKey)).json()) as { info: { version: string } };
     expect(doc.info.version).toBe('v1.0.0');
+    for (const p of ['/docs', '/docs/json', '/openapi.json']) expect((await get(p, {})).status, p).toBe(401);
+    expect((await get('/docs/static/swagger-ui.css', {})).status).toBe(200);
   });
 
   it.each(BAD_REQUESTS)('bad request over the socket: $name → $status', async (c) => {

@@ -1,7 +1,10 @@
 /**
  * What is served and what could be: GET /metadata (the served model, safe to show any client) and
- * GET /models (the registry's versions and champion). Both need the `predict` role.
+ * GET /models (the registry's versions and champion). Both need the `predict` role; who registered a
+ * version and the notes written with it (`created_by`, `notes`: people's names, free text) are for
+ * operators and shown only to the `admin` role.
  */
+import type { Principal } from '../auth.js';
 import type { ModelBundle } from '../bundle.js';
 import type { ServePlugin } from '../context.js';
 import { notReady } from '../http/not-ready.js';
@@ -50,6 +53,24 @@ export function metadataOf(b: ModelBundle): Record<string, unknown> {
   };
 }
 
+/** Fields of a registry version that only operators (the admin role) see. */
+const OPERATOR_ONLY = new Set(['created_by', 'notes']);
+
+/** The registry listing as `principal` may see it: without OPERATOR_ONLY fields below the admin role. */
+export function listingFor(registry: unknown, principal: Principal | null): unknown {
+  if (principal?.role === 'admin' || typeof registry !== 'object' || registry === null) return registry;
+  const { versions, ...rest } = registry as { versions?: unknown };
+  if (!Array.isArray(versions)) return rest;
+  return {
+    ...rest,
+    versions: versions.map((v) =>
+      typeof v === 'object' && v !== null
+        ? Object.fromEntries(Object.entries(v).filter(([k]) => !OPERATOR_ONLY.has(k)))
+        : v,
+    ),
+  };
+}
+
 export const modelRoutes: ServePlugin = async (app, { holder, access, listModels }) => {
   app.get('/metadata', access.predict, (_req, reply) => {
     const b = holder.current;
@@ -57,9 +78,9 @@ export const modelRoutes: ServePlugin = async (app, { holder, access, listModels
     reply.send(metadataOf(b));
   });
 
-  app.get('/models', access.predict, async () => {
+  app.get('/models', access.predict, async (req) => {
     const b = holder.current;
-    const registry = listModels ? await listModels() : null;
+    const registry = listModels ? listingFor(await listModels(), req.principal) : null;
     return {
       serving: b ? { version: b.version, source: b.source, requested: b.requested } : null,
       registry,

@@ -93,7 +93,7 @@ describe('validation compiled from the signature', () => {
       'E-mail',
     ])
       expect(isPiiKey(k), k).toBe(true);
-    for (const k of ['fase', 'ian', 'turma', 'idade', 'model_name', 'ano_ingresso', 'instituicao'])
+    for (const k of ['fase', 'ian', 'turma', 'idade', 'ano_ingresso', 'instituicao'])
       expect(isPiiKey(k), k).toBe(false);
     // Every signature field is a plain field, never mistaken for a personal one.
     for (const k of STUDENT_FIELD_NAMES) expect(isPiiKey(k), k).toBe(false);

@@ -8,6 +8,7 @@ import type { StudentRecord } from '../core/student.js';
 import { compileInputFields, type FieldRule, type InputFieldCheck } from '../model/input-schema.js';
 import type { ModelSignature } from '../model/types.js';
 import { SERVE_ERRORS } from './errors.js';
+import { identifierStem, isPiiKey } from './identifiers.js';
 
 /** Every rule a request can break: a field's own rules (model/input-schema.ts) and the body's. */
 export type Rule = FieldRule | 'required' | 'not_null' | 'unknown_field' | 'pii_field' | 'order';
@@ -38,22 +39,8 @@ export interface CompiledInput {
   parseStudent(value: unknown, index: number | null): StudentRecord;
 }
 
-/** Keys that would carry a personal identifier; compared after lower-casing and dropping non-letters. */
-const PII_KEY_FORMS = new Set(['nome', 'name', 'nomeanonimizado', 'nomealuno', 'ra', 'cpf', 'rg', 'email']);
-/**
- * Parts that mark a key as personal wherever they appear (`nome_completo`, `Data de Nascimento`,
- * `cpf_responsavel`): with EXTRA_FEATURE_POLICY=ignore such a key must still be refused, not dropped.
- * No signature field contains any of them.
- */
-const PII_KEY_PARTS = ['nome', 'cpf', 'nasc', 'email', 'telefone', 'celular', 'endereco'];
-
-export function isPiiKey(key: string): boolean {
-  const k = key
-    .normalize('NFD')
-    .replace(/[^A-Za-z]/g, '')
-    .toLowerCase();
-  return PII_KEY_FORMS.has(k) || PII_KEY_PARTS.some((part) => k.includes(part));
-}
+// Which keys are personal identifiers (names, RA, CPF, birth dates … in any spelling): identifiers.ts.
+export { isPiiKey };
 
 /** A key is shown back to the client only when it looks like an identifier, never like free text. */
 export function safeKey(key: string): string | null {
@@ -90,15 +77,23 @@ export function fieldError(field: CompiledField, rule: Rule, index: number | nul
   });
 }
 
+/**
+ * The 422 for a key the signature does not know: `pii` (isPiiKey) says it names a personal identifier.
+ * The key is shown only when it looks like an identifier, and the value never; `details.stem` is the
+ * deny-list entry it matched (our text, not the client's), or `non_latin`.
+ */
 export function extraKeyError(key: string, pii: boolean, index: number | null): AppError {
   const shown = safeKey(key);
   const label = shown ? `"${shown}"` : '(name not shown)';
+  const stem = pii ? (identifierStem(key) ?? 'identifier') : null;
   return pii
-    ? new AppError(SERVE_ERRORS.PII_FIELD, `Field ${label} ${RULE_TEXT.pii_field}${where(index)}.`, {
-        field: shown,
-        rule: 'pii_field',
-        ...(index === null ? {} : { index }),
-      })
+    ? new AppError(
+        SERVE_ERRORS.PII_FIELD,
+        stem === 'non_latin'
+          ? `Field ${label} has letters outside the Latin alphabet, so it cannot be told apart from a personal identifier; it must not be sent${where(index)}.`
+          : `Field ${label} ${RULE_TEXT.pii_field}${where(index)}.`,
+        { field: shown, rule: 'pii_field', stem, ...(index === null ? {} : { index }) },
+      )
     : new AppError(SERVE_ERRORS.UNKNOWN_FIELD, `Field ${label} ${RULE_TEXT.unknown_field}${where(index)}.`, {
         field: shown,
         rule: 'unknown_field',

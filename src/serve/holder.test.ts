@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { StudentRecord } from '../core/student.js';
 import { buildApp } from './app.js';
 import type { BundleParts } from './bundle.js';
 import { ModelHolder, type ReloadFailure } from './holder.js';
@@ -132,18 +133,18 @@ describe('ModelHolder', () => {
 });
 
 describe('hot swap under load (real socket)', () => {
-  it('swaps the champion back and forth while clients hammer /predict: zero failed requests', async () => {
+  it('swaps the champion back and forth while clients hammer /predict: every answer whole, from the old or the new model', async () => {
     const src = pointerSource();
     src.point('v1.0.0');
+    const swapped: string[] = [];
     const holder = new ModelHolder({
       ...base,
       bandAlto: { value: 1, relative: true },
       bandMedio: { value: 0.5, relative: true },
       load: src.load,
       probe: src.probe,
-      events: { onSwap: () => swaps++ },
+      events: { onSwap: (b) => swapped.push(b.version) },
     });
-    let swaps = 0;
     await holder.reload('startup');
     holder.startWatching(src.dir, 'champion.json', 0.05);
     const app = await buildApp({ settings: testSettings(), holder, metrics: createMetrics(), logger: false });
@@ -151,45 +152,63 @@ describe('hot swap under load (real socket)', () => {
     const port = (app.server.address() as { port: number }).port;
     const url = `http://127.0.0.1:${port}/predict`;
     const body = JSON.stringify(EXAMPLE_STUDENT);
+    // What each version answers for this student (the two stand-ins differ in their bias).
+    const expected = new Map(
+      ['v1.0.0', 'v2.0.0'].map((v) => [
+        v,
+        standInParts(v, { bias: v === 'v2.0.0' ? -1 : 1.2 }).model.predictOne(
+          EXAMPLE_STUDENT as StudentRecord,
+        ),
+      ]),
+    );
+    expect(expected.get('v1.0.0')).not.toBe(expected.get('v2.0.0'));
 
-    let stop = false;
-    const seen = new Map<string, number>();
     const failures: string[] = [];
-    let total = 0;
-    const worker = async () => {
-      while (!stop) {
-        try {
-          const r = await fetch(url, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json' },
-            body,
-          });
-          const j = (await r.json()) as { model_version?: string; risk_score?: number };
-          total++;
-          if (r.status !== 200 || typeof j.risk_score !== 'number') failures.push(`${r.status}`);
-          else seen.set(j.model_version!, (seen.get(j.model_version!) ?? 0) + 1);
-        } catch (err) {
-          failures.push(String(err));
-        }
+    const answers: Array<{ phase: number; version: string }> = [];
+    const predict = async (phase: number) => {
+      try {
+        const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        const j = (await r.json()) as { model_version?: string; risk_score?: number };
+        if (r.status !== 200 || typeof j.risk_score !== 'number' || !expected.has(j.model_version ?? ''))
+          failures.push(`${r.status} ${JSON.stringify(j)}`);
+        else if (j.risk_score !== expected.get(j.model_version!))
+          failures.push(`${j.model_version} answered another model's score`);
+        else answers.push({ phase, version: j.model_version! });
+      } catch (err) {
+        failures.push(String(err));
       }
     };
-    const workers = Array.from({ length: 8 }, worker);
-    // Bounded: 12 moves, 100 ms apart (~1.2 s of load).
+    // A fixed amount of work, not a duration: 6 moves of the champion; each one is made while 8
+    // clients send 10 requests each, then waited for, then checked with one more request.
+    const PHASES = 6;
+    const CLIENTS = 8;
+    const PER_CLIENT = 10;
     const versions = ['v2.0.0', 'v1.0.0'];
-    for (let i = 0; i < 12; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      src.point(versions[i % 2]!);
+    for (let phase = 0; phase < PHASES; phase++) {
+      const target = versions[phase % 2]!;
+      src.point(target);
+      await Promise.all(
+        Array.from({ length: CLIENTS }, async () => {
+          for (let i = 0; i < PER_CLIENT; i++) await predict(phase);
+        }),
+      );
+      // The move is applied (by the watcher or the 50 ms poll) whatever the speed of the machine.
+      while (holder.current?.version !== target) await new Promise((r) => setTimeout(r, 5));
+      const before = answers.length;
+      await predict(phase);
+      expect(answers.slice(before)).toEqual([{ phase, version: target }]);
     }
-    await new Promise((r) => setTimeout(r, 150));
-    stop = true;
-    await Promise.all(workers);
     await holder.stop();
     await app.close();
 
     expect(failures).toEqual([]);
-    expect(total).toBeGreaterThan(100);
-    expect(seen.get('v1.0.0')).toBeGreaterThan(0);
-    expect(seen.get('v2.0.0')).toBeGreaterThan(0);
-    expect(swaps).toBeGreaterThanOrEqual(6);
+    expect(answers).toHaveLength(PHASES * (CLIENTS * PER_CLIENT + 1));
+    // While a move was under way, answers came from the model before it or the one after, nothing else.
+    for (const a of answers)
+      expect([versions[(a.phase + 1) % 2], versions[a.phase % 2]]).toContain(a.version);
+    expect(swapped.filter((v, i) => v !== swapped[i - 1])).toEqual([
+      'v1.0.0',
+      ...Array.from({ length: PHASES }, (_, i) => versions[i % 2]),
+    ]);
   });
 });

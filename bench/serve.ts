@@ -210,6 +210,7 @@ export async function benchServe(
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       RATE_LIMIT_MAX: '1000000000',
+      RATE_LIMIT_CONCURRENCY: '0', // c=32 from one address: the per-key bound would refuse most of it
       API_KEYS: '',
     });
     // ESM resolves bare imports from the file's folder: run the bundle from the repo so node_modules is found.

@@ -3,7 +3,8 @@
  * in-process with `app.inject` or on a real socket. Three layers, in this order:
  * 1. Fastify's options: strict JSON only, body limit, request ids, lazy per-request loggers.
  * 2. Cross-cutting hooks (`http/`): X-Request-ID, the request log and latency metric, the error and
- *    not-found handlers, the principal, the rate limiter.
+ *    not-found handlers, the Host/Origin guard of a keyless server, the principal (with the failed-key
+ *    throttle), the rate limiter.
  * 3. The route plugins (`plugins/`), one per endpoint family, each in its own encapsulated context and
  *    given the same ServeContext (context.ts says how to add one).
  */
@@ -12,14 +13,17 @@ import Fastify, {
   type FastifyInstance,
   type FastifyServerOptions,
   LogController,
+  type onRequestHookHandler,
+  type RouteShorthandOptions,
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppSettings, RouteAccess, ServeContext, ServePlugin } from './context.js';
 import type { ModelHolder } from './holder.js';
-import { decoratePrincipal, requireRole } from './http/access.js';
+import { authFailures, decoratePrincipal, requireRole } from './http/access.js';
 import { setErrorHandlers } from './http/error-handler.js';
+import { addHostGuard } from './http/host-guard.js';
 import { lazyChildLoggerFactory } from './http/lazy-logger.js';
-import { registerRateLimit } from './http/rate-limit.js';
+import { createLimiter, type Limiter } from './http/rate-limit.js';
 import { addRequestIdHeader, genReqId } from './http/request-id.js';
 import { addRequestLog } from './http/request-log.js';
 import type { ServeMetrics } from './metrics.js';
@@ -73,6 +77,14 @@ function createFastify(deps: AppDeps): FastifyInstance {
   });
 }
 
+/** The route options of a role: its key check, then the rate limit's admission and charge. */
+function roleAccess(auth: onRequestHookHandler, limiter: Limiter): RouteShorthandOptions {
+  return {
+    onRequest: limiter.onRequest ? [auth, limiter.onRequest] : [auth],
+    ...(limiter.preHandler ? { preHandler: [limiter.preHandler] } : {}),
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const { settings, holder, metrics } = deps;
   const app = createFastify(deps);
@@ -82,19 +94,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   addRequestIdHeader(app);
   addRequestLog(app, metrics, deps.logger ? deps.logger.isLevelEnabled('debug') : false);
   setErrorHandlers(app, metrics);
-
-  const limit = await registerRateLimit(app, settings);
+  const keys = settings.apiKeys;
+  addHostGuard(app, keys.length === 0, settings.allowedHosts);
+  const limiter = createLimiter(app, settings);
+  const failures = authFailures(keys, settings.authFailureLimit);
   const access: RouteAccess = {
-    predict: { onRequest: [requireRole(settings.apiKeys, 'predict')], config: limit },
-    admin: { onRequest: [requireRole(settings.apiKeys, 'admin')], config: limit },
+    predict: roleAccess(requireRole(keys, 'predict', failures), limiter),
+    admin: roleAccess(requireRole(keys, 'admin', failures), limiter),
   };
   const context: ServeContext = {
     settings,
     holder,
     metrics,
     access,
-    authOn: settings.apiKeys.length > 0,
+    authOn: keys.length > 0,
     score: createScorer(metrics, deps.observer, app.log),
+    chargeStudents: limiter.chargeStudents,
     listModels: deps.listModels ?? null,
   };
   for (const plugin of ROUTE_PLUGINS) await app.register(plugin, context);

@@ -6,7 +6,7 @@
  * auth and the rate limit are already in place around it (`http/`). To add one, write the file and
  * append it to ROUTE_PLUGINS in app.ts; its OpenAPI paths go in openapi/paths.ts.
  */
-import type { FastifyPluginAsync, RouteShorthandOptions } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest, RouteShorthandOptions } from 'fastify';
 import type { ModelHolder } from './holder.js';
 import type { ServeMetrics } from './metrics.js';
 import type { Scorer } from './scoring.js';
@@ -19,11 +19,17 @@ export type AppSettings = Pick<
   | 'bodyLimitBytes'
   | 'rateLimitMax'
   | 'rateLimitWindowMs'
+  | 'rateLimitConcurrency'
+  | 'authFailureLimit'
+  | 'allowedHosts'
   | 'topFactors'
   | 'extraFeaturePolicy'
 >;
 
-/** Route options per role: the auth hook (before the body is read) and the rate limit. */
+/**
+ * Route options per role: the auth hook (before the body is read), the rate limit's admission and,
+ * once the body is parsed, its charge for the students in it (see http/rate-limit.ts).
+ */
 export type RouteAccess = Readonly<Record<ApiRole, RouteShorthandOptions>>;
 
 // A type, not an interface: Fastify plugin options must be assignable to Record<string, any>.
@@ -36,6 +42,12 @@ export type ServeContext = {
   readonly authOn: boolean;
   /** The one way to score students on the request path (see scoring.ts). */
   readonly score: Scorer;
+  /**
+   * Makes sure a request has paid its key's rate limit for `students` (a top-up, never twice; throws
+   * the 429). The `access` options already charge what `studentsIn` reads from a JSON body; a route
+   * whose body it cannot read calls this with the real count after parsing, before scoring.
+   */
+  readonly chargeStudents: (req: FastifyRequest, students: number) => void;
   /** GET /models: registry versions and champion; null when there is no registry to list. */
   readonly listModels: (() => Promise<unknown>) | null;
 };

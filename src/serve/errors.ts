@@ -110,8 +110,21 @@ export const SERVE_ERRORS = defineErrors('API', {
   RATE_LIMITED: {
     http: 429,
     exit: EXIT.policy,
-    title: 'Too many requests for this key',
-    hint: 'Wait for the number of seconds in the Retry-After header, or batch students with {"instances": [...]}.',
+    title: 'Too many students or requests in flight for this key',
+    hint: 'Wait for the number of seconds in the Retry-After header. Each key may score RATE_LIMIT_MAX students per window (a batch of n costs n) with at most RATE_LIMIT_CONCURRENCY requests in flight; details.rule says which bound was hit.',
+  },
+  AUTH_THROTTLED: {
+    http: 429,
+    exit: EXIT.policy,
+    title: 'Too many failed API-key attempts from this address',
+    hint: 'Wait for the number of seconds in the Retry-After header, then send a valid key (X-API-Key or Authorization: Bearer); AUTH_FAILURE_LIMIT sets how many failures a minute an address may make.',
+  },
+  HOST_NOT_ALLOWED: {
+    http: 403,
+    exit: EXIT.policy,
+    title:
+      'The request is addressed to a host name, or comes from a page, this keyless server does not accept',
+    hint: 'Without API keys the server answers only requests to localhost, 127.0.0.1 or ::1 (and POSTs from pages on those). Call it by one of those names, list your own name in ALLOWED_HOSTS, or set API_KEYS.',
   },
   ROUTE_NOT_FOUND: {
     http: 404,

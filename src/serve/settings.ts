@@ -28,6 +28,20 @@ export function parseApiKeys(raw: string): ApiKeyEntry[] {
   return out;
 }
 
+/** `ALLOWED_HOSTS`: host names without scheme or port, compared in lower case. */
+export function parseHostNames(raw: string): string[] {
+  const out: string[] = [];
+  for (const item of parsers.list(raw)) {
+    const host = item.toLowerCase();
+    if (!/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(host))
+      throw new Error(
+        'must be comma-separated host names (letters, digits, dots, hyphens; no scheme or port)',
+      );
+    out.push(host);
+  }
+  return out;
+}
+
 /**
  * A risk-band cut-off: `0.4` is an absolute probability, `0.5t` is half the model's threshold; empty or
  * `model` means the cut-off stored in the model file.
@@ -98,8 +112,9 @@ export const SERVE_SETTINGS = defineSettings({
   },
   rateLimitMax: {
     env: 'RATE_LIMIT_MAX',
-    default: 3000 as number,
-    description: 'Requests allowed per API key (per client IP when auth is off) in each window; 0 disables.',
+    default: 10_000 as number,
+    description:
+      'Students scored per API key (per client address when auth is off) in each window: a batch of n costs n, a request that scores no one costs 1; 0 disables the limit (and RATE_LIMIT_CONCURRENCY).',
     parse: parsers.int(0, 1_000_000_000),
   },
   rateLimitWindowMs: {
@@ -107,6 +122,27 @@ export const SERVE_SETTINGS = defineSettings({
     default: 60_000 as number,
     description: 'Length of the rate-limit window in milliseconds.',
     parse: parsers.int(1000, 86_400_000),
+  },
+  rateLimitConcurrency: {
+    env: 'RATE_LIMIT_CONCURRENCY',
+    default: 8 as number,
+    description:
+      'Requests in flight at once per API key (per client address when auth is off); one more gets 429. 0 = no bound.',
+    parse: parsers.int(0, 100_000),
+  },
+  authFailureLimit: {
+    env: 'AUTH_FAILURE_LIMIT',
+    default: 20 as number,
+    description:
+      'Failed API-key checks (missing or wrong key) allowed per client address per minute; past it the address gets 429 before its key is checked. 0 disables. Only with API_KEYS set.',
+    parse: parsers.int(0, 1_000_000),
+  },
+  allowedHosts: {
+    env: 'ALLOWED_HOSTS',
+    default: [] as string[],
+    description:
+      'With API_KEYS empty the server answers only requests whose Host (and, on POST, Origin) is loopback; list other host names here (comma-separated, e.g. a name in /etc/hosts) to accept them too.',
+    parse: parseHostNames,
   },
   reloadPollSeconds: {
     env: 'RELOAD_POLL_SECONDS',

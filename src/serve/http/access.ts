@@ -2,12 +2,18 @@
  * Who may call a route: an onRequest hook per role that reads the API key (X-API-Key or Bearer)
  * before the body is read, so an unauthenticated client never gets its body parsed. With no keys
  * configured (loopback only, see server.ts) every caller is the anonymous admin.
+ *
+ * Failed key checks (no key, a wrong key) are counted per client address; past AUTH_FAILURE_LIMIT in a
+ * minute the address gets 429 before its key is even looked at, so keys cannot be guessed at speed.
+ * Only failures count and only for the address that made them: a valid key used from another
+ * address is never slowed, and a valid request costs nothing here.
  */
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
 import { AppError } from '../../core/error-base.js';
 import { ANONYMOUS_ADMIN, authenticate, type Principal, presentedKey, roleAllows } from '../auth.js';
 import { SERVE_ERRORS } from '../errors.js';
 import type { ApiKeyEntry, ApiRole } from '../settings.js';
+import { FixedWindows } from './windows.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -25,18 +31,61 @@ const asAnonymousAdmin: onRequestHookHandler = (req, _reply, done) => {
   done();
 };
 
-/** onRequest hook that admits keys with `role`; runs before the body is read. */
-export function requireRole(keys: readonly ApiKeyEntry[], role: ApiRole): onRequestHookHandler {
+/** Failed key checks per client address, per minute. */
+export class AuthFailures {
+  private readonly windows: FixedWindows;
+  constructor(limit: number, now: () => number = Date.now) {
+    this.windows = new FixedWindows(limit, 60_000, now);
+  }
+  /** The 429 for an address that has used up its failures this minute; null while it may still try. */
+  refusal(req: FastifyRequest): AppError | null {
+    if (this.windows.used(req.ip) < this.windows.max) return null;
+    return new AppError(
+      SERVE_ERRORS.AUTH_THROTTLED,
+      `Too many failed API-key attempts from this address: at most ${this.windows.max} a minute.`,
+      { rule: 'auth_failures', limit: this.windows.max, retry_after_s: this.windows.retryAfterS(req.ip) },
+    );
+  }
+  /** One more failed key check from this request's address; returns the 401 to answer. */
+  failed(req: FastifyRequest, message: string): AppError {
+    this.windows.add(req.ip, 1);
+    return new AppError(SERVE_ERRORS.UNAUTHORIZED, message, { rule: 'api_key' });
+  }
+}
+
+/** AUTH_FAILURE_LIMIT as a counter; null when there are no keys or the limit is off (0). */
+export function authFailures(keys: readonly ApiKeyEntry[], limit: number): AuthFailures | null {
+  return keys.length > 0 && limit > 0 ? new AuthFailures(limit) : null;
+}
+
+const unauthorized = (_req: FastifyRequest, message: string) =>
+  new AppError(SERVE_ERRORS.UNAUTHORIZED, message, { rule: 'api_key' });
+
+/**
+ * onRequest hook that admits keys with `role`; runs before the body is read. With `failures`, an
+ * address over its failed-attempt limit is refused first, and each failed check is counted.
+ */
+export function requireRole(
+  keys: readonly ApiKeyEntry[],
+  role: ApiRole,
+  failures: AuthFailures | null = null,
+): onRequestHookHandler {
   if (keys.length === 0) return asAnonymousAdmin;
+  const fail = failures ? failures.failed.bind(failures) : unauthorized;
   return (req, _reply, done) => {
+    const throttled = failures?.refusal(req) ?? null;
+    if (throttled) {
+      done(throttled);
+      return;
+    }
     const key = presentedKey(req.headers);
     if (key === null) {
-      done(new AppError(SERVE_ERRORS.UNAUTHORIZED, 'This endpoint needs an API key.', { rule: 'api_key' }));
+      done(fail(req, 'This endpoint needs an API key.'));
       return;
     }
     const principal = authenticate(keys, key);
     if (principal === null) {
-      done(new AppError(SERVE_ERRORS.UNAUTHORIZED, 'The API key is not valid.', { rule: 'api_key' }));
+      done(fail(req, 'The API key is not valid.'));
       return;
     }
     req.principal = principal;

@@ -1,6 +1,6 @@
 /**
  * Every error a request meets becomes a catalogue error with its HTTP status, counted by code, with
- * the request id and (for 503) Retry-After. Parser messages are never passed on: JSON.parse's own
+ * the request id and (for 503, and 429 from `details.retry_after_s`) Retry-After. Parser messages are never passed on: JSON.parse's own
  * message quotes the body, which could hold a name. OIP v2 routes get the protocol's error shape.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
@@ -76,6 +76,9 @@ export function setErrorHandlers(app: FastifyInstance, metrics: ServeMetrics): v
     reply.header('x-request-id', req.id);
     if (appErr.spec === SERVE_ERRORS.NOT_READY || appErr.spec === SERVE_ERRORS.MODEL_LOAD_FAILED)
       reply.header('retry-after', '5');
+    // The limits (429) say in details when to come back.
+    const retry = appErr.details?.retry_after_s;
+    if (typeof retry === 'number') reply.header('retry-after', String(retry));
     reply.code(appErr.spec.http).send(errorBody(appErr, req.url));
   });
 

@@ -1,44 +1,143 @@
 /**
- * Rate limit per API key (per client address when auth is off), on the routes that need a role;
- * health, readiness and docs are never limited. RATE_LIMIT_MAX=0 turns it off and then the plugin is
- * not even loaded.
+ * Rate limits per API key (per client address when auth is off), on the routes that need a role;
+ * health, readiness and the docs' static files are never limited. Two bounds, both answered with 429
+ * and Retry-After:
+ * - **students per window** (RATE_LIMIT_MAX per RATE_LIMIT_WINDOW_MS): a request pays 1 when it
+ *   arrives (after its key is checked) and tops up to its number of students once its body is parsed,
+ *   so a batch of 1,000 costs 1,000, as much as 1,000 single requests. A request larger than the whole
+ *   budget costs the whole budget (it can still pass, once, in a fresh window);
+ * - **requests in flight** at once (RATE_LIMIT_CONCURRENCY), freed when the response is closed.
+ * RATE_LIMIT_MAX=0 turns both off, and then no hook runs at all.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../../core/error-base.js';
 import { SERVE_ERRORS } from '../errors.js';
 import type { ServeSettings } from '../settings.js';
+import { FixedWindows } from './windows.js';
 
-export type RateLimitSettings = Pick<ServeSettings, 'rateLimitMax' | 'rateLimitWindowMs'>;
+export type RateLimitSettings = Pick<
+  ServeSettings,
+  'rateLimitMax' | 'rateLimitWindowMs' | 'rateLimitConcurrency'
+>;
 
-/** The route `config` that puts a route under the limit: empty when the limit is off. */
-export type RateLimitConfig = { rateLimit?: { max: number; timeWindow: number } };
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Students this request has paid for in its key's rate-limit window (0 when not limited). */
+    studentsCharged: number;
+  }
+}
 
-/** Registers the limiter (when on) and returns the config for limited routes. */
-export async function registerRateLimit(
+export interface Limiter {
+  /** Admission, after the key is checked: one unit of the budget and a slot in flight. */
+  readonly onRequest: onRequestHookHandler | null;
+  /** Once the body is parsed: the top-up to the number of students it holds (see studentsIn). */
+  readonly preHandler: preHandlerHookHandler | null;
+  /**
+   * Makes sure the request has paid for `students` in all (a top-up, never twice); throws the 429 when
+   * the key's budget cannot cover it. For a route whose body studentsIn cannot read (e.g. a binary
+   * tensor body): call it with the real count right after parsing, before scoring.
+   */
+  chargeStudents(req: FastifyRequest, students: number): void;
+}
+
+/**
+ * How many students a parsed body asks to score, read without validating it: `{"instances": [...]}`
+ * → its length; OIP v2 `{"inputs": [{"shape": [n, ...]}]}` → the largest n; anything else → 1. A
+ * claim larger than the truth only costs its sender more; the parser rejects the mismatch anyway.
+ */
+export function studentsIn(body: unknown): number {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return 1;
+  const b = body as Record<string, unknown>;
+  if (Array.isArray(b.instances)) return Math.max(1, b.instances.length);
+  let n = 1;
+  if (Array.isArray(b.inputs)) {
+    for (const t of b.inputs) {
+      const rows = (t as { shape?: unknown } | null)?.shape;
+      const first = Array.isArray(rows) ? rows[0] : undefined;
+      if (typeof first === 'number' && Number.isSafeInteger(first) && first > n) n = first;
+    }
+  }
+  return n;
+}
+
+/** The bucket of a request: its key, or its client address when auth is off. */
+function bucketOf(req: FastifyRequest): string {
+  const p = req.principal;
+  return p && p.id !== 'anonymous' ? `key:${p.id}` : `ip:${req.ip}`;
+}
+
+const NO_LIMIT: Limiter = { onRequest: null, preHandler: null, chargeStudents: () => {} };
+
+/** The limiter of one app (`now` for tests); registers the request decoration it needs. */
+export function createLimiter(
   app: FastifyInstance,
   settings: RateLimitSettings,
-): Promise<RateLimitConfig> {
-  if (settings.rateLimitMax <= 0) return {};
-  const { default: rateLimit } = await import('@fastify/rate-limit');
-  await app.register(rateLimit, {
-    global: false,
-    // Limit headers only on the 429 itself: three extra headers on every answer cost throughput.
-    addHeadersOnExceeding: {
-      'x-ratelimit-limit': false,
-      'x-ratelimit-remaining': false,
-      'x-ratelimit-reset': false,
-    },
-    max: settings.rateLimitMax,
-    timeWindow: settings.rateLimitWindowMs,
-    // After the auth hook: one bucket per key, or per client address when auth is off.
-    keyGenerator: (req) =>
-      req.principal && req.principal.id !== 'anonymous' ? `key:${req.principal.id}` : `ip:${req.ip}`,
-    errorResponseBuilder: (_req, ctx) =>
-      new AppError(SERVE_ERRORS.RATE_LIMITED, `Rate limit reached: ${ctx.max} requests per window.`, {
-        rule: 'rate_limit',
-        limit: ctx.max,
-        retry_after_s: Math.ceil(ctx.ttl / 1000),
-      }),
-  });
-  return { rateLimit: { max: settings.rateLimitMax, timeWindow: settings.rateLimitWindowMs } };
+  now: () => number = Date.now,
+): Limiter {
+  app.decorateRequest('studentsCharged', 0);
+  if (settings.rateLimitMax <= 0) return NO_LIMIT;
+  const budget = new FixedWindows(settings.rateLimitMax, settings.rateLimitWindowMs, now);
+  const maxInFlight = settings.rateLimitConcurrency;
+  const inFlight = new Map<string, number>();
+
+  const overBudget = (bucket: string, cost: number) =>
+    new AppError(
+      SERVE_ERRORS.RATE_LIMITED,
+      cost > 1
+        ? `Rate limit reached: this request scores ${cost} students and ${Math.max(0, budget.max - budget.used(bucket))} of ${budget.max} are left in this window.`
+        : `Rate limit reached: ${budget.max} students per window.`,
+      { rule: 'rate_limit', limit: budget.max, cost, retry_after_s: budget.retryAfterS(bucket) },
+    );
+
+  const chargeStudents = (req: FastifyRequest, students: number): void => {
+    const cost = Math.min(Math.max(1, students), budget.max);
+    const topUp = cost - req.studentsCharged;
+    if (topUp <= 0) return;
+    const bucket = bucketOf(req);
+    if (!budget.tryTake(bucket, topUp)) throw overBudget(bucket, cost);
+    req.studentsCharged = cost;
+  };
+
+  const admit: onRequestHookHandler = (req, reply, done) => {
+    const bucket = bucketOf(req);
+    const busy = inFlight.get(bucket) ?? 0;
+    if (maxInFlight > 0 && busy >= maxInFlight) {
+      done(
+        new AppError(
+          SERVE_ERRORS.RATE_LIMITED,
+          `Too many requests in flight: at most ${maxInFlight} at once per key.`,
+          { rule: 'concurrency', limit: maxInFlight, retry_after_s: 1 },
+        ),
+      );
+      return;
+    }
+    try {
+      chargeStudents(req, 1);
+    } catch (err) {
+      done(err as AppError);
+      return;
+    }
+    if (maxInFlight > 0) {
+      inFlight.set(bucket, busy + 1);
+      // 'close' comes once per response, sent or cut off: the slot is always given back.
+      reply.raw.once('close', () => {
+        const left = (inFlight.get(bucket) ?? 1) - 1;
+        if (left > 0) inFlight.set(bucket, left);
+        else inFlight.delete(bucket);
+      });
+    }
+    done();
+  };
+
+  const topUp: preHandlerHookHandler = (req, _reply, done) => {
+    try {
+      chargeStudents(req, studentsIn(req.body));
+    } catch (err) {
+      done(err as AppError);
+      return;
+    }
+    done();
+  };
+
+  return { onRequest: admit, preHandler: topUp, chargeStudents };
 }

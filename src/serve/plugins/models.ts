@@ -4,6 +4,7 @@
  * version and the notes written with it (`created_by`, `notes`: people's names, free text) are for
  * operators and shown only to the `admin` role.
  */
+import { HEADLINE_METRIC_KEYS } from '../../ml/metrics.js';
 import type { Principal } from '../auth.js';
 import type { ModelBundle } from '../bundle.js';
 import type { ServePlugin } from '../context.js';
@@ -19,9 +20,7 @@ function metricsBlock(x: Block): Record<string, unknown> | null {
         n: x.n,
         base_rate: x.base_rate,
         ...Object.fromEntries(
-          (['roc_auc', 'pr_auc', 'precision', 'recall', 'f1', 'brier'] as const)
-            .filter((k) => x.metrics?.[k])
-            .map((k) => [k, x.metrics[k].value]),
+          HEADLINE_METRIC_KEYS.filter((k) => x.metrics?.[k]).map((k) => [k, x.metrics[k].value]),
         ),
       }
     : null;

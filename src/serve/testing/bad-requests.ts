@@ -442,8 +442,8 @@ export const BAD_REQUESTS: BadRequestCase[] = [
         { name: 'defasagem', datatype: 'INT64', shape: [1], data: [0] },
       ],
     }),
-    status: 422,
-    code: 'DEF_ERR_API_INVALID_FIELD',
+    status: 400,
+    code: 'DEF_ERR_API_INVALID_TENSOR',
   },
 ];
 

@@ -84,7 +84,7 @@ function header(req: FastifyRequest, name: string): string | undefined {
 
 const since = (t: bigint) => Number(process.hrtime.bigint() - t);
 
-export const oipRoutes: ServePlugin = async (app, { holder, access, score, settings }) => {
+export const oipRoutes: ServePlugin = async (app, { holder, access, score, settings, chargeStudents }) => {
   readEveryBodyAsBytes(app);
   const stats = new InferStatistics();
   const bundleOf = (req: ModelRequest) => modelFor(holder, req.params.name, req.params.version ?? null);
@@ -140,6 +140,8 @@ export const oipRoutes: ServePlugin = async (app, { holder, access, score, setti
       );
       const { json, binary } = splitBody(body, header(req, 'inference-header-content-length'));
       const parsed = parseInferRequest(b, parseHeaderJson(json), binary, settings.maxInstances);
+      // The body is bytes here, so the limiter's pre-handler could not count the rows: charge them now.
+      chargeStudents(req, parsed.records.length);
       const input = since(start);
       const { scores, labels, bands } = score(b, parsed.records, req.id, 'v2');
       const infer = since(start) - input;

@@ -26,6 +26,12 @@ export interface FeatureDef {
   readonly derivation: string;
   /** Input fields the feature reads (for documentation and drift attribution). */
   readonly inputs: readonly (keyof StudentRecord)[];
+  /**
+   * Why the feature is left out of the default set, when it is: it breaks the rule that a default
+   * feature carries across years (see DEFAULT_FEATURES). It stays in the catalogue so that old model
+   * files keep loading and a training config can still ask for it.
+   */
+  readonly notByDefault?: string;
 }
 
 /**
@@ -95,6 +101,8 @@ export const FEATURE_CATALOG: readonly FeatureDef[] = [
     kind: 'numeric',
     derivation: 'idade − idade mediana dos alunos da mesma fase nos dados de treino',
     inputs: ['idade', 'fase'],
+    notByDefault:
+      'its medians per fase are learned from the training cohort, so its meaning moves with the cohort; on the one development transition it looks strong, on the next year it costs ROC-AUC (see the ablation in docs/model.md)',
   },
   raw('ian', 'IAN (adequação de nível)', 'indicador IAN'),
   raw('ida', 'IDA (desempenho acadêmico)', 'indicador IDA'),
@@ -138,6 +146,8 @@ export const FEATURE_CATALOG: readonly FeatureDef[] = [
     kind: 'flag',
     derivation: '1 quando ipp está ausente, senão 0',
     inputs: ['ipp'],
+    notByDefault:
+      'IPP is missing exactly for the 2022 edition, so the flag encodes the year (and its base rate), not the student',
   },
   ...GENEROS.map((g) => oneHot('genero', g, 'Gênero', GENERO_LABEL[g] ?? g)),
   oneHot('genero', null, 'Gênero', 'não informado'),
@@ -152,11 +162,16 @@ export const FEATURE_BY_NAME: ReadonlyMap<string, FeatureDef> = new Map(
 export const CATALOG_SIZE = FEATURE_CATALOG.length;
 
 /**
- * The default feature set. `ipp_ausente` is left out: in PEDE data IPP is missing exactly for the 2022
- * edition, so the flag only encodes the year (and its base rate), not anything about the student.
+ * The default feature set: the catalogue features that **carry across years**. A feature carries when
+ * (1) it is computed from the student's own year-t values by fixed arithmetic: no parameter estimated
+ * from a training cohort's distribution (such a parameter describes that cohort, and cohorts differ:
+ * 68.5% of the 2022 students were behind, 51.6% of the 2023 ones), and (2) it does not reveal which PEDE
+ * edition a row comes from (a field that exists only in some years, the year itself). Features that
+ * break the rule carry `notByDefault` with the reason. The training report's ablation table shows what
+ * each derived feature or group is worth on validation and on the backtest.
  */
-export const DEFAULT_FEATURES: readonly string[] = FEATURE_CATALOG.map((f) => f.name).filter(
-  (n) => n !== 'ipp_ausente',
+export const DEFAULT_FEATURES: readonly string[] = FEATURE_CATALOG.filter((f) => !f.notByDefault).map(
+  (f) => f.name,
 );
 
 /** A missing number: null, undefined (a JSON client omitting a field) or NaN. */

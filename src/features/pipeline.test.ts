@@ -50,8 +50,15 @@ describe('feature pipeline', () => {
     expect(featureOf(base, 'ind_ausentes')).toBe(0);
     expect(featureOf({ ...base, ida: null, inde: null }, 'ind_ausentes')).toBe(2);
     expect(featureOf({ ...base, ida: null }, 'ind_media')).toBeCloseTo((5 + 8 + 9 + 7 + 7) / 5, 12);
-    const expectedAge = spec.params.idade_mediana_por_fase['3']!;
-    expect(featureOf(base, 'idade_vs_fase')).toBeCloseTo(14 - expectedAge, 12);
+  });
+
+  it('derives idade_vs_fase from the age medians learned at fit (kept in the catalogue, off by default)', () => {
+    const full = fitFeaturePipeline(train, [...DEFAULT_FEATURES, 'idade_vs_fase']);
+    const q = compilePipeline(full);
+    const out = new Float64Array(q.width);
+    q.transformInto(base, out, 0, false);
+    const expectedAge = full.params.idade_mediana_por_fase['3']!;
+    expect(out[q.names.indexOf('idade_vs_fase')]).toBeCloseTo(14 - expectedAge, 12);
   });
 
   it('one-hot encodes categories with an explicit unknown level', () => {
@@ -130,6 +137,33 @@ describe('feature pipeline', () => {
     }
     expect(DEFAULT_FEATURES).not.toContain('ipp_ausente');
     expect(p.names).not.toContain('ano_base');
+  });
+
+  it('default features carry across years: same student, same values whatever cohort the pipeline saw', () => {
+    expect(DEFAULT_FEATURES).not.toContain('idade_vs_fase');
+    for (const f of FEATURE_CATALOG) {
+      if (!DEFAULT_FEATURES.includes(f.name)) expect(f.notByDefault?.length ?? 0, f.name).toBeGreaterThan(20);
+    }
+    // Two training cohorts that differ in age for fase and in the share behind.
+    const older = syntheticRows(300, 11).map((r) => ({
+      ...r,
+      idade: r.idade === null ? null : r.idade + 2,
+      defasagem: -2,
+    }));
+    const a = compilePipeline(fitFeaturePipeline(train));
+    const b = compilePipeline(fitFeaturePipeline(older));
+    expect(b.names).toEqual(a.names.filter((n) => b.names.includes(n)));
+    const row = (q: typeof a, r: StudentRecord) => {
+      const out = new Float64Array(q.width);
+      q.transformInto(r, out, 0, false);
+      return Object.fromEntries(q.names.map((n, j) => [n, out[j]]));
+    };
+    const va = row(a, base);
+    const vb = row(b, base);
+    for (const n of b.names) expect(vb[n], n).toBe(va[n]);
+    // Nothing reveals the edition: the same student one year later, with everything else equal.
+    const later = { ...base, ano_base: 2024, ano_ingresso: 2021 };
+    expect(row(a, later)).toEqual(va);
   });
 
   it('drops features that are constant on the training records', () => {

@@ -326,6 +326,25 @@ def choose_threshold(y, s, beta, min_recall):
     return {"threshold": best[0], "fbeta": best[1], "precision": best[2], "recall": best[3]}
 
 
+def choose_capped(y, s, min_recall, max_flag_ratio):
+    """Independent brute force of `min_recall_with_flag_cap`: the highest cut (s >= cut) whose recall
+    reaches the floor; if it flags more than max_flag_ratio x mean(s) x n, the lowest cut within that."""
+    cuts = np.unique(s)[::-1]
+    cap = max_flag_ratio * float(np.mean(s)) * len(s)
+    t, rule = None, "min_recall"
+    for c in cuts:
+        if recall_score(y, (s >= c).astype(int), zero_division=0) >= min_recall:
+            t = c
+            break
+    if (s >= t).sum() > cap:
+        within = [c for c in cuts if (s >= c).sum() <= cap]
+        t, rule = (min(within) if within else cuts[0]), "flag_cap"
+    pred = (s >= t).astype(int)
+    return {"threshold": t, "rule": rule, "precision": precision_score(y, pred, zero_division=0),
+            "recall": recall_score(y, pred, zero_division=0), "flagged_rate": float(pred.mean()),
+            "expected_rate": float(np.mean(s))}
+
+
 def make_threshold():
     rng = np.random.RandomState(21)
     cases = []
@@ -333,6 +352,8 @@ def make_threshold():
         ("f2_recall75", 400, 0.4, 1.0, 2, 0.75),
         ("f1_recall50", 300, 0.3, 1.5, 1, 0.5),
         ("f2_recall90_ties", 250, 0.5, 0.7, 2, 0.9),
+        # F0.5 alone would cut high (precision first): here the recall floor decides the cut.
+        ("f05_recall70_floor_decides", 300, 0.4, 1.5, 0.5, 0.7),
     ]:
         y = rng.binomial(1, base, n)
         s = expit(rng.normal(0, 1, n) + sep * y - 0.5)
@@ -340,7 +361,26 @@ def make_threshold():
             s = np.round(s, 2)
         cases.append({"name": name, "y": y, "score": s, "beta": beta, "min_recall": min_recall,
                       "choice": choose_threshold(y, s, beta, min_recall)})
-    write("threshold.json", {"cases": cases})
+    capped = []
+    for name, n, base, sep, shift, min_recall, ratio in [
+        # The recall floor decides; the floor is a multiple of 1/positives, so recall equals it exactly.
+        ("recall_floor_exact", 400, 0.4, 2.0, 0.0, "exact:0.8", 1.25),
+        # The recall floor decides, recall lands above the floor (ties: 2-decimal scores).
+        ("recall_floor_ties", 300, 0.6, 1.2, 0.0, 0.8, 1.25),
+        # Scores far below the base rate with weak separation: catching 80% would flag far more than
+        # 1.25 x the mean score, so the cap decides.
+        ("flag_cap_decides", 300, 0.3, 0.8, 2.0, 0.8, 1.25),
+    ]:
+        y = rng.binomial(1, base, n)
+        s = expit(rng.normal(0, 1, n) + sep * y - 0.5 - shift)
+        if "ties" in name:
+            s = np.round(s, 2)
+        if isinstance(min_recall, str):
+            positives = int(y.sum())
+            min_recall = float(np.ceil(float(min_recall.split(":")[1]) * positives)) / positives
+        capped.append({"name": name, "y": y, "score": s, "min_recall": min_recall, "max_flag_ratio": ratio,
+                       "choice": choose_capped(y, s, min_recall, ratio)})
+    write("threshold.json", {"cases": cases, "capped": capped})
 
 
 def format_with_biome():
@@ -359,6 +399,10 @@ if __name__ == "__main__":
     warnings.filterwarnings("ignore", message="The line search algorithm did not converge")
     warnings.filterwarnings("ignore", message="Line Search failed")
     warnings.filterwarnings("ignore", message="newton-cg failed to converge")
+    if sys.argv[1:] == ["threshold"]:  # only src/ml/__golden__/threshold.json
+        make_threshold()
+        format_with_biome()
+        sys.exit(0)
     make_threshold()
     os.makedirs(OUT, exist_ok=True)
     make_metrics()

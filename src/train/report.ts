@@ -255,7 +255,7 @@ export function renderReport(inp: ReportInput): string {
     '',
     `Matriz de confusão no limiar ${dec(t.threshold)}: ${caught} em risco sinalizados (VP), ${t.confusion.fp} alarmes falsos (FP), ${missed} em risco não sinalizados (FN), ${t.confusion.tn} corretamente não sinalizados (VN).`,
     '',
-    `O limiar foi escolhido **apenas na validação** pela política: maximizar F${inp.cfg.threshold_policy.beta} com recall ≥ ${pct(inp.cfg.threshold_policy.min_recall)} (perder um aluno em risco custa mais que um alarme falso, mas sinalizar todos não ajuda). Na validação: recall ${pct(v.metrics.recall.value)}, precisão ${pct(v.metrics.precision.value)}, com ${pct(v.base_rate)} de alunos em risco. Quanto maior essa proporção, mais a política favorece sinalizar muitos alunos; por isso, para priorizar, use as faixas:`,
+    `O limiar foi escolhido **apenas na validação** pela política: maximizar F${'beta' in inp.cfg.threshold_policy ? inp.cfg.threshold_policy.beta : 2} com recall ≥ ${pct(inp.cfg.threshold_policy.min_recall)} (perder um aluno em risco custa mais que um alarme falso, mas sinalizar todos não ajuda). Na validação: recall ${pct(v.metrics.recall.value)}, precisão ${pct(v.metrics.precision.value)}, com ${pct(v.base_rate)} de alunos em risco. Quanto maior essa proporção, mais a política favorece sinalizar muitos alunos; por isso, para priorizar, use as faixas:`,
     '',
     '| faixa (modelo de backtest) | alunos no teste | ficaram atrasados |',
     '| --- | ---: | ---: |',

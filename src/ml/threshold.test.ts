@@ -143,15 +143,16 @@ describe('threshold policy: fewest flags at the recall floor, capped by the expe
     expect(capped.validation.flagged_rate).toBe(5 / 8);
   });
 
-  it('is the default: recall ≥ 0.8 with at most 1.25 × the expected share flagged', () => {
+  it('is the default: validation recall ≥ 0.85 with at most 1.25 × the expected share flagged', () => {
     expect(DEFAULT_THRESHOLD_POLICY).toEqual({
       kind: 'min_recall_with_flag_cap',
-      min_recall: 0.8,
+      min_recall: 0.85,
       max_flag_ratio: 1.25,
     });
     const c = golden.capped[1];
-    const r = chooseThreshold(arr(c.y), arr(c.score));
+    const r = chooseThreshold(arr(c.y), arr(c.score), { ...DEFAULT_THRESHOLD_POLICY, min_recall: c.min_recall });
     expect(r.threshold).toBe(c.choice.threshold);
+    expect(chooseThreshold(arr(c.y), arr(c.score)).validation.recall).toBeGreaterThanOrEqual(0.85);
   });
 
   it('rejects a non-positive cap', () => {

@@ -2,7 +2,7 @@
  * The decision-threshold policy, chosen on VALIDATION data only (never on test). A student is flagged
  * when score ≥ threshold (`isFlagged`); the cut-points examined are the distinct validation scores.
  *
- * `min_recall_with_flag_cap` (the default, `{ min_recall: 0.8, max_flag_ratio: 1.25 }`): the HIGHEST
+ * `min_recall_with_flag_cap` (the default, `{ min_recall: 0.85, max_flag_ratio: 1.25 }`): the HIGHEST
  * cut-point whose validation recall is ≥ min_recall, i.e. the fewest students flagged that still catch
  * the required share of those who will lag (rule `min_recall`). Recall at a fixed cut depends only on
  * how the students who lag are scored, not on how many of them there are, which is what lets one fixed
@@ -43,7 +43,7 @@ export const THRESHOLD_POLICY_KINDS = ['min_recall_with_flag_cap', 'max_fbeta_wi
 
 export const DEFAULT_THRESHOLD_POLICY: Readonly<CappedThresholdPolicy> = Object.freeze({
   kind: 'min_recall_with_flag_cap',
-  min_recall: 0.8,
+  min_recall: 0.85,
   max_flag_ratio: 1.25,
 });
 

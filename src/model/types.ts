@@ -85,6 +85,8 @@ export interface EvaluationBlock {
   n: number;
   positives: number;
   base_rate: number;
+  /** Mean calibrated score: the share the model expects to lag (compare with base_rate). */
+  mean_predicted?: number;
   threshold: number;
   metrics: Record<MetricName, MetricWithCI>;
   confusion: Confusion;

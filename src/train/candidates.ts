@@ -22,7 +22,7 @@ export const CANDIDATE_LABEL: Record<LearnerKind, string> = {
   persistence: 'Persistência (atrasado agora → atrasado no próximo ano)',
   logistic_regression: 'Regressão logística (L2)',
   random_forest: 'Floresta aleatória',
-  gbdt: 'Gradient boosting (histogramas)',
+  gbdt: 'Gradient boosting raso (árvores de profundidade limitada)',
 };
 
 /** Whether the candidate sees median-imputed features (`imputed`) or NaN for missing (`raw`). */

@@ -1,15 +1,32 @@
 /**
  * model_report.md: the training report in Portuguese for the pedagogical coordination. Plain language
- * first (what the score means, how many students it flags and how many it catches, with intervals),
- * then the evidence: curves as inline SVG, feature importance, per-group results and the limits.
+ * first (what the score means, what each band holds, how many students it flags and how many it
+ * catches, with intervals), then the evidence: the trade-off around the threshold, curves as inline
+ * SVG, the candidates and the selection rule, the feature ablation, feature importance, per-group
+ * results and the limits. The tables live in report-tables.ts.
  */
 import type { StudentRecord } from '../core/student.js';
 import { calibrationCurve, confusionAt, precisionRecallCurve, rocCurve } from '../ml/metrics.js';
 import type { LoadedModelV1 } from '../model/load.js';
-import type { EvaluationBlock, MetricsFile, MetricWithCI } from '../model/types.js';
+import type { MetricsFile } from '../model/types.js';
+import type { AblationRow } from './ablation.js';
 import type { TrainConfig } from './config.js';
+import type { Scored } from './operating-point.js';
+import { SMALL_GROUP } from './operating-point.js';
+import type { CandidateResult } from './outputs.js';
+import {
+  ablationLines,
+  bandLines,
+  candidateLines,
+  ci,
+  dec,
+  gapLines,
+  groupLines,
+  pct,
+  shiftLines,
+  tradeoffLines,
+} from './report-tables.js';
 import { barChart, lineChart } from './svg.js';
-import type { CandidateResult } from './train.js';
 
 export interface ReportInput {
   createdAt: string;
@@ -21,21 +38,15 @@ export interface ReportInput {
   testYear: number;
   devYears: number[];
   refit: boolean;
-  yTest: Float64Array;
-  pTest: Float64Array;
+  /** The chosen candidate's out-of-fold probabilities on the development transitions. */
+  validation: Scored;
+  /** The backtest model's probabilities on the test year. */
+  test: Scored;
   synthetic: boolean;
   cfg: TrainConfig;
   testRows: readonly StudentRecord[];
+  ablation: readonly AblationRow[];
 }
-
-const pct = (v: number | null | undefined): string =>
-  v === null || v === undefined || Number.isNaN(v) ? '—' : `${(100 * v).toFixed(1).replace('.', ',')}%`;
-const dec = (v: number | null | undefined, d = 3): string =>
-  v === null || v === undefined || Number.isNaN(v) ? '—' : v.toFixed(d).replace('.', ',');
-const ci = (m: MetricWithCI, asPct = true): string => {
-  const f = asPct ? pct : (v: number | null) => dec(v);
-  return m.ci_low === null ? f(m.value) : `${f(m.value)} (IC 95%: ${f(m.ci_low)} a ${f(m.ci_high)})`;
-};
 
 const LEARNER_PT: Record<string, string> = {
   persistence: 'persistência (quem está atrasado agora continua atrasado)',
@@ -152,45 +163,6 @@ function importance(
     .slice(0, 12);
 }
 
-/** Test-year students per risk band of the backtest model, and how many of them fell behind. */
-function bandRows(model: LoadedModelV1, p: Float64Array, y: Float64Array): string[] {
-  const names = { alto: 'alto', medio: 'médio', baixo: 'baixo' } as const;
-  return (['alto', 'medio', 'baixo'] as const).map((band) => {
-    let n = 0;
-    let pos = 0;
-    for (let i = 0; i < p.length; i++) {
-      if (model.riskBand(p[i]!) === band) {
-        n++;
-        pos += y[i]!;
-      }
-    }
-    return `| ${names[band]} | ${n} (${pct(n / p.length)}) | ${n > 0 ? pct(pos / n) : '—'} |`;
-  });
-}
-
-const GROUP_PT: Record<string, string> = { genero: 'Gênero', instituicao: 'Tipo de escola', fase: 'Fase' };
-
-function groupTable(field: string, blocks: Record<string, EvaluationBlock>): string[] {
-  const lines = [
-    `**${GROUP_PT[field] ?? field}**`,
-    '',
-    '| grupo | alunos | em risco | sinalizados | recall | precisão | ROC-AUC |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const [key, b] of Object.entries(blocks)) {
-    const small = b.n < 30 ? ' ⚠' : '';
-    const flagged = b.confusion.tp + b.confusion.fp;
-    // Recall is undefined without positives, precision without flagged students: show "—", not 0%.
-    const recall = b.positives > 0 ? pct(b.metrics.recall.value) : '—';
-    const precision = flagged > 0 ? pct(b.metrics.precision.value) : '—';
-    lines.push(
-      `| ${key}${small} | ${b.n} | ${pct(b.base_rate)} | ${pct(flagged / b.n)} | ${recall} | ${precision} | ${dec(b.metrics.roc_auc.value)} |`,
-    );
-  }
-  lines.push('');
-  return lines;
-}
-
 /**
  * What the report can honestly say about IPP (missing in 2022): whether the delivered model and the
  * backtest model (source of the test-year numbers) use it at all depends on the years they saw.
@@ -204,64 +176,110 @@ export function ippLimit(inp: Pick<ReportInput, 'model' | 'backtest'>): string {
   return '- O IPP não existe em 2022: o modelo aprende seu efeito apenas com anos posteriores.';
 }
 
-export function renderReport(inp: ReportInput): string {
+function policyText(cfg: TrainConfig): string {
+  const p = cfg.threshold_policy;
+  return p.kind === 'min_recall_with_flag_cap'
+    ? `o **maior** limiar que ainda encontra pelo menos ${pct(p.min_recall)} dos alunos que vão atrasar (o menor número de sinalizados para esse recall), desde que não sinalize mais que ${dec(p.max_flag_ratio, 2)} × a proporção esperada de alunos que atrasam (o risco médio calibrado, que não usa os resultados)`
+    : `maximizar F${p.beta} com recall ≥ ${pct(p.min_recall)}`;
+}
+
+function meaningSection(inp: ReportInput): string[] {
+  const { model, testYear } = inp;
+  return [
+    '## O que o escore significa',
+    '',
+    'Para cada aluno observado num ano do PEDE, o modelo estima a **probabilidade de ele estar atrasado (defasagem negativa) no ano seguinte**.',
+    'O escore vai de 0 a 1 e é calibrado: entre alunos com escore 0,6, espera-se que cerca de 6 em 10 estejam atrasados no ano seguinte (na população em que o modelo foi calibrado).',
+    `O aluno é **sinalizado** (\`risk_label\` = 1) quando o escore é pelo menos **${dec(model.threshold)}**. As faixas dizem o que fazer; entre parênteses, o que cada faixa do modelo de backtest continha na validação e em ${testYear}:`,
+    '',
+    ...bandLines(inp.backtest, inp.validation, inp.test, testYear),
+    '',
+    'O escore não é um diagnóstico nem um julgamento sobre o aluno: é um alerta para olhar mais de perto. Os principais fatores de cada aluno acompanham o escore na API.',
+    '',
+  ];
+}
+
+function operatingSection(inp: ReportInput): string[] {
   const { metrics, testYear } = inp;
   const t = metrics.test!;
   const v = metrics.validation;
   const m = t.metrics;
   const flagged = t.confusion.tp + t.confusion.fp;
-  const caught = t.confusion.tp;
-  const missed = t.confusion.fn;
-  const perHundredCaught = Math.round(100 * m.recall.value);
-  const perTenRight = Math.round(10 * m.precision.value);
-  const bands = inp.model.riskBands;
-  const [rocSvg, prSvg, calSvg] = curves(inp.yTest, inp.pTest, t.threshold, t.base_rate);
+  const p = inp.cfg.threshold_policy;
+  const capacity = inp.cfg.capacity;
+  const capacityText =
+    capacity.kind === 'expected'
+      ? `no máximo ${dec(capacity.ratio, 2)} × o número esperado de alunos que atrasam (a soma dos escores calibrados da turma)`
+      : capacity.kind === 'share'
+        ? `os ${pct(capacity.share)} de maior escore`
+        : `os ${capacity.count} alunos de maior escore`;
+  return [
+    `## Ponto de operação no ano de teste (${testYear})`,
+    '',
+    `O modelo foi avaliado como será usado: desenvolvido só com transições anteriores (ano do rótulo ${inp.devYears.join(', ')}) e testado nos alunos de ${testYear - 1} → ${testYear}, que ele nunca viu. Esse teste é uma **verificação de regressão**, nunca um alvo de ajuste.`,
+    '',
+    `- Alunos no teste: **${t.n}**, dos quais **${t.positives}** ficaram atrasados em ${testYear} (taxa base ${pct(t.base_rate)}). O modelo previa, em média, ${pct(t.mean_predicted)} (risco médio previsto contra ${pct(t.base_rate)} observado).`,
+    `- Sinalizados pelo modelo: **${flagged}** (${pct(flagged / t.n)} dos alunos; ${dec(flagged / Math.max(1, t.positives), 2)} sinalizados por aluno que atrasou).`,
+    `- **Recall**: ${ci(m.recall)} — de cada 100 alunos que vão atrasar, o modelo encontra cerca de **${Math.round(100 * m.recall.value)}**. Não encontrou ${t.confusion.fn} de ${t.positives}.`,
+    `- **Precisão**: ${ci(m.precision)} — de cada 10 alunos sinalizados, cerca de **${Math.round(10 * m.precision.value)}** realmente atrasam (sem modelo, sinalizando todos, seriam ${dec(10 * t.base_rate, 1)}).`,
+    `- ROC-AUC ${ci(m.roc_auc, false)}; PR-AUC ${ci(m.pr_auc, false)}; F2 ${ci(m.f2, false)}; Brier ${ci(m.brier, false)}.`,
+    '',
+    `Matriz de confusão no limiar ${dec(t.threshold)}: ${t.confusion.tp} em risco sinalizados (VP), ${t.confusion.fp} alarmes falsos (FP), ${t.confusion.fn} em risco não sinalizados (FN), ${t.confusion.tn} corretamente não sinalizados (VN).`,
+    '',
+    `O limiar foi escolhido **apenas na validação** (${pct(v.base_rate)} de alunos em risco) pela política: ${policyText(inp.cfg)}. Na validação: recall ${pct(v.metrics.recall.value)}, precisão ${pct(v.metrics.precision.value)}.${p.kind === 'min_recall_with_flag_cap' ? ' O recall num limiar fixo depende só de como os alunos que atrasam são pontuados, não de quantos eles são; por isso o mesmo limiar serve anos em que a proporção de alunos que atrasam muda.' : ''}`,
+    '',
+    '**Compromisso em torno do limiar** (cada corte: quantos alunos são sinalizados, quantos dos sinalizados atrasam, quantos dos que atrasam são encontrados):',
+    '',
+    ...tradeoffLines(inp.backtest, inp.validation, inp.test, testYear),
+    '',
+    '**Se a proporção de alunos que atrasam mudar** (projeção com as taxas da validação: a mesma proporção dos que atrasam e dos que não atrasam é sinalizada):',
+    '',
+    ...shiftLines(inp.backtest, inp.validation, v.base_rate),
+    '',
+    `**Pontuação de uma turma inteira**: com os escores de todos os alunos à mão, a capacidade padrão sinaliza ${capacityText}, dos maiores escores para os menores (empates nunca são separados); top k% ou N alunos também são possíveis. Pedidos de um aluno por vez usam o limiar fixo acima.`,
+    '',
+  ];
+}
+
+function comparisonSection(inp: ReportInput): string[] {
+  return [
+    '## Modelos comparados',
+    '',
+    `Todos os candidatos foram desenvolvidos com os mesmos dados e a mesma validação. ${inp.selection.rule}`,
+    '',
+    `**Escolhido:** ${inp.selection.reason}`,
+    '',
+    ...candidateLines(inp.comparison),
+    '',
+    '\\* Informativo: a escolha não olha o teste.',
+    '',
+    '## Atributos: o que cada um vale (ablação)',
+    '',
+    `O modelo escolhido, refeito pelo mesmo procedimento sem cada atributo derivado (ou grupo), ou com ele quando está fora do conjunto padrão; diferenças em relação à primeira linha. Só entram no conjunto padrão atributos que se mantêm de um ano para o outro: calculados só com os valores do próprio aluno, sem parâmetros aprendidos de uma coorte, e sem revelar a edição do PEDE. **O backtest de ${inp.testYear} informou esta escolha uma vez** (\`idade_vs_fase\` saiu: melhora a validação e piora o ano seguinte); daqui em diante ele é uma verificação de regressão, nunca um alvo de ajuste. Diferenças de poucos milésimos são ruído.`,
+    '',
+    ...ablationLines(inp.ablation, inp.testYear),
+    '',
+  ];
+}
+
+export function renderReport(inp: ReportInput): string {
+  const { metrics, testYear } = inp;
+  const t = metrics.test!;
+  const [rocSvg, prSvg, calSvg] = curves(inp.test.y, inp.test.p, t.threshold, t.base_rate);
   const imp = importance(inp.model, inp.testRows);
-  const L: string[] = [];
-  L.push(
+  const L: string[] = [
     '# Relatório do modelo de risco de defasagem',
     '',
     `Gerado em ${inp.createdAt} por \`defasagem train\`. Modelo escolhido: **${LEARNER_PT[inp.selection.kind] ?? inp.selection.kind}**.`,
     '',
-  );
+  ];
   if (inp.synthetic) {
     L.push(
       '> ⚠ **DADOS SINTÉTICOS.** Este modelo foi treinado com dados gerados, não com alunos reais. Não use para decisões.',
       '',
     );
   }
-  L.push(
-    '## O que o escore significa',
-    '',
-    'Para cada aluno observado num ano do PEDE, o modelo estima a **probabilidade de ele estar atrasado (defasagem negativa) no ano seguinte**.',
-    'O escore vai de 0 a 1 e é calibrado: entre alunos com escore 0,6, espera-se que cerca de 6 em 10 estejam atrasados no ano seguinte (na população em que o modelo foi calibrado).',
-    `O aluno é **sinalizado** quando o escore é pelo menos **${dec(inp.model.threshold)}**. As faixas ajudam a priorizar:`,
-    '',
-    `- **alto**: escore ≥ ${dec(bands.alto_from)} — probabilidade estimada de atraso de pelo menos ${pct(bands.alto_from)}; prioridade;`,
-    `- **médio**: de ${dec(bands.medio_from)} até ${dec(bands.alto_from)} — sinalizado, acompanhar;`,
-    `- **baixo**: abaixo de ${dec(bands.medio_from)} — não sinalizado.`,
-    '',
-    'O escore não é um diagnóstico nem um julgamento sobre o aluno: é um alerta para olhar mais de perto. Os principais fatores de cada aluno acompanham o escore na API.',
-    '',
-    `## Ponto de operação no ano de teste (${testYear})`,
-    '',
-    `O modelo foi avaliado como será usado: desenvolvido só com transições anteriores (ano do rótulo ${inp.devYears.join(', ')}) e testado nos alunos de ${testYear - 1} → ${testYear}, que ele nunca viu.`,
-    '',
-    `- Alunos no teste: **${t.n}**, dos quais **${t.positives}** ficaram atrasados em ${testYear} (taxa base ${pct(t.base_rate)}).`,
-    `- Sinalizados pelo modelo: **${flagged}** (${pct(flagged / t.n)} dos alunos).`,
-    `- **Recall**: ${ci(m.recall)} — de cada 100 alunos que vão atrasar, o modelo encontra cerca de **${perHundredCaught}**. Não encontrou ${missed} de ${t.positives}.`,
-    `- **Precisão**: ${ci(m.precision)} — de cada 10 alunos sinalizados, cerca de **${perTenRight}** realmente atrasam (sem modelo, sinalizando todos, seriam ${dec(10 * t.base_rate, 1)}).`,
-    `- ROC-AUC ${ci(m.roc_auc, false)}; PR-AUC ${ci(m.pr_auc, false)}; F2 ${ci(m.f2, false)}; Brier ${ci(m.brier, false)}.`,
-    '',
-    `Matriz de confusão no limiar ${dec(t.threshold)}: ${caught} em risco sinalizados (VP), ${t.confusion.fp} alarmes falsos (FP), ${missed} em risco não sinalizados (FN), ${t.confusion.tn} corretamente não sinalizados (VN).`,
-    '',
-    `O limiar foi escolhido **apenas na validação** pela política: maximizar F${'beta' in inp.cfg.threshold_policy ? inp.cfg.threshold_policy.beta : 2} com recall ≥ ${pct(inp.cfg.threshold_policy.min_recall)} (perder um aluno em risco custa mais que um alarme falso, mas sinalizar todos não ajuda). Na validação: recall ${pct(v.metrics.recall.value)}, precisão ${pct(v.metrics.precision.value)}, com ${pct(v.base_rate)} de alunos em risco. Quanto maior essa proporção, mais a política favorece sinalizar muitos alunos; por isso, para priorizar, use as faixas:`,
-    '',
-    '| faixa (modelo de backtest) | alunos no teste | ficaram atrasados |',
-    '| --- | ---: | ---: |',
-    ...bandRows(inp.backtest, inp.pTest, inp.yTest),
-    '',
-  );
+  L.push(...meaningSection(inp), ...operatingSection(inp));
   if (inp.refit) {
     L.push(
       `O modelo entregue foi **reajustado com todas as transições** (incluindo ${testYear}) pelo mesmo procedimento; calibração e limiar foram refeitos pela mesma política na validação cruzada desse conjunto (limiar entregue: ${dec(inp.model.threshold)}). Os números acima são do modelo de backtest (limiar ${dec(t.threshold)}), a melhor estimativa honesta do desempenho do modelo entregue.`,
@@ -270,27 +288,9 @@ export function renderReport(inp: ReportInput): string {
   }
   L.push('## Curvas', '', rocSvg, '', prSvg, '', calSvg, '');
   L.push(
-    `A calibração no ano de teste reflete a mudança de taxa base entre os anos (${pct(v.base_rate)} na validação, ${pct(t.base_rate)} no teste): ECE ${ci(m.ece, false)}. Quando a proporção de alunos atrasados muda, as probabilidades se deslocam, mas a ordenação (quem tem mais risco) e o recall no limiar se mantêm melhor.`,
+    `A calibração no ano de teste reflete a mudança entre os anos (${pct(metrics.validation.base_rate)} em risco na validação, ${pct(t.base_rate)} no teste; risco médio previsto ${pct(t.mean_predicted)}): ECE ${ci(t.metrics.ece, false)}. Quando a proporção de alunos atrasados muda, as probabilidades se deslocam; a ordenação (quem tem mais risco) e o recall no limiar se mantêm melhor.`,
     '',
-    '## Modelos comparados',
-    '',
-    'Todos os candidatos foram desenvolvidos com os mesmos dados e a mesma validação. Regra de escolha: ' +
-      inp.selection.rule,
-    '',
-    `**Escolhido:** ${inp.selection.reason}`,
-    '',
-    '| modelo | PR-AUC validação | ROC-AUC validação | recall validação | precisão validação | ROC-AUC teste* | recall teste* | precisão teste* |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  );
-  for (const c of inp.comparison) {
-    L.push(
-      `| ${c.label} | ${dec(c.validation.pr_auc)} | ${dec(c.validation.roc_auc)} | ${pct(c.validation.recall)} | ${pct(c.validation.precision)} | ${dec(c.test?.roc_auc)} | ${pct(c.test?.recall)} | ${pct(c.test?.precision)} |`,
-    );
-  }
-  L.push(
-    '',
-    '\\* Informativo: a escolha não olha o teste.',
-    '',
+    ...comparisonSection(inp),
     '## O que mais pesa no escore',
     '',
     `Importância média de cada fator (média do valor absoluto da contribuição exata ao escore, modelo entregue, em ${Math.min(IMPORTANCE_ROWS, inp.testRows.length)} alunos do ano de teste espaçados uniformemente):`,
@@ -299,11 +299,12 @@ export function renderReport(inp: ReportInput): string {
     '',
     '## Resultados por grupo (ano de teste)',
     '',
-    'Mesmo limiar para todos. Grupos pequenos (⚠, menos de 30 alunos) têm números instáveis; os intervalos de confiança por grupo estão em `metrics_v1.json`.',
+    `Mesmo limiar para todos. Grupos pequenos (⚠, menos de ${SMALL_GROUP} alunos) têm números instáveis; os intervalos de confiança por grupo estão em \`metrics_v1.json\`.`,
     '',
   );
-  for (const [field, blocks] of Object.entries(metrics.by_group)) L.push(...groupTable(field, blocks));
+  for (const [field, blocks] of Object.entries(metrics.by_group)) L.push(...groupLines(field, blocks));
   L.push(
+    ...gapLines(metrics.by_group),
     '## Limites',
     '',
     `- Poucos dados: ${inp.devYears.length === 1 ? 'apenas uma transição anual' : `${inp.devYears.length} transições anuais`} para desenvolver o modelo e uma para testar. Os intervalos de confiança são largos; trate diferenças pequenas entre modelos ou grupos como ruído.`,

@@ -9,6 +9,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AppError, isAppError } from '../core/error-base.js';
 import { STUDENT_FIELDS } from '../core/student.js';
@@ -19,7 +20,7 @@ import { loadModel } from '../model/load.js';
 import { scoreResponse } from '../model/signature.js';
 import type { MetricsFile } from '../model/types.js';
 import { ARTIFACT_FILES, publishArtifacts } from './artifacts.js';
-import { resolveConfig } from './config.js';
+import { DEFAULT_TRAIN_CONFIG, resolveConfig, TRAIN_CONFIG_KEYS, TRAIN_CONFIG_SECTIONS } from './config.js';
 import { train } from './train.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'defasagem-train-'));
@@ -89,7 +90,9 @@ describe('train on synthetic transitions', () => {
     expect(metrics.metrics_version).toBe(1);
     expect(metrics.test!.label_years).toEqual([2024]);
     expect(metrics.validation.label_years).toEqual([2023]);
-    expect(Object.keys(metrics.by_group).sort()).toEqual(['fase', 'genero', 'instituicao']);
+    expect(Object.keys(metrics.by_group).sort()).toEqual(['fase', 'fase_grupo', 'genero', 'instituicao']);
+    expect(metrics.test!.mean_predicted).toBeGreaterThan(0);
+    expect(metrics.test!.mean_predicted).toBeLessThan(1);
     const rec = metrics.test!.metrics.recall;
     expect(rec.ci_low!).toBeLessThanOrEqual(rec.value);
     expect(rec.ci_high!).toBeGreaterThanOrEqual(rec.value);
@@ -98,6 +101,20 @@ describe('train on synthetic transitions', () => {
     expect(metrics.threshold).toBe(model.threshold);
 
     const comparison = read(dirA, 'model_comparison.json');
+    expect(comparison.candidates.map((x: { role: string }) => x.role)).toEqual([
+      'referência',
+      'referência',
+      'candidata',
+      'candidata',
+    ]);
+    expect(['random_forest', 'gbdt']).toContain(comparison.selection.winner);
+    for (const c of comparison.candidates) expect(c.validation_pr_auc_se).toBeGreaterThan(0);
+    // Ablation: the reference row, then one row per group, removed or (off by default) added.
+    const ablation = comparison.ablation.rows as Array<{ label: string; change: string }>;
+    expect(ablation[0]!.change).toBe('referência');
+    expect(ablation.find((r) => r.label === 'idade_vs_fase')!.change).toBe('com');
+    expect(ablation.find((r) => r.label === 'anos_no_programa')!.change).toBe('sem');
+    expect(s.ablation).toEqual(ablation);
     expect(comparison.candidates.map((x: { kind: string }) => x.kind)).toEqual([
       'persistence',
       'logistic_regression',
@@ -112,6 +129,15 @@ describe('train on synthetic transitions', () => {
     expect(meta.data.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(meta.seed).toBe(7);
     expect(meta.features.length).toBe(model.featureNames.length);
+    expect(meta.features.map((f: { name: string }) => f.name)).not.toContain('idade_vs_fase');
+    const op = meta.operating_point;
+    expect(op.threshold).toBe(model.threshold);
+    expect(op.capacity).toEqual({ kind: 'expected', ratio: 1.25 });
+    expect(['min_recall', 'flag_cap']).toContain(op.rule);
+    // The cap holds on the validation it was chosen on: flagged ≤ 1.25 × mean calibrated risk.
+    expect(op.validation.flagged_rate).toBeLessThanOrEqual(1.25 * op.validation.expected_rate + 1e-12);
+    expect(op.label_shift.map((r: { prevalence: number }) => r.prevalence)).toContain(0.4);
+    expect(model.riskBands.alto_from).toBe(Math.max(model.threshold, 0.7));
 
     const baseline = read(dirA, 'baseline_v1.json');
     expect(Object.keys(baseline.inputs)).toEqual(STUDENT_FIELDS.map((f) => f.name));
@@ -124,6 +150,15 @@ describe('train on synthetic transitions', () => {
     expect(report).toContain('## Resultados por grupo');
     expect(report.match(/<svg /g)?.length).toBe(4);
     expect(report).toMatch(/Recall\*\*: \d+,\d% \(IC 95%/);
+    // Each band explained with what it held; the trade-off, shift and ablation tables; the backtest's role.
+    expect(report).toMatch(/\*\*alto\*\* \(escore ≥ [\d,]+\): a \*\*maioria destes alunos vai atrasar\*\*/);
+    expect(report).toMatch(/\*\*médio\*\* \(de [\d,]+ até [\d,]+\)/);
+    expect(report).toMatch(/\*\*baixo\*\* \(abaixo de [\d,]+\)/);
+    expect(report).toMatch(/\| [\d,]+ \(\*\*limiar\*\*\) \| [\d,]+% \|/);
+    expect(report).toContain('| 40,0% |');
+    expect(report).toContain('## Atributos: o que cada um vale (ablação)');
+    expect(report).toContain('verificação de regressão, nunca um alvo de ajuste');
+    expect(report).toMatch(/risco médio previsto contra [\d,]+% observado/);
   });
 
   it('is deterministic for data + seed (model identical apart from the timestamp)', async () => {
@@ -290,6 +325,62 @@ describe('training configuration', () => {
     );
     expect(() => resolveConfig({ features: ['fase', 'nome'] })).toThrow(/unknown features: nome/);
     expect(() => resolveConfig({ features: ['fase', 'ieg'] })).toThrow(/must include atrasado_agora/);
-    expect(resolveConfig({ gbdt: { learning_rate: 0.1 } }).gbdt.max_iter).toBe(300);
+    expect(resolveConfig({ gbdt: { learning_rate: 0.1 } }).gbdt.max_iter).toBe(500);
+  });
+
+  it('defaults: a depth-3 GBDT with a small learning rate, the capped recall-floor policy, the tree ensembles eligible', () => {
+    const c = resolveConfig({});
+    expect(c.gbdt).toMatchObject({ max_depth: 3, learning_rate: 0.05, min_samples_leaf: 20 });
+    expect(c.threshold_policy).toEqual({
+      kind: 'min_recall_with_flag_cap',
+      min_recall: 0.85,
+      max_flag_ratio: 1.25,
+    });
+    expect(c.eligible).toEqual(['random_forest', 'gbdt']);
+    expect(c.features).not.toContain('idade_vs_fase');
+    expect(c.alto_min_probability).toBe(0.7);
+  });
+
+  it("a threshold policy takes its own kind's keys and defaults", () => {
+    expect(
+      resolveConfig({ threshold_policy: { kind: 'max_fbeta_with_min_recall' } }).threshold_policy,
+    ).toEqual({
+      kind: 'max_fbeta_with_min_recall',
+      beta: 2,
+      min_recall: 0.75,
+    });
+    expect(resolveConfig({ threshold_policy: { min_recall: 0.9 } }).threshold_policy).toEqual({
+      kind: 'min_recall_with_flag_cap',
+      min_recall: 0.9,
+      max_flag_ratio: 1.25,
+    });
+    expect(() => resolveConfig({ threshold_policy: { beta: 1 } })).toThrow(
+      /threshold_policy.beta: not a key of policy min_recall_with_flag_cap/,
+    );
+    expect(() => resolveConfig({ capacity: { kind: 'share', share: 2 } })).toThrow(
+      /capacity: must be a number from 0 to 1/,
+    );
+    expect(resolveConfig({ capacity: { kind: 'count', count: 40 } }).capacity).toEqual({
+      kind: 'count',
+      count: 40,
+    });
+    expect(() => resolveConfig({ eligible: ['svm'] })).toThrow(/eligible: must be a non-empty array/);
+  });
+
+  it('docs/model.md lists every configuration key with its default', () => {
+    const doc = readFileSync(
+      path.join(path.dirname(fileURLToPath(import.meta.url)), '../../docs/model.md'),
+      'utf8',
+    );
+    const table = doc.slice(doc.indexOf('## Configuration'));
+    for (const [k, def] of Object.entries(TRAIN_CONFIG_KEYS)) {
+      if (k === 'features') continue;
+      expect(table, k).toContain(`| \`${k}\` | \`${JSON.stringify(def.default)}\``);
+    }
+    for (const [k, section] of Object.entries(TRAIN_CONFIG_SECTIONS)) {
+      const defaults = JSON.stringify((DEFAULT_TRAIN_CONFIG as unknown as Record<string, unknown>)[k]);
+      expect(table, k).toContain(`| \`${k}\` | \`${defaults}\``);
+      for (const key of Object.keys(section.keys)) expect(table, `${k}.${key}`).toContain(`\`${key}\``);
+    }
   });
 });

@@ -14,8 +14,10 @@ import {
   applyImputer,
   bootstrapMetrics,
   chooseThreshold,
+  contributionsForest,
   contributionsGbdt,
   createMatrix,
+  explainerFor,
   createRng,
   fitForest,
   fitGbdt,
@@ -145,7 +147,7 @@ export async function benchMl(): Promise<void> {
     time(() => fitPlatt(raw, y), 9),
   );
   line(
-    'chooseThreshold (F2, recall ≥ 0.75) on 1,400 rows (N=9)',
+    'chooseThreshold (default: recall ≥ 0.85, cap 1.25×) on 1,400 rows (N=9)',
     time(() => chooseThreshold(y, proba), 9),
   );
   line(
@@ -200,6 +202,44 @@ export async function benchMl(): Promise<void> {
   us(
     'contributionsGbdt (TreeSHAP, 200 trees) one row',
     perRowMicros((i) => contributionsGbdt(gbdt, big.data, i * p, ws)[0]!, big.rows, 3),
+  );
+
+  // The shipped GBDT shape (train's default config): depth 3, ≤ 8 leaves, lr 0.05, min 20 rows per leaf,
+  // L2 1, about 120 iterations (what early stopping picks on the real data).
+  const shallowOpts = {
+    maxIter: 120,
+    learningRate: 0.05,
+    maxLeafNodes: 8,
+    maxDepth: 3,
+    minSamplesLeaf: 20,
+    l2Regularization: 1,
+  };
+  const shallow = fitGbdt(X, y, shallowOpts);
+  line(
+    'fitGbdt shipped shape: depth 3, 120 iter, lr 0.05 (N=5)',
+    time(() => fitGbdt(X, y, shallowOpts), 5),
+  );
+  const wsShallow = new TreeShapWorkspace(maxDepthOf(shallow.trees));
+  us(
+    'contributionsGbdt shipped shape (path recursion) one row',
+    perRowMicros((i) => contributionsGbdt(shallow, big.data, i * p, wsShallow)[0]!, big.rows, 5),
+  );
+  const explainer = explainerFor(shallow.trees);
+  const phi = new Float64Array(p);
+  const viaExplainer = (i: number): number => {
+    phi.fill(0);
+    explainer.add(big.data, i * p, phi);
+    return phi[0]!;
+  };
+  for (let i = 0; i < 5_000; i++) viaExplainer(i % big.rows);
+  us(
+    `TreeExplainer shipped shape one row (${explainer.tableTrees} tabulated, ${explainer.linearTrees} linear)`,
+    perRowMicros(viaExplainer, big.rows, 5),
+  );
+  const wsForest = new TreeShapWorkspace(maxDepthOf(forest.trees));
+  us(
+    'contributionsForest (path recursion, 100 trees) one row',
+    perRowMicros((i) => contributionsForest(forest, big.data, i * p, wsForest)[0]!, big.rows, 3),
   );
 }
 

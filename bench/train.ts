@@ -8,7 +8,8 @@
  *     included) and peak RSS is the child's own `process.resourceUsage().maxRSS`, printed by a tiny
  *     `--import` hook at exit; the compiled CLI (dist/) when built, else skipped, and the tsx source;
  * (2) in-process: `train()` called BENCH_RUNS + 1 times in this process; the first call (cold JIT) and
- *     the median of the others are reported separately.
+ *     the median of the others are reported separately; then BENCH_RUNS warm calls with the feature
+ *     ablation off (`ablation: false`), to show what the report's ablation table costs.
  * Reference (Python system): 9–26 s and 162 MB. Target: ≤ 2 s wall.
  *
  * Env: PEDE_XLSX (default ../shared/data/PEDE2024.xlsx), BENCH_RUNS (default 3), BENCH_DIST (default dist).
@@ -19,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ingest } from '../src/data/ingest.js';
+import { resolveConfig } from '../src/train/config.js';
 import { train } from '../src/train/train.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -117,6 +119,26 @@ export async function benchTrain(): Promise<void> {
     console.log(`  first call (cold JIT) ${times[0]!.toFixed(0)} ms wall, ${cpu[0]!.toFixed(0)} ms CPU`);
     console.log(
       `  warm median ${median(warm).toFixed(0)} ms wall, ${median(cpu.slice(1)).toFixed(0)} ms CPU over ${warm.length} calls [target ≤ ${TARGET_WALL_MS} ms: ${verdict(median(warm) <= TARGET_WALL_MS)}]`,
+    );
+    const noAblation = { ...resolveConfig({}), ablation: false };
+    const lean: number[] = [];
+    const leanCpu: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await train({
+        dataPath: data,
+        artifactsDir: path.join(tmp, `no-ablation-${i}`),
+        seed: 42,
+        refit: true,
+        config: noAblation,
+      });
+      lean.push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      leanCpu.push((c.user + c.system) / 1000);
+    }
+    console.log(
+      `  warm, without the ablation table: median ${median(lean).toFixed(0)} ms wall, ${median(leanCpu).toFixed(0)} ms CPU (the ablation costs the difference)`,
     );
     console.log('reference (Python system): 9–26 s wall, 162 MB');
   } finally {

@@ -28,10 +28,17 @@ describe('feature pipeline', () => {
   const spec = fitFeaturePipeline(train);
   const p = compilePipeline(JSON.parse(JSON.stringify(spec)));
 
-  const featureOf = (r: StudentRecord, name: string, impute = false): number => {
-    const out = new Float64Array(p.width);
-    p.transformInto(r, out, 0, impute);
-    const j = p.names.indexOf(name);
+  // Every catalogue feature, the ones off by default included.
+  const all = compilePipeline(
+    fitFeaturePipeline(
+      train,
+      FEATURE_CATALOG.map((f) => f.name),
+    ),
+  );
+  const featureOf = (r: StudentRecord, name: string, impute = false, q = p): number => {
+    const out = new Float64Array(q.width);
+    q.transformInto(r, out, 0, impute);
+    const j = q.names.indexOf(name);
     expect(j).toBeGreaterThanOrEqual(0);
     return out[j]!;
   };
@@ -62,10 +69,12 @@ describe('feature pipeline', () => {
   });
 
   it('one-hot encodes categories with an explicit unknown level', () => {
-    expect(featureOf(base, 'genero_feminino')).toBe(1);
-    expect(featureOf(base, 'genero_masculino')).toBe(0);
-    expect(featureOf(base, 'genero_desconhecido')).toBe(0);
-    expect(featureOf({ ...base, genero: null }, 'genero_desconhecido')).toBe(1);
+    expect(featureOf(base, 'genero_feminino', false, all)).toBe(1);
+    expect(featureOf(base, 'genero_masculino', false, all)).toBe(0);
+    expect(featureOf(base, 'genero_desconhecido', false, all)).toBe(0);
+    expect(featureOf({ ...base, genero: null }, 'genero_desconhecido', false, all)).toBe(1);
+    // Gender is recorded but not a default feature (a protected attribute).
+    expect(p.names.some((n) => n.startsWith('genero_'))).toBe(false);
     expect(featureOf({ ...base, instituicao: 'privada_bolsa' }, 'instituicao_privada_bolsa')).toBe(1);
     expect(featureOf({ ...base, instituicao: null }, 'instituicao_desconhecido')).toBe(1);
     // An unexpected string (bypassing types) counts as unknown, never as a silent all-zeros row.

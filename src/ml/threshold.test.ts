@@ -150,7 +150,10 @@ describe('threshold policy: fewest flags at the recall floor, capped by the expe
       max_flag_ratio: 1.25,
     });
     const c = golden.capped[1];
-    const r = chooseThreshold(arr(c.y), arr(c.score), { ...DEFAULT_THRESHOLD_POLICY, min_recall: c.min_recall });
+    const r = chooseThreshold(arr(c.y), arr(c.score), {
+      ...DEFAULT_THRESHOLD_POLICY,
+      min_recall: c.min_recall,
+    });
     expect(r.threshold).toBe(c.choice.threshold);
     expect(chooseThreshold(arr(c.y), arr(c.score)).validation.recall).toBeGreaterThanOrEqual(0.85);
   });

@@ -69,7 +69,7 @@ export function groupedBootstrapSe(
     for (let g = 0; g < list.length; g++) {
       for (const i of list[Math.floor(rng.next() * list.length)]!) {
         yb.push(y[i]!);
-        scores.forEach((s, c) => sb[c]!.push(s[i]!));
+        for (let c = 0; c < scores.length; c++) sb[c]!.push(scores[c]![i]!);
       }
     }
     const pos = yb.reduce((a, v) => a + v, 0);

@@ -1,6 +1,7 @@
 /**
  * Test helper: serve model files written by `train` through the real HTTP app (buildApp, a ModelHolder,
- * the model's own risk bands), in process, as `defasagem serve` would load them from MODEL_PATH.
+ * the model's own risk bands), in process, as `defasagem serve` would load them from MODEL_PATH. Used by
+ * the API tests of the operating point (training and serving must agree).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -8,10 +9,10 @@ import type { FastifyInstance } from 'fastify';
 import type { StudentRecord } from '../../core/student.js';
 import { loadModel } from '../../model/load.js';
 import type { MetricsFile, ModelSignature } from '../../model/types.js';
-import { buildApp } from '../../serve/app.js';
-import { ModelHolder } from '../../serve/holder.js';
-import { createMetrics } from '../../serve/metrics.js';
-import { testSettings } from '../../serve/test-support.js';
+import { buildApp } from '../app.js';
+import { ModelHolder } from '../holder.js';
+import { createMetrics } from '../metrics.js';
+import { testSettings } from '../test-support.js';
 
 const read = (dir: string, f: string): unknown => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
 

@@ -3,7 +3,7 @@
  *
  * The backtest model — developed on the 2022 → 2023 transitions only, by the default protocol — is
  * served by the HTTP app and sent the 765 students of 2023 who are in the 2024 sheet, as a client would
- * send them: read straight from the workbook by an independent reader (src/train/testing/
+ * send them: read straight from the workbook by an independent reader  (src/train/testing/
  * client-records.ts: true ages, checked against the birth dates). On their 2024 outcome it must reach
  * ROC-AUC ≥ 0.875, PR-AUC ≥ 0.83 and, at its own risk_label, precision ≥ 0.65 with recall ≥ 0.75.
  */
@@ -15,9 +15,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ingest } from '../data/ingest.js';
 import { averagePrecision, rocAuc } from '../ml/metrics.js';
 import type { MetricsFile } from '../model/types.js';
-import { type ClientStudent, clientStudents2023 } from './testing/client-records.js';
-import { type Prediction, predict, serveModel } from './testing/serve.js';
-import { train } from './train.js';
+import { type ClientStudent, clientStudents2023 } from '../train/testing/client-records.js';
+import { train } from '../train/train.js';
+import { type Prediction, predict, serveModel } from './testing/served-model.js';
 
 const xlsx = process.env.PEDE_XLSX;
 const available = !!xlsx && existsSync(xlsx);

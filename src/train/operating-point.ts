@@ -137,10 +137,19 @@ export function labelShiftProjection(
   });
 }
 
+export interface GroupRecall {
+  group: string;
+  n: number;
+  /** Students of the group who lagged: recall's denominator (a recall over 2 students is no rate). */
+  positives: number;
+  recall: number;
+  base_rate: number;
+}
+
 export interface RecallGap {
   field: string;
-  low: { group: string; n: number; recall: number; base_rate: number };
-  high: { group: string; n: number; recall: number; base_rate: number };
+  low: GroupRecall;
+  high: GroupRecall;
   gap: number;
 }
 
@@ -150,7 +159,13 @@ export function recallGaps(byGroup: Record<string, Record<string, EvaluationBloc
   for (const [field, blocks] of Object.entries(byGroup)) {
     const groups = Object.entries(blocks)
       .filter(([, b]) => b.n >= SMALL_GROUP && b.positives > 0 && b.metrics.recall.value !== null)
-      .map(([group, b]) => ({ group, n: b.n, recall: b.metrics.recall.value, base_rate: b.base_rate }));
+      .map(([group, b]) => ({
+        group,
+        n: b.n,
+        positives: b.positives,
+        recall: b.metrics.recall.value,
+        base_rate: b.base_rate,
+      }));
     if (groups.length < 2) continue;
     const low = groups.reduce((a, b) => (b.recall < a.recall ? b : a));
     const high = groups.reduce((a, b) => (b.recall > a.recall ? b : a));

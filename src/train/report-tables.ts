@@ -161,7 +161,7 @@ export function gapLines(byGroup: Record<string, Record<string, EvaluationBlock>
     '',
     ...gaps.map(
       (g) =>
-        `- ${GROUP_PT[g.field] ?? g.field}: ${g.low.group} ${pct(g.low.recall)} (${g.low.n} alunos, ${pct(g.low.base_rate)} em risco) contra ${g.high.group} ${pct(g.high.recall)} (${g.high.n} alunos, ${pct(g.high.base_rate)} em risco).`,
+        `- ${GROUP_PT[g.field] ?? g.field}: ${g.low.group} ${pct(g.low.recall)} (${g.low.n} alunos, ${g.low.positives} em risco) contra ${g.high.group} ${pct(g.high.recall)} (${g.high.n} alunos, ${g.high.positives} em risco).`,
     ),
     '',
   ];

@@ -236,6 +236,8 @@ function operatingSection(inp: ReportInput): string[] {
     '',
     ...shiftLines(inp.backtest, inp.validation, v.base_rate),
     '',
+    `Essa projeção é o caso pessimista, em que só a proporção muda. De ${testYear - 1} para ${testYear}, as entradas também mudaram (por exemplo, menos alunos já atrasados), os escores caíram junto e o limiar sinalizou ${pct(flagged / t.n)} dos alunos quando ${pct(t.base_rate)} atrasaram (${dec(flagged / Math.max(1, t.positives), 2)} sinalizados por aluno que atrasou; o modelo esperava ${pct(t.mean_predicted)}).`,
+    '',
     `**Pontuação de uma turma inteira**: com os escores de todos os alunos à mão, a capacidade padrão sinaliza ${capacityText}, dos maiores escores para os menores (empates nunca são separados); top k% ou N alunos também são possíveis. Pedidos de um aluno por vez usam o limiar fixo acima.`,
     '',
   ];

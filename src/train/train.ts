@@ -10,14 +10,13 @@ import { type Progress, silentProgress } from '../core/progress.js';
 import { readModelingDatasetWithInfo } from '../data/modeling-dataset.js';
 import type { ModelingRow } from '../data/transitions.js';
 import { calibrate } from '../ml/calibration.js';
-import { averagePrecision, rocAuc } from '../ml/metrics.js';
 import { deriveSeed } from '../ml/rng.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileV1, TARGET } from '../model/format.js';
 import type { LearnerKind } from '../model/learners.js';
 import { type LoadedModelV1, loadModel } from '../model/load.js';
 import { buildSignature } from '../model/signature.js';
 import type { EvaluationBlock, MetricsFile } from '../model/types.js';
-import { type AblationRow, runAblation } from './ablation.js';
+import { ABLATION_FOLDS, type AblationRow, runAblation } from './ablation.js';
 import { checkArtifactsTarget, publishArtifacts } from './artifacts.js';
 import { buildBaseline } from './baseline.js';
 import { complexityOf, rawScores, SIMPLICITY_ORDER } from './candidates.js';
@@ -26,7 +25,13 @@ import { type Developed, develop } from './develop.js';
 import { TRAIN_ERRORS } from './errors.js';
 import { byGroup, evaluationBlock } from './evaluate.js';
 import { type Fold, stratifiedGroupFolds } from './folds.js';
-import { buildComparison, buildMetadata, type CandidateResult, candidateResults } from './outputs.js';
+import {
+  buildComparison,
+  buildMetadata,
+  type CandidateResult,
+  candidateResults,
+  type RunContext,
+} from './outputs.js';
 import { checkFolds, matricesOf, matrixFor, type Prepared, prepare, temporalSplit } from './prepared.js';
 import { renderReport } from './report.js';
 import { groupedBootstrapSe, type Selection, selectCandidate } from './select.js';
@@ -212,6 +217,108 @@ function refitProduction(
   return { prepared, developed };
 }
 
+interface Backtest {
+  /** The backtest model file and the same model loaded. */
+  file: ModelFileV1;
+  model: LoadedModelV1;
+  yTest: Float64Array;
+  /** The backtest model's calibrated scores of the test year. */
+  pTest: Float64Array;
+  validation: EvaluationBlock;
+  test: EvaluationBlock;
+  groups: MetricsFile['by_group'];
+}
+
+/** The chosen development model assembled, loaded and evaluated: validation, test year, groups. */
+function evaluateBacktest(a: {
+  createdAt: string;
+  dev: Prepared;
+  chosen: Developed;
+  cfg: TrainConfig;
+  seed: number;
+  sha256: string;
+  testRows: ModelingRow[];
+  testYear: number;
+  progress: Progress;
+}): Backtest {
+  const { dev, chosen, cfg, seed, testYear, progress } = a;
+  progress.stage('Evaluating (bootstrap)', 3);
+  const file = assembleModel({
+    createdAt: a.createdAt,
+    prepared: dev,
+    dev: chosen,
+    cfg,
+    fit: 'backtest',
+    seed,
+    dataSha256: a.sha256,
+    chosenOn: `transições com ano do rótulo ${dev.labelYears.join(', ')}`,
+  });
+  const model = loadModel(JSON.parse(JSON.stringify(file)));
+  const threshold = chosen.threshold.threshold;
+  const validation = evaluationBlock(dev.y, chosen.oofProb, threshold, dev.labelYears, cfg.bootstrap, seed);
+  progress.tick();
+  const yTest = Float64Array.from(a.testRows, (r) => r.em_risco);
+  const pTest = model.predictProba(a.testRows);
+  const test = evaluationBlock(yTest, pTest, model.threshold, [testYear], cfg.bootstrap, seed);
+  progress.tick();
+  const groups = byGroup(a.testRows, yTest, pTest, model.threshold, [testYear], cfg.bootstrap_groups, seed);
+  progress.tick();
+  progress.done();
+  return { file, model, yTest, pTest, validation, test, groups };
+}
+
+/** Every artifact, rendered and published at once. */
+function writeArtifacts(
+  dir: string,
+  ctx: RunContext,
+  bt: Backtest,
+  candidates: CandidateResult[],
+  ablation: AblationRow[],
+): string[] {
+  const { prodModel, prodPrepared } = ctx;
+  const metrics: MetricsFile = {
+    metrics_version: 1,
+    learner: ctx.selection.kind,
+    threshold: prodModel.threshold,
+    validation: bt.validation,
+    test: bt.test,
+    by_group: bt.groups,
+  };
+  const baseline = buildBaseline({
+    createdAt: ctx.createdAt,
+    records: prodPrepared.rows,
+    labelYears: prodPrepared.labelYears,
+    scores: prodModel.predictProba(prodPrepared.rows),
+    threshold: prodModel.threshold,
+  });
+  const report = renderReport({
+    createdAt: ctx.createdAt,
+    metrics,
+    comparison: candidates,
+    selection: ctx.selection,
+    model: prodModel,
+    backtest: bt.model,
+    testYear: ctx.testYear,
+    devYears: ctx.dev.labelYears,
+    refit: ctx.refit,
+    validation: { y: ctx.dev.y, p: ctx.chosen.oofProb },
+    test: { y: bt.yTest, p: bt.pTest },
+    synthetic: ctx.data.synthetic,
+    cfg: ctx.cfg,
+    testRows: ctx.testRows,
+    ablation,
+  });
+  return publishArtifacts(dir, {
+    'model_v1.json': json(ctx.production),
+    'model_metadata_v1.json': json(buildMetadata(ctx)),
+    'model_signature_v1.json': json(buildSignature(prodModel)),
+    'metrics_v1.json': json(metrics),
+    'model_comparison.json': json(buildComparison(ctx, candidates, ablation)),
+    'model_report.md': report,
+    'baseline_v1.json': json(baseline),
+  });
+}
+
 export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const t0 = performance.now();
   const cfg = opts.config ?? (structuredClone(DEFAULT_TRAIN_CONFIG) as TrainConfig);
@@ -232,61 +339,28 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const developed = developCandidates(dev, devFolds, cfg, seed, progress);
 
   // Test-year scores of every candidate (for the comparison; selection never looks at them).
-  const yTest = Float64Array.from(testRows, (r) => r.em_risco);
   const testMats = matricesOf(dev.pipeline, testRows);
-  const testRaw = new Map<LearnerKind, Float64Array>();
   const testProb = new Map<LearnerKind, Float64Array>();
   for (const [kind, d] of developed) {
-    testRaw.set(kind, rawScores(d.final, matrixFor(testMats, kind)));
-    testProb.set(kind, calibrate(d.calibrator, testRaw.get(kind)!));
+    testProb.set(kind, calibrate(d.calibrator, rawScores(d.final, matrixFor(testMats, kind))));
   }
   const { selection, standardErrors } = selectFrom(developed, dev, cfg, seed);
   const chosen = developed.get(selection.kind)!;
 
-  progress.stage('Evaluating (bootstrap)', 3);
-  const backtestModel = assembleModel({
-    createdAt,
-    prepared: dev,
-    dev: chosen,
-    cfg,
-    fit: 'backtest',
-    seed,
-    dataSha256: sha256,
-    chosenOn: `transições com ano do rótulo ${dev.labelYears.join(', ')}`,
-  });
-  const backtest = loadModel(JSON.parse(JSON.stringify(backtestModel)));
-  const validationBlock = evaluationBlock(
-    dev.y,
-    chosen.oofProb,
-    chosen.threshold.threshold,
-    dev.labelYears,
-    cfg.bootstrap,
-    seed,
-  );
-  progress.tick();
-  const pTest = backtest.predictProba(testRows);
-  const testBlock = evaluationBlock(yTest, pTest, backtest.threshold, [testYear], cfg.bootstrap, seed);
-  progress.tick();
-  const groups = byGroup(testRows, yTest, pTest, backtest.threshold, [testYear], cfg.bootstrap_groups, seed);
-  progress.tick();
-  progress.done();
+  const bt = evaluateBacktest({ createdAt, dev, chosen, cfg, seed, sha256, testRows, testYear, progress });
+  const backtestModel = bt.file;
 
   let ablation: AblationRow[] = [];
   if (cfg.ablation && selection.kind !== 'persistence') {
     progress.stage('Feature ablation', 8);
-    const chosenTestRaw = testRaw.get(selection.kind)!;
     ablation = runAblation({
       kind: selection.kind,
       devRows,
       testRows,
       cfg,
-      folds: devFolds,
+      folds: stratifiedGroupFolds(dev.y, dev.groups, ABLATION_FOLDS, seed),
       seed: deriveSeed(seed, SIMPLICITY_ORDER.indexOf(selection.kind)),
-      reference: {
-        names: dev.pipeline.names,
-        validation: { roc_auc: rocAuc(dev.y, chosen.oofRaw), pr_auc: averagePrecision(dev.y, chosen.oofRaw) },
-        test: { roc_auc: rocAuc(yTest, chosenTestRaw), pr_auc: averagePrecision(yTest, chosenTestRaw) },
-      },
+      iterations: chosen.finalIterations,
       onRow: () => progress.tick(),
     });
     progress.done();
@@ -310,16 +384,16 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
 
   progress.stage('Writing artifacts', 1);
   const prodModel: LoadedModelV1 = loadModel(JSON.parse(JSON.stringify(production)));
-  const candidates = candidateResults({ developed, testProb, yTest, testYear, seed, standardErrors, cfg });
-  const metrics: MetricsFile = {
-    metrics_version: 1,
-    learner: selection.kind,
-    threshold: prodModel.threshold,
-    validation: validationBlock,
-    test: testBlock,
-    by_group: groups,
-  };
-  const context = {
+  const candidates = candidateResults({
+    developed,
+    testProb,
+    yTest: bt.yTest,
+    testYear,
+    seed,
+    standardErrors,
+    cfg,
+  });
+  const context: RunContext = {
     createdAt,
     cfg,
     seed,
@@ -335,39 +409,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     prodModel,
     data: { path: opts.dataPath, sha256, rows: rows.length, synthetic },
   };
-  const baseline = buildBaseline({
-    createdAt,
-    records: prodPrepared.rows,
-    labelYears: prodPrepared.labelYears,
-    scores: prodModel.predictProba(prodPrepared.rows),
-    threshold: prodModel.threshold,
-  });
-  const report = renderReport({
-    createdAt,
-    metrics,
-    comparison: candidates,
-    selection,
-    model: prodModel,
-    backtest,
-    testYear,
-    devYears: dev.labelYears,
-    refit: opts.refit,
-    validation: { y: dev.y, p: chosen.oofProb },
-    test: { y: yTest, p: pTest },
-    synthetic,
-    cfg,
-    testRows,
-    ablation,
-  });
-  const files = publishArtifacts(opts.artifactsDir, {
-    'model_v1.json': json(production),
-    'model_metadata_v1.json': json(buildMetadata(context)),
-    'model_signature_v1.json': json(buildSignature(prodModel)),
-    'metrics_v1.json': json(metrics),
-    'model_comparison.json': json(buildComparison(context, candidates, ablation)),
-    'model_report.md': report,
-    'baseline_v1.json': json(baseline),
-  });
+  const files = writeArtifacts(opts.artifactsDir, context, bt, candidates, ablation);
   progress.tick();
   progress.done();
 
@@ -381,8 +423,8 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     productionYears: prodPrepared.labelYears,
     refit: opts.refit,
     selection,
-    validation: validationBlock,
-    test: testBlock,
+    validation: bt.validation,
+    test: bt.test,
     candidates,
     ablation,
     durationMs: Math.round(performance.now() - t0),

@@ -107,7 +107,10 @@ export function candidateLines(comparison: readonly CandidateResult[]): string[]
 }
 
 export function ablationLines(rows: readonly AblationRow[], testYear: number): string[] {
-  if (rows.length === 0) return ['(Sem tabela de ablação nesta execução.)'];
+  if (rows.length === 0)
+    return [
+      'Não calculada nesta execução (ela quase dobra o tempo de treino). Para incluí-la, treine com `--config` e `{"ablation": true}`; a última tabela medida está em docs/model.md.',
+    ];
   const ref = rows[0]!;
   const delta = (v: number, r: number) => `${v >= r ? '+' : '−'}${dec(Math.abs(v - r))}`;
   return [

@@ -30,6 +30,7 @@ const dataPath = path.join(tmp, 'modeling_dataset.parquet');
 writeFileSync(dataPath, encodeParquet(syntheticRows(500, 21), MODELING_COLUMNS));
 // Small ensembles and few resamples: these tests check the protocol and the files, not the accuracy.
 const config = resolveConfig({
+  ablation: true,
   bootstrap: 50,
   bootstrap_groups: 20,
   random_forest: { n_estimators: 15 },

@@ -12,7 +12,7 @@ import type { MetricsFile, ModelSignature } from '../../model/types.js';
 import { buildApp } from '../app.js';
 import { ModelHolder } from '../holder.js';
 import { createMetrics } from '../metrics.js';
-import { testSettings } from '../test-support.js';
+import { testSettings } from './support.js';
 
 const read = (dir: string, f: string): unknown => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
 

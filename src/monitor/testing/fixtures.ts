@@ -1,0 +1,84 @@
+/**
+ * Fixtures for monitoring tests: temp folders, a trained model with its baseline (produced by the real
+ * `defasagem train` in a child process: monitoring sits below training and never imports it), and the
+ * student rows it was trained on.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ingest } from '../../data/ingest.js';
+import { type ModelingRow, readModelingDataset } from '../../data/modeling-dataset.js';
+import { writeSyntheticWorkbook } from '../../data/synth.js';
+import { type LoadedModelV1, loadModel } from '../../model/load.js';
+import { REPO_ROOT, runTs } from '../../registry/testing/spawn.js';
+import { type MonitorBaseline, readBaseline } from '../baseline.js';
+
+export { REPO_ROOT, runTs };
+export const CLI_MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
+
+const dirs: string[] = [];
+
+export function tempDir(prefix = 'monitor'): string {
+  const d = mkdtempSync(path.join(os.tmpdir(), `defasagem-${prefix}-`));
+  dirs.push(d);
+  return d;
+}
+
+export function removeTempDirs(): void {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+export interface Trained {
+  dir: string;
+  artifacts: string;
+  model: LoadedModelV1;
+  baseline: MonitorBaseline;
+  /** metrics_v1.json as written by training. */
+  metrics: { test: { metrics: Record<string, { value: number }>; n: number } };
+  /** Every modelling row (all transitions). */
+  rows: ModelingRow[];
+}
+
+/**
+ * Ingests `source` and trains on it with `defasagem train --no-refit` (the shipped model is the backtest
+ * model: trained on the earlier transitions, tested on the latest label year; its baseline describes the
+ * earlier transitions).
+ */
+export async function trainOn(source: string): Promise<Trained> {
+  const dir = tempDir('trained');
+  const summary = await ingest({ source, outDir: path.join(dir, 'data') });
+  const artifacts = path.join(dir, 'artifacts');
+  const r = await runTs(CLI_MAIN, [
+    'train',
+    '--data',
+    summary.outputs.modelingDataset,
+    '--artifacts',
+    artifacts,
+    '--no-refit',
+    '--seed',
+    '42',
+  ]);
+  if (r.code !== 0) throw new Error(`defasagem train failed (${r.code}): ${r.stderr || r.stdout}`);
+  const read = (f: string) => JSON.parse(readFileSync(path.join(artifacts, f), 'utf8'));
+  return {
+    dir,
+    artifacts,
+    model: loadModel(read('model_v1.json')),
+    baseline: readBaseline(path.join(artifacts, 'baseline_v1.json')),
+    metrics: read('metrics_v1.json'),
+    rows: await readModelingDataset(summary.outputs.modelingDataset),
+  };
+}
+
+/** A deterministic synthetic PEDE workbook (fake students) in a temp folder. */
+export async function syntheticWorkbook(students = 600): Promise<string> {
+  const file = path.join(tempDir('synth'), 'pede_sintetico.xlsx');
+  await writeSyntheticWorkbook(file, { students, years: [2022, 2023, 2024], seed: 7 });
+  return file;
+}
+
+/** The real workbook when PEDE_XLSX points at it, else null (tests skip loudly). */
+export function realWorkbook(): string | null {
+  const x = process.env.PEDE_XLSX;
+  return x && existsSync(x) ? x : null;
+}

@@ -78,7 +78,7 @@ export function chartSvg(f: FieldDrift): string {
   const H = 230;
   const left = 44;
   const bottom = 60;
-  const top = 14;
+  const top = 22;
   const plotW = W - left - 10;
   const plotH = H - top - bottom;
   const max = Math.max(0.05, ...f.bins.flatMap((b) => [b.baseline, b.current]));
@@ -109,6 +109,10 @@ export function chartSvg(f: FieldDrift): string {
         : `<text x="${lx.toFixed(1)}" y="${ly}" font-size="10" text-anchor="middle">${label}</text>`,
     );
   });
+  parts.push(
+    `<rect x="${W - 150}" y="2" width="10" height="10" fill="#9e9e9e"/><text x="${W - 136}" y="11" font-size="11">treino</text>`,
+    `<rect x="${W - 90}" y="2" width="10" height="10" fill="${COLOR[f.status]}"/><text x="${W - 76}" y="11" font-size="11">agora</text>`,
+  );
   const title = `${f.field}: distribuição no treino (cinza) e na janela (cor do status)`;
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img" aria-label="${esc(title)}"><title>${esc(title)}</title>${parts.join('')}</svg>`;
 }
@@ -124,7 +128,7 @@ function fieldSection(f: FieldDrift, r: DriftReport): string {
   const advice = fieldAdvice(f, r)
     .map((a) => `<li>${esc(a)}</li>`)
     .join('');
-  return `<section id="f-${esc(f.field)}"><h3>${esc(f.field)} ${badge(f.status)}</h3><p>${esc(f.description)} PSI ${f.psi === null ? '—' : num(f.psi, 3)} · ausentes ${pct(f.missing_rate.baseline)} no treino, ${pct(f.missing_rate.current)} agora · ${f.values.current} valores na janela.</p>${advice ? `<ul>${advice}</ul>` : ''}${f.bins.length > 0 ? chartSvg(f) : ''}</section>`;
+  return `<section id="f-${esc(f.field)}"><h3>${esc(f.field)} ${badge(f.status)}</h3><p>${esc(f.description)} PSI ${f.psi === null ? '—' : num(f.psi, 3)} · ausentes ${pct(f.missing_rate.baseline)} no treino, ${pct(f.missing_rate.current)} agora · ${f.values.current} valores na janela.</p>${advice ? `<ul>${advice}</ul>` : ''}${f.bins.length > 0 && f.values.baseline > 0 ? chartSvg(f) : ''}</section>`;
 }
 
 const CSS = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:980px;padding:0 1rem;color:#202124}

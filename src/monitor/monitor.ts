@@ -82,6 +82,18 @@ export async function driftFromStore(
   return { ...report, records_on_other_bins: other };
 }
 
+const DAY_MS = 86_400_000;
+
+/** Retention by hand (`defasagem monitor prune`): deletes what is older than `retentionDays` before `now`. */
+export async function pruneStore(
+  store: EventStore,
+  retentionDays: number,
+  now: number = Date.now(),
+): Promise<PruneResult & { before: string }> {
+  const before = now - retentionDays * DAY_MS;
+  return { ...(await store.prune(before)), before: new Date(before).toISOString() };
+}
+
 export interface Monitor {
   readonly mode: PrivacyMode;
   /** null when the mode is off. */

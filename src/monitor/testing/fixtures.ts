@@ -82,3 +82,25 @@ export function realWorkbook(): string | null {
   const x = process.env.PEDE_XLSX;
   return x && existsSync(x) ? x : null;
 }
+
+/** A small hand-written baseline: one numeric field (ieg), one categorical (genero), the score. */
+export function tinyBaseline(): MonitorBaseline {
+  return {
+    baseline_version: 1,
+    created_at: '2025-01-15T10:00:00.000Z',
+    rows: 100,
+    label_years: [2024],
+    inputs: {
+      ieg: { kind: 'numeric', n: 90, missing: 10, bin_edges: [5, 7, 9], bin_counts: [10, 30, 40, 10] },
+      genero: { kind: 'categorical', n: 100, missing: 0, counts: { feminino: 55, masculino: 45 } },
+    },
+    score: {
+      kind: 'numeric',
+      n: 100,
+      missing: 0,
+      bin_edges: [0.25, 0.5, 0.75],
+      bin_counts: [40, 30, 20, 10],
+    },
+    positive_rate_at_threshold: 0.3,
+  };
+}

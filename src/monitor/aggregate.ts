@@ -42,42 +42,97 @@ export class Counts {
 
 export const fieldSeries = (field: string): string => `f:${field}`;
 
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
 /**
- * Adds one prediction call (any number of records) to `counts`. Reads the records, keeps nothing, and
- * tolerates malformed input (a missing score or record counts as missing), so one bad observation
- * cannot make a whole batch fail.
+ * Counts prediction calls on one BinSpec with typed arrays: fixed slots for calls, records, labels, the
+ * score bins and every numeric field's bins (missing last), and per categorical field a map from the raw
+ * value to its count. Keys are turned into stored strings only in `entries()` (categoryKey: numbers as
+ * written, allowed categories, anything else OTHER_CATEGORY), so the hot loop builds no string.
+ * Tolerates malformed input (a missing score or record counts as missing): one bad observation cannot
+ * make a whole batch fail.
  */
-export function countPrediction(
-  counts: Counts,
-  spec: BinSpec,
-  records: readonly object[],
-  scores: ArrayLike<number>,
-  labels: ArrayLike<number>,
-): void {
-  counts.add('calls', '');
-  counts.add('records', '', records.length);
-  for (let i = 0; i < records.length; i++) {
-    const s = scores?.[i];
-    counts.add(
-      'score',
-      typeof s === 'number' && Number.isFinite(s) ? String(numericBin(spec.score, s)) : MISSING,
-    );
-    counts.add('label', labels?.[i] === 1 ? '1' : '0');
+export class PredictionCounter {
+  /** [calls, records, label0, label1, score bins…, score missing, per numeric field: bins…, missing]. */
+  private readonly fixed: Float64Array;
+  private readonly offsets: Int32Array;
+  private readonly scoreAt = 4;
+  private readonly categorical: (Map<unknown, number> | null)[];
+
+  constructor(readonly spec: BinSpec) {
+    this.offsets = new Int32Array(spec.fields.length);
+    let at = this.scoreAt + spec.score.length + 2;
+    spec.fields.forEach((f, k) => {
+      this.offsets[k] = at;
+      if (f.kind === 'numeric') at += f.edges.length + 2;
+    });
+    this.fixed = new Float64Array(at);
+    this.categorical = spec.fields.map((f) => (f.kind === 'categorical' ? new Map() : null));
   }
-  for (const f of spec.fields) {
-    const series = fieldSeries(f.field);
-    for (const r of records) {
-      const v = (r as Record<string, unknown> | null)?.[f.field];
-      if (f.kind === 'numeric') {
-        counts.add(
-          series,
-          typeof v === 'number' && Number.isFinite(v) ? String(numericBin(f.edges, v)) : MISSING,
-        );
-      } else {
-        const key = categoryKey(f, v);
-        counts.add(series, key === MISSING ? MISSING : `v:${key}`);
+
+  /** Adds one prediction call (any number of records). Reads the records; keeps nothing. */
+  add(records: readonly object[], scores: ArrayLike<number>, labels: ArrayLike<number>): void {
+    const fx = this.fixed;
+    const n = records.length;
+    fx[0]! += 1;
+    fx[1]! += n;
+    const scoreMissing = this.scoreAt + this.spec.score.length + 1;
+    for (let i = 0; i < n; i++) {
+      const s = scores?.[i];
+      fx[isNum(s) ? this.scoreAt + numericBin(this.spec.score, s) : scoreMissing]! += 1;
+      fx[labels?.[i] === 1 ? 3 : 2]! += 1;
+    }
+    const fields = this.spec.fields;
+    for (let k = 0; k < fields.length; k++) {
+      const f = fields[k]!;
+      const name = f.field;
+      const cat = this.categorical[k];
+      if (cat) {
+        for (let i = 0; i < n; i++) {
+          const v = (records[i] as Record<string, unknown> | null)?.[name] ?? null;
+          cat.set(v, (cat.get(v) ?? 0) + 1);
+        }
+      } else if (f.kind === 'numeric') {
+        const base = this.offsets[k]!;
+        const missing = base + f.edges.length + 1;
+        for (let i = 0; i < n; i++) {
+          const v = (records[i] as Record<string, unknown> | null)?.[name];
+          fx[isNum(v) ? base + numericBin(f.edges, v) : missing]! += 1;
+        }
       }
     }
+  }
+
+  /** The non-zero counters as (series, bin, n). */
+  *entries(): IterableIterator<CountEntry> {
+    const fx = this.fixed;
+    if (fx[0]) yield { series: 'calls', bin: '', n: fx[0] };
+    if (fx[1]) yield { series: 'records', bin: '', n: fx[1] };
+    if (fx[2]) yield { series: 'label', bin: '0', n: fx[2] };
+    if (fx[3]) yield { series: 'label', bin: '1', n: fx[3] };
+    yield* this.bins('score', this.scoreAt, this.spec.score.length + 1);
+    for (let k = 0; k < this.spec.fields.length; k++) {
+      const f = this.spec.fields[k]!;
+      if (f.kind === 'numeric') {
+        yield* this.bins(fieldSeries(f.field), this.offsets[k]!, f.edges.length + 1);
+        continue;
+      }
+      const merged = new Counts();
+      for (const [v, n] of this.categorical[k]!) {
+        const key = categoryKey(f, v);
+        merged.add(fieldSeries(f.field), key === MISSING ? MISSING : `v:${key}`, n);
+      }
+      yield* merged.entries();
+    }
+  }
+
+  private *bins(series: string, base: number, nBins: number): IterableIterator<CountEntry> {
+    for (let j = 0; j < nBins; j++) {
+      const n = this.fixed[base + j]!;
+      if (n) yield { series, bin: String(j), n };
+    }
+    const missing = this.fixed[base + nBins]!;
+    if (missing) yield { series, bin: MISSING, n: missing };
   }
 }
 
@@ -153,7 +208,7 @@ export function histogramsFromRecords(
   scores: ArrayLike<number>,
   labels?: ArrayLike<number>,
 ): WindowHistograms {
-  const counts = new Counts();
-  countPrediction(counts, spec, records, scores, labels ?? new Uint8Array(records.length));
-  return histogramsFromCounts(spec, counts.entries());
+  const counter = new PredictionCounter(spec);
+  counter.add(records, scores, labels ?? new Uint8Array(records.length));
+  return histogramsFromCounts(spec, counter.entries());
 }

@@ -51,6 +51,29 @@ export function quantileFromBuckets(counts: ArrayLike<number>, q: number): numbe
  * Why events were not recorded: the queue was full (prediction_calls / prediction_records / requests),
  * the store refused the batch (write_failed), or the observation was malformed (invalid).
  */
+/** Counts requests of one endpoint and hour with typed arrays; strings are built only in entries(). */
+export class RequestCounter {
+  private requests = 0;
+  private readonly status = new Map<number, number>();
+  private readonly latency = new Float64Array(LATENCY_BUCKETS);
+
+  add(status: number, latencyMs: number): void {
+    this.requests++;
+    const code = Math.trunc(status);
+    this.status.set(code, (this.status.get(code) ?? 0) + 1);
+    this.latency[latencyBucket(latencyMs)]! += 1;
+  }
+
+  *entries(): IterableIterator<{ series: string; bin: string; n: number }> {
+    if (this.requests) yield { series: 'requests', bin: '', n: this.requests };
+    for (const [code, n] of this.status) yield { series: 'status', bin: String(code), n };
+    for (let k = 0; k < LATENCY_BUCKETS; k++) {
+      const n = this.latency[k]!;
+      if (n) yield { series: 'latency', bin: String(k), n };
+    }
+  }
+}
+
 export const DROP_KINDS = [
   'prediction_calls',
   'prediction_records',

@@ -11,15 +11,14 @@
  * flush; only counts on the baseline's bins reach the disk and RAs are never read. In pseudonymised mode
  * each student becomes a row keyed by HMAC-SHA256(secret, RA) with the contract's input fields only.
  */
-import { STUDENT_FIELD_NAMES } from '../core/student.js';
-import { Counts, countPrediction } from './aggregate.js';
+
 import type { MonitorBaseline } from './baseline.js';
-import { type BinSpec, binSpecFromBaseline, binSpecJson, defaultBinSpec } from './bins.js';
-import { type DropKind, latencyBucket } from './health.js';
+import { BatchBuilder } from './batch.js';
+import { type BinSpec, binSpecFromBaseline, defaultBinSpec } from './bins.js';
+import type { DropKind } from './health.js';
 import { type Pseudonymiser, pseudonymiser } from './pseudonym.js';
 import type { PrivacyMode } from './settings.js';
-import { hourOf } from './store/schema.js';
-import type { EventBatch, EventStore, PredictionRow, PruneResult } from './store/types.js';
+import type { EventBatch, EventStore, PruneResult } from './store/types.js';
 
 /** What the server's one observation point hands over (references, not copies). */
 export interface PredictionObservation {
@@ -74,30 +73,19 @@ type Item =
   | { kind: 'request'; o: RequestObservation; weight: 1 };
 
 const DAY_MS = 86_400_000;
-
-interface PredictionGroup {
-  hour: number;
-  modelVersion: string;
-  endpoint: string;
-  spec: BinSpec;
-  counts: Counts;
-}
-
-function pickInputs(r: object): string {
-  const out: Record<string, unknown> = {};
-  for (const f of STUDENT_FIELD_NAMES) {
-    const v = (r as Record<string, unknown>)[f];
-    out[f] = v === undefined || (typeof v === 'number' && !Number.isFinite(v)) ? null : v;
-  }
-  return JSON.stringify(out);
-}
+/** Students (or requests) counted between two yields to the event loop during a flush. */
+const SLICE = 128;
 
 export class EventRecorder {
+  /** Queued items are queue[head…]; taken items are skipped by moving head (no copying per batch). */
   private queue: Item[] = [];
+  private head = 0;
   private queuedWeight = 0;
   private readonly specs = new Map<string, BinSpec>();
   private readonly defaultSpec = defaultBinSpec();
   private readonly specJson = new Map<string, string>();
+  private readonly specFor = (modelVersion: string): BinSpec =>
+    this.specs.get(modelVersion) ?? this.defaultSpec;
   private pendingDrops = new Map<string, Map<DropKind, number>>();
   private readonly totals: RecorderStats;
   private flushing: Promise<void> | null = null;
@@ -121,7 +109,7 @@ export class EventRecorder {
       lastError: null,
     };
     const flushTimer = setInterval(() => {
-      if (this.queue.length > 0 || this.pendingDrops.size > 0) void this.flush();
+      if (this.pending() > 0 || this.pendingDrops.size > 0) void this.flush();
     }, opts.flushIntervalMs);
     flushTimer.unref();
     this.timers.push(flushTimer);
@@ -207,7 +195,7 @@ export class EventRecorder {
 
   /** Writes everything queued so far (several transactions if needed). Resolves when committed. */
   flush(): Promise<void> {
-    if (this.flushing) return this.flushing.then(() => (this.queue.length > 0 ? this.flush() : undefined));
+    if (this.flushing) return this.flushing.then(() => (this.pending() > 0 ? this.flush() : undefined));
     this.flushing = this.drain().finally(() => {
       this.flushing = null;
     });
@@ -219,7 +207,7 @@ export class EventRecorder {
       const items = this.take();
       const drops = this.pendingDrops;
       this.pendingDrops = new Map();
-      const batch = this.buildBatch(items, drops);
+      const batch = await this.buildBatch(items, drops);
       if (items.length === 0 && batch.requestCounts.length === 0) return;
       const weight = items.reduce((s, i) => s + i.weight, 0);
       try {
@@ -234,20 +222,32 @@ export class EventRecorder {
         for (const i of items) this.drop(i.o.endpoint, 'write_failed', i.weight);
         this.report(err);
       }
-      if (this.queue.length > 0) await new Promise<void>((r) => setImmediate(r));
-    } while (this.queue.length > 0);
+      if (this.pending() > 0) await new Promise<void>((r) => setImmediate(r));
+    } while (this.pending() > 0);
   }
 
   /** Up to batchSize of weight from the head of the queue (at least one item). */
+  private pending(): number {
+    return this.queue.length - this.head;
+  }
+
   private take(): Item[] {
+    const q = this.queue;
     let w = 0;
-    let k = 0;
-    while (k < this.queue.length && (k === 0 || w + this.queue[k]!.weight <= this.opts.batchSize)) {
-      w += this.queue[k]!.weight;
+    let k = this.head;
+    while (k < q.length && (k === this.head || w + q[k]!.weight <= this.opts.batchSize)) {
+      w += q[k]!.weight;
       k++;
     }
-    const items = this.queue.slice(0, k);
-    this.queue = this.queue.slice(k);
+    const items = q.slice(this.head, k);
+    this.head = k;
+    if (this.head === q.length) {
+      this.queue = [];
+      this.head = 0;
+    } else if (this.head > 4096 && this.head > q.length / 2) {
+      this.queue = q.slice(this.head);
+      this.head = 0;
+    }
     this.queuedWeight -= w;
     return items;
   }
@@ -260,101 +260,33 @@ export class EventRecorder {
     }
   }
 
-  private buildBatch(items: Item[], drops: Map<string, Map<DropKind, number>>): EventBatch {
-    const batch: EventBatch = { predictionCounts: [], requestCounts: [], rows: [], binSpecs: [] };
-    const pred = new Map<string, PredictionGroup>();
-    const req = new Map<string, { hour: number; endpoint: string; counts: Counts }>();
-    const now = this.now();
+  /**
+   * Counts the items into one batch, yielding to the event loop every SLICE students so that a flush
+   * never holds the loop for more than a slice (the commit itself is one short synchronous burst).
+   */
+  private async buildBatch(items: Item[], drops: Map<string, Map<DropKind, number>>): Promise<EventBatch> {
+    const builder = new BatchBuilder({
+      specFor: this.specFor,
+      specJson: this.specJson,
+      hmac: this.hmac,
+      now: this.now(),
+    });
+    let sinceYield = 0;
     for (const item of items) {
       try {
-        if (item.kind === 'prediction') this.addPrediction(batch, pred, item.o, now);
-        else this.addRequest(req, item.o, now);
+        if (item.kind === 'prediction') builder.addPrediction(item.o);
+        else builder.addRequest(item.o);
       } catch {
         // Last resort: a malformed observation is counted, never allowed to sink the batch.
         this.drop(String(item.o?.endpoint), 'invalid', item.weight);
       }
+      sinceYield += item.weight;
+      if (sinceYield >= SLICE) {
+        sinceYield = 0;
+        await new Promise<void>((r) => setImmediate(r));
+      }
     }
-    for (const g of pred.values())
-      for (const c of g.counts.entries())
-        batch.predictionCounts.push({
-          hour: g.hour,
-          modelVersion: g.modelVersion,
-          endpoint: g.endpoint,
-          binsId: g.spec.id,
-          ...c,
-        });
-    for (const g of req.values())
-      for (const c of g.counts.entries())
-        batch.requestCounts.push({ hour: g.hour, endpoint: g.endpoint, ...c });
-    const dropHour = hourOf(now);
-    for (const [endpoint, m] of drops)
-      for (const [kind, n] of m)
-        batch.requestCounts.push({ hour: dropHour, endpoint, series: 'dropped', bin: kind, n });
-    batch.binSpecs = this.specsOf(pred.values());
-    return batch;
-  }
-
-  private addPrediction(
-    batch: EventBatch,
-    pred: Map<string, PredictionGroup>,
-    o: PredictionObservation,
-    now: number,
-  ): void {
-    const at = Number.isFinite(o.at) ? o.at : now;
-    const hour = hourOf(at);
-    const endpoint = String(o.endpoint);
-    const modelVersion = String(o.modelVersion);
-    const spec = this.specs.get(modelVersion) ?? this.defaultSpec;
-    const key = `${hour}\t${modelVersion}\t${endpoint}\t${spec.id}`;
-    let g = pred.get(key);
-    if (!g) pred.set(key, (g = { hour, modelVersion, endpoint, spec, counts: new Counts() }));
-    countPrediction(g.counts, spec, o.records, o.scores, o.labels);
-    if (this.hmac) this.addRows(batch.rows, o, { at, modelVersion, endpoint });
-  }
-
-  private addRequest(
-    req: Map<string, { hour: number; endpoint: string; counts: Counts }>,
-    o: RequestObservation,
-    now: number,
-  ): void {
-    const hour = hourOf(Number.isFinite(o.at) ? o.at : now);
-    const endpoint = String(o.endpoint);
-    const key = `${hour}\t${endpoint}`;
-    let g = req.get(key);
-    if (!g) req.set(key, (g = { hour, endpoint, counts: new Counts() }));
-    g.counts.add('requests', '');
-    g.counts.add('status', String(Math.trunc(o.status)));
-    g.counts.add('latency', String(latencyBucket(o.latencyMs)));
-  }
-
-  private specsOf(groups: Iterable<PredictionGroup>): EventBatch['binSpecs'] {
-    const out = new Map<string, string>();
-    for (const { spec } of groups) {
-      let json = this.specJson.get(spec.id);
-      if (!json) this.specJson.set(spec.id, (json = binSpecJson(spec)));
-      out.set(spec.id, json);
-    }
-    return [...out].map(([id, json]) => ({ id, json }));
-  }
-
-  private addRows(
-    rows: PredictionRow[],
-    o: PredictionObservation,
-    where: { at: number; modelVersion: string; endpoint: string },
-  ): void {
-    for (let i = 0; i < o.records.length; i++) {
-      const ra = o.ras?.[i];
-      const r = o.records[i];
-      const score = Number(o.scores?.[i]);
-      if (typeof r !== 'object' || r === null || !Number.isFinite(score)) continue;
-      rows.push({
-        ...where,
-        subject: typeof ra === 'string' && ra.trim() !== '' ? this.hmac!(ra) : null,
-        score,
-        label: o.labels?.[i] === 1 ? 1 : 0,
-        inputs: pickInputs(r),
-      });
-    }
+    return builder.finish(drops);
   }
 
   /** Deletes events older than the retention period. */

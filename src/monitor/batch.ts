@@ -7,8 +7,8 @@ import { STUDENT_FIELD_NAMES } from '../core/student.js';
 import { PredictionCounter } from './aggregate.js';
 import { type BinSpec, binSpecJson } from './bins.js';
 import { type DropKind, RequestCounter } from './health.js';
+import type { PredictionObservation, RequestObservation } from './observation.js';
 import type { Pseudonymiser } from './pseudonym.js';
-import type { PredictionObservation, RequestObservation } from './recorder.js';
 import { hourOf } from './store/schema.js';
 import type { EventBatch, PredictionRow } from './store/types.js';
 

@@ -16,30 +16,12 @@ import type { MonitorBaseline } from './baseline.js';
 import { BatchBuilder } from './batch.js';
 import { type BinSpec, binSpecFromBaseline, defaultBinSpec } from './bins.js';
 import type { DropKind } from './health.js';
+import type { PredictionObservation, RequestObservation } from './observation.js';
 import { type Pseudonymiser, pseudonymiser } from './pseudonym.js';
 import type { PrivacyMode } from './settings.js';
 import type { EventBatch, EventStore, PruneResult } from './store/types.js';
 
-/** What the server's one observation point hands over (references, not copies). */
-export interface PredictionObservation {
-  readonly modelVersion: string;
-  /** Endpoint family, e.g. `predict`, `v2`, `score`. */
-  readonly endpoint: string;
-  readonly records: readonly object[];
-  readonly scores: ArrayLike<number>;
-  readonly labels: ArrayLike<number>;
-  /** `Date.now()` at scoring time. */
-  readonly at: number;
-  /** RA of each record when the caller has it: used (hashed) in pseudonymised mode only. */
-  readonly ras?: readonly (string | null | undefined)[];
-}
-
-export interface RequestObservation {
-  readonly endpoint: string;
-  readonly status: number;
-  readonly latencyMs: number;
-  readonly at: number;
-}
+export type { PredictionObservation, RequestObservation } from './observation.js';
 
 export interface RecorderOptions {
   store: EventStore;

@@ -7,7 +7,7 @@ import { STUDENT_FIELD_NAMES } from '../core/student.js';
 import { PredictionCounter } from './aggregate.js';
 import { type BinSpec, binSpecJson } from './bins.js';
 import { type DropKind, RequestCounter } from './health.js';
-import type { PredictionObservation, RequestObservation } from './observation.js';
+import { endpointOf, type PredictionObservation, type RequestObservation } from './observation.js';
 import type { Pseudonymiser } from './pseudonym.js';
 import { hourOf } from './store/schema.js';
 import type { EventBatch, PredictionRow } from './store/types.js';
@@ -49,7 +49,7 @@ export class BatchBuilder {
   addPrediction(o: PredictionObservation): void {
     const at = Number.isFinite(o.at) ? o.at : this.ctx.now;
     const hour = hourOf(at);
-    const endpoint = String(o.endpoint);
+    const endpoint = endpointOf(o);
     const modelVersion = String(o.modelVersion);
     const spec = this.ctx.specFor(modelVersion);
     let g = this.last;
@@ -72,7 +72,7 @@ export class BatchBuilder {
 
   addRequest(o: RequestObservation): void {
     const hour = hourOf(Number.isFinite(o.at) ? o.at : this.ctx.now);
-    const endpoint = String(o.endpoint);
+    const endpoint = endpointOf(o);
     const key = `${hour}\t${endpoint}`;
     let g = this.req.get(key);
     if (!g) this.req.set(key, (g = { hour, endpoint, counts: new RequestCounter() }));

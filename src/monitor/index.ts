@@ -5,8 +5,9 @@
  * SERVER WIRING (thin):
  *   const monitor = await openMonitor(loadSettings(MONITOR_SETTINGS));   // refuses pseudonymised without secret
  *   monitor.registerModel(version, baseline | null)                        // on load and on every hot swap
- *   monitor.observePrediction({ modelVersion, endpoint, records, scores, labels, at, ras? })  // the one
- *       observation point; never throws, never blocks (bounded queue, drops counted)
+ *   buildApp({ observer: (event) => monitor.observePrediction(event) })  // the server's PredictionEvent
+ *       as is (`via` is the endpoint family; add `ras` for pseudonymised mode); never throws, never
+ *       blocks (bounded queue, drops counted)
  *   monitor.observeRequest({ endpoint, status, latencyMs, at })            // onResponse hook
  *   GET /monitoring/drift → monitor.drift({ modelVersion, baseline, window: lastDays(n) })
  *   GET /monitoring/slo   → monitor.health(lastDays(n))

@@ -3,8 +3,10 @@
 /** What the server's one observation point hands over (references, not copies). */
 export interface PredictionObservation {
   readonly modelVersion: string;
-  /** Endpoint family, e.g. `predict`, `v2`, `score`. */
-  readonly endpoint: string;
+  /** Endpoint family, e.g. `predict`, `v2`, `score` (`via` is read when this is absent). */
+  readonly endpoint?: string;
+  /** The server's name for the endpoint family (its PredictionEvent has `via`, not `endpoint`). */
+  readonly via?: string;
   readonly records: readonly object[];
   readonly scores: ArrayLike<number>;
   readonly labels: ArrayLike<number>;
@@ -19,4 +21,10 @@ export interface RequestObservation {
   readonly status: number;
   readonly latencyMs: number;
   readonly at: number;
+}
+
+/** The endpoint an observation is counted under. */
+export function endpointOf(o: { endpoint?: unknown; via?: unknown } | null | undefined): string {
+  const e = o?.endpoint ?? o?.via;
+  return e === undefined || e === null ? 'unknown' : String(e);
 }

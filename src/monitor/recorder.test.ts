@@ -230,3 +230,17 @@ describe('pseudonymised mode', () => {
     await r.close();
   });
 });
+
+describe('the server-side event shape', () => {
+  it("takes the server's PredictionEvent as is (endpoint family in `via`, extra requestId)", async () => {
+    const { r, store } = await recorder();
+    const c = call(3);
+    const { endpoint: _e, ...rest } = c;
+    const event = { ...rest, via: 'v2' as const, requestId: 'req-1' };
+    expect(r.observePrediction(event)).toBe(true);
+    await r.flush();
+    const counts = await store.predictionCounts(ALL);
+    expect(new Set(counts.map((x) => x.endpoint))).toEqual(new Set(['v2']));
+    await r.close();
+  });
+});

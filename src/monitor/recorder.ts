@@ -16,7 +16,7 @@ import type { MonitorBaseline } from './baseline.js';
 import { BatchBuilder } from './batch.js';
 import { type BinSpec, binSpecFromBaseline, defaultBinSpec } from './bins.js';
 import type { DropKind } from './health.js';
-import type { PredictionObservation, RequestObservation } from './observation.js';
+import { endpointOf, type PredictionObservation, type RequestObservation } from './observation.js';
 import { type Pseudonymiser, pseudonymiser } from './pseudonym.js';
 import type { PrivacyMode } from './settings.js';
 import type { EventBatch, EventStore, PruneResult } from './store/types.js';
@@ -112,13 +112,13 @@ export class EventRecorder {
   observePrediction(o: PredictionObservation): boolean {
     try {
       if (typeof o !== 'object' || o === null || !Array.isArray(o.records)) {
-        this.drop(String(o?.endpoint ?? 'unknown'), 'invalid', 1);
+        this.drop(endpointOf(o), 'invalid', 1);
         return false;
       }
       const weight = Math.max(1, o.records.length);
       if (this.closed || this.queuedWeight + weight > this.opts.queueMax) {
-        this.drop(o.endpoint, 'prediction_calls', 1);
-        this.drop(o.endpoint, 'prediction_records', o.records.length);
+        this.drop(endpointOf(o), 'prediction_calls', 1);
+        this.drop(endpointOf(o), 'prediction_records', o.records.length);
         return false;
       }
       this.enqueue({ kind: 'prediction', o, weight });
@@ -136,7 +136,7 @@ export class EventRecorder {
         return false;
       }
       if (this.closed || this.queuedWeight + 1 > this.opts.queueMax) {
-        this.drop(o.endpoint, 'requests', 1);
+        this.drop(endpointOf(o), 'requests', 1);
         return false;
       }
       this.enqueue({ kind: 'request', o, weight: 1 });
@@ -201,7 +201,7 @@ export class EventRecorder {
         this.totals.lastError = (err as Error).message;
         // The drop counters go back for the next batch; the events themselves are lost and counted.
         for (const [endpoint, m] of drops) for (const [kind, n] of m) this.pendingCount(endpoint, kind, n);
-        for (const i of items) this.drop(i.o.endpoint, 'write_failed', i.weight);
+        for (const i of items) this.drop(endpointOf(i.o), 'write_failed', i.weight);
         this.report(err);
       }
       if (this.pending() > 0) await new Promise<void>((r) => setImmediate(r));
@@ -260,7 +260,7 @@ export class EventRecorder {
         else builder.addRequest(item.o);
       } catch {
         // Last resort: a malformed observation is counted, never allowed to sink the batch.
-        this.drop(String(item.o?.endpoint), 'invalid', item.weight);
+        this.drop(endpointOf(item.o), 'invalid', item.weight);
       }
       sinceYield += item.weight;
       if (sinceYield >= SLICE) {

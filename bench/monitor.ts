@@ -25,11 +25,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { StudentRecord } from '../src/core/student.js';
 import { EventRecorder, type RecorderOptions } from '../src/monitor/recorder.js';
 import { defaultMonitorSettings } from '../src/monitor/settings.js';
 import { openSqliteStore } from '../src/monitor/store/sqlite.js';
 import type { EventStore } from '../src/monitor/store/types.js';
+import { fakeStudent } from '../src/monitor/testing/students.js';
 
 const env = process.env;
 const RATE = Number(env.BENCH_RATE ?? 1000);
@@ -37,27 +37,7 @@ const WORK_US = Number(env.BENCH_WORK_US ?? 400);
 const SECONDS = Number(env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(env.BENCH_ROUNDS ?? 4);
 
-function student(i: number): StudentRecord {
-  return {
-    ano_base: 2024,
-    fase: i % 9,
-    idade: 7 + (i % 12),
-    genero: i % 2 ? 'feminino' : 'masculino',
-    instituicao: i % 5 ? 'publica' : 'privada_bolsa',
-    ano_ingresso: 2016 + (i % 8),
-    ian: [2.5, 5, 10][i % 3]!,
-    ida: (i % 100) / 10,
-    ieg: 5 + (i % 50) / 10,
-    iaa: 6 + (i % 40) / 10,
-    ips: 4 + (i % 60) / 10,
-    ipp: i % 7 ? 5 + (i % 45) / 10 : null,
-    ipv: 5 + (i % 48) / 10,
-    inde: 5 + (i % 47) / 10,
-    defasagem: (i % 4) - 2,
-  };
-}
-
-const STUDENTS = Array.from({ length: 4096 }, (_, i) => student(i));
+const STUDENTS = Array.from({ length: 4096 }, (_, i) => fakeStudent(i));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const quantile = (sorted: Float64Array, q: number) =>
   sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;

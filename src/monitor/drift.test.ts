@@ -9,7 +9,14 @@ import { computeDrift } from './drift.js';
 import { driftOptions } from './monitor.js';
 import { defaultMonitorSettings } from './settings.js';
 import { removeTempDirs, syntheticWorkbook, type Trained, trainOn } from './testing/fixtures.js';
-import { asRecords, LAST_WEEK, replayThroughMonitor, rowsOfLabelYears, scoreRows } from './testing/replay.js';
+import {
+  asRecords,
+  LAST_WEEK,
+  replayDrift,
+  replayThroughMonitor,
+  rowsOfLabelYears,
+  scoreRows,
+} from './testing/replay.js';
 
 afterAll(removeTempDirs);
 
@@ -36,13 +43,7 @@ function replay(records: readonly object[]) {
 describe('drift against the training baseline', () => {
   it('the training rows replayed through the writer and the store: PSI < 0.02 on every feature, green', async () => {
     expect(training.length).toBe(t.baseline.rows);
-    const { monitor } = await replayThroughMonitor({
-      model: t.model,
-      baseline: t.baseline,
-      records: training,
-    });
-    const r = await monitor.drift({ modelVersion: 'v1.0.0', baseline: t.baseline, window: LAST_WEEK });
-    await monitor.close();
+    const r = await replayDrift({ model: t.model, baseline: t.baseline, records: training });
     expect(r.records).toBe(training.length);
     for (const f of [r.score, ...r.fields]) {
       if (f.values.baseline > 0) expect(f.psi, f.field).toBeLessThan(0.02);

@@ -83,6 +83,11 @@ export const DROP_KINDS = [
 ] as const;
 export type DropKind = (typeof DROP_KINDS)[number];
 
+/** Every drop kind at zero. */
+export function noDrops(): Record<DropKind, number> {
+  return Object.fromEntries(DROP_KINDS.map((k) => [k, 0])) as Record<DropKind, number>;
+}
+
 export interface EndpointHealth {
   endpoint: string;
   requests: number;
@@ -118,7 +123,7 @@ function emptyAcc(): Acc {
     requests: 0,
     status: { '2xx': 0, '3xx': 0, '4xx': 0, '5xx': 0 },
     latency: new Float64Array(LATENCY_BUCKETS),
-    dropped: { prediction_calls: 0, prediction_records: 0, requests: 0, write_failed: 0, invalid: 0 },
+    dropped: noDrops(),
   };
 }
 

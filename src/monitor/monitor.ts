@@ -14,6 +14,7 @@ import { healthFromCounts, type ServiceHealth } from './health.js';
 import { checkSecret } from './pseudonym.js';
 import {
   EventRecorder,
+  emptyRecorderStats,
   type PredictionObservation,
   type RecorderStats,
   type RequestObservation,
@@ -110,17 +111,6 @@ export interface Monitor {
   close(): Promise<void>;
 }
 
-const OFF_STATS: RecorderStats = {
-  mode: 'off',
-  queued: 0,
-  accepted: 0,
-  written: 0,
-  batches: 0,
-  dropped: { prediction_calls: 0, prediction_records: 0, requests: 0, write_failed: 0, invalid: 0 },
-  lastFlushAt: null,
-  lastError: null,
-};
-
 function offMonitor(): Monitor {
   const off = (): never => {
     throw new AppError(MONITOR_ERRORS.MONITORING_OFF, 'MONITOR_PRIVACY_MODE is off: no events are recorded.');
@@ -133,7 +123,7 @@ function offMonitor(): Monitor {
     registerModel: () => {},
     drift: async () => off(),
     health: async () => off(),
-    stats: () => ({ ...OFF_STATS, dropped: { ...OFF_STATS.dropped } }),
+    stats: () => emptyRecorderStats('off'),
     flush: async () => {},
     prune: async () => off(),
     close: async () => {},

@@ -11,7 +11,7 @@ import { computeOutcomes, outcomesByPseudonym, rescoreCohort } from './outcomes.
 import { pseudonymiser } from './pseudonym.js';
 import { defaultMonitorSettings } from './settings.js';
 import { realWorkbook, removeTempDirs, type Trained, trainOn } from './testing/fixtures.js';
-import { asRecords, LAST_WEEK, replayThroughMonitor, rowsOfLabelYears } from './testing/replay.js';
+import { asRecords, replayDrift, rowsOfLabelYears } from './testing/replay.js';
 
 const xlsx = realWorkbook();
 if (!xlsx) console.warn('PEDE_XLSX not set or missing: real-data monitoring tests SKIPPED');
@@ -28,13 +28,7 @@ describe.skipIf(!xlsx)('monitoring on the real PEDE workbook', () => {
     expect(t.baseline.label_years).toEqual([2023]);
     const training = asRecords(rowsOfLabelYears(t.rows, [2023]));
     expect(training.length).toBe(600);
-    const { monitor } = await replayThroughMonitor({
-      model: t.model,
-      baseline: t.baseline,
-      records: training,
-    });
-    const r = await monitor.drift({ modelVersion: 'v1.0.0', baseline: t.baseline, window: LAST_WEEK });
-    await monitor.close();
+    const r = await replayDrift({ model: t.model, baseline: t.baseline, records: training });
     for (const f of [r.score, ...r.fields]) {
       if (f.psi !== null) expect(f.psi, f.field).toBeLessThan(0.02);
       expect(f.status, f.field).toBe('green');
@@ -47,9 +41,7 @@ describe.skipIf(!xlsx)('monitoring on the real PEDE workbook', () => {
   it('the 2024 cohort against the 2022→2023 baseline shows the real shifts', async () => {
     const cohort = asRecords(rowsOfLabelYears(t.rows, [2024]));
     expect(cohort.length).toBe(765);
-    const { monitor } = await replayThroughMonitor({ model: t.model, baseline: t.baseline, records: cohort });
-    const r = await monitor.drift({ modelVersion: 'v1.0.0', baseline: t.baseline, window: LAST_WEEK });
-    await monitor.close();
+    const r = await replayDrift({ model: t.model, baseline: t.baseline, records: cohort });
     // Students already behind: 68.5% of the 2022 rows, 51.6% of the 2023 rows.
     expect(r.share_behind!.baseline).toBeCloseTo(0.685, 3);
     expect(r.share_behind!.current!).toBeCloseTo(0.5163, 3);

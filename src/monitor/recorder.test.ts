@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import type { StudentRecord } from '../core/student.js';
 import { EventRecorder, type RecorderOptions } from './recorder.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
 import { removeTempDirs, tempDir } from './testing/fixtures.js';
+import { fakeStudent } from './testing/students.js';
 
 afterAll(removeTempDirs);
 
@@ -12,28 +12,8 @@ const SECRET = 'x'.repeat(16) + 'y'.repeat(16);
 const T0 = Date.UTC(2025, 4, 5, 14, 20);
 const ALL = { from: 0, to: T0 + 86_400_000 };
 
-function student(i: number): StudentRecord {
-  return {
-    ano_base: 2024,
-    fase: i % 8,
-    idade: 8 + (i % 10),
-    genero: i % 2 ? 'feminino' : 'masculino',
-    instituicao: 'publica',
-    ano_ingresso: 2020,
-    ian: 5,
-    ida: (i % 10) + 0.5,
-    ieg: 7,
-    iaa: 8,
-    ips: 6,
-    ipp: i % 3 ? 7 : null,
-    ipv: 7,
-    inde: 7.2,
-    defasagem: (i % 3) - 1,
-  };
-}
-
 function call(n: number, offset = 0, endpoint = 'predict') {
-  const records = Array.from({ length: n }, (_, i) => student(offset + i));
+  const records = Array.from({ length: n }, (_, i) => fakeStudent(offset + i));
   return {
     modelVersion: 'v1.0.0',
     endpoint,

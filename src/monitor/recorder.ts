@@ -15,7 +15,7 @@
 import type { MonitorBaseline } from './baseline.js';
 import { BatchBuilder } from './batch.js';
 import { type BinSpec, binSpecFromBaseline, defaultBinSpec } from './bins.js';
-import type { DropKind } from './health.js';
+import { type DropKind, noDrops } from './health.js';
 import { endpointOf, type PredictionObservation, type RequestObservation } from './observation.js';
 import { type Pseudonymiser, pseudonymiser } from './pseudonym.js';
 import type { PrivacyMode } from './settings.js';
@@ -58,6 +58,20 @@ const DAY_MS = 86_400_000;
 /** Students (or requests) counted between two yields to the event loop during a flush. */
 const SLICE = 128;
 
+/** Stats of a recorder that has seen nothing (also what monitoring reports when it is off). */
+export function emptyRecorderStats(mode: PrivacyMode): RecorderStats {
+  return {
+    mode,
+    queued: 0,
+    accepted: 0,
+    written: 0,
+    batches: 0,
+    dropped: noDrops(),
+    lastFlushAt: null,
+    lastError: null,
+  };
+}
+
 export class EventRecorder {
   /** Queued items are queue[head…]; taken items are skipped by moving head (no copying per batch). */
   private queue: Item[] = [];
@@ -80,16 +94,7 @@ export class EventRecorder {
   constructor(private readonly opts: RecorderOptions) {
     this.hmac = opts.mode === 'pseudonymised' ? pseudonymiser(opts.hmacSecret ?? '') : null;
     this.now = opts.now ?? Date.now;
-    this.totals = {
-      mode: opts.mode,
-      queued: 0,
-      accepted: 0,
-      written: 0,
-      batches: 0,
-      dropped: { prediction_calls: 0, prediction_records: 0, requests: 0, write_failed: 0, invalid: 0 },
-      lastFlushAt: null,
-      lastError: null,
-    };
+    this.totals = emptyRecorderStats(opts.mode);
     const flushTimer = setInterval(() => {
       if (this.pending() > 0 || this.pendingDrops.size > 0) void this.flush();
     }, opts.flushIntervalMs);

@@ -5,9 +5,9 @@
  * Usage: crash-writer.ts <dataDir> <aggregate_only|pseudonymised> <studentsPerBatch>
  */
 import { writeSync } from 'node:fs';
-import type { StudentRecord } from '../../core/student.js';
 import { EventRecorder } from '../recorder.js';
 import { openSqliteStore } from '../store/sqlite.js';
+import { fakeStudent } from './students.js';
 
 const [dataDir, mode, perBatchArg] = process.argv.slice(2);
 const perBatch = Number(perBatchArg ?? 500);
@@ -23,27 +23,9 @@ const recorder = new EventRecorder({
   pruneIntervalMs: 0,
 });
 
-const base: StudentRecord = {
-  ano_base: 2024,
-  fase: 3,
-  idade: 11,
-  genero: 'feminino',
-  instituicao: 'publica',
-  ano_ingresso: 2021,
-  ian: 5,
-  ida: 6.5,
-  ieg: 7.5,
-  iaa: 8,
-  ips: 7,
-  ipp: 7,
-  ipv: 7,
-  inde: 7.1,
-  defasagem: -1,
-};
-
 let total = 0;
 for (let batch = 1; ; batch++) {
-  const records = Array.from({ length: perBatch }, (_, i) => ({ ...base, ida: (i % 100) / 10 }));
+  const records = Array.from({ length: perBatch }, (_, i) => fakeStudent(i));
   recorder.observePrediction({
     modelVersion: 'v1.0.0',
     endpoint: 'predict',

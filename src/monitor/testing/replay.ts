@@ -5,6 +5,7 @@
 import type { ModelingRow } from '../../data/modeling-dataset.js';
 import type { LoadedModel } from '../../model/types.js';
 import type { MonitorBaseline } from '../baseline.js';
+import type { DriftReport } from '../drift.js';
 import { type Monitor, openMonitor } from '../monitor.js';
 import { defaultMonitorSettings, type MonitorSettings } from '../settings.js';
 import { tempDir } from './fixtures.js';
@@ -60,3 +61,17 @@ export async function replayThroughMonitor(opts: {
 }
 
 export const LAST_WEEK = { from: T0 - 7 * 86_400_000, to: T0 };
+
+/** The drift of `records` replayed through a fresh monitor (writer + SQLite store), over LAST_WEEK. */
+export async function replayDrift(opts: {
+  model: LoadedModel;
+  baseline: MonitorBaseline;
+  records: readonly object[];
+}): Promise<DriftReport> {
+  const { monitor } = await replayThroughMonitor(opts);
+  try {
+    return await monitor.drift({ modelVersion: 'v1.0.0', baseline: opts.baseline, window: LAST_WEEK });
+  } finally {
+    await monitor.close();
+  }
+}

@@ -3,30 +3,25 @@
  * `defasagem train` in a child process: monitoring sits below training and never imports it), and the
  * student rows it was trained on.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ingest } from '../../data/ingest.js';
 import { type ModelingRow, readModelingDataset } from '../../data/modeling-dataset.js';
 import { writeSyntheticWorkbook } from '../../data/synth.js';
 import { type LoadedModelV1, loadModel } from '../../model/load.js';
+import { tempDir as registryTempDir, removeTempDirs } from '../../registry/testing/fixtures.js';
 import { REPO_ROOT, runTs } from '../../registry/testing/spawn.js';
 import { type MonitorBaseline, readBaseline } from '../baseline.js';
 
 export { REPO_ROOT, runTs };
 export const CLI_MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
 
-const dirs: string[] = [];
-
-export function tempDir(prefix = 'monitor'): string {
-  const d = mkdtempSync(path.join(os.tmpdir(), `defasagem-${prefix}-`));
-  dirs.push(d);
-  return d;
+/** A temp folder removed by removeTempDirs() (the registry tests' helper, with our label). */
+export function tempDir(label = 'monitor'): string {
+  return registryTempDir(label);
 }
 
-export function removeTempDirs(): void {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-}
+export { removeTempDirs };
 
 export interface Trained {
   dir: string;

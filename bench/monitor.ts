@@ -4,21 +4,22 @@
  * Method (one process, the machine is shared: numbers are noisy, the method is the point):
  * 1. Enqueue cost: `observePrediction` with one student (and with a batch of 32) and `observeRequest`,
  *    N calls in a tight loop on a recorder whose timer never fires during the loop (queue bound above
- *    N); ns per call = wall time / N, median of 5 runs. The queue is emptied between runs.
+ *    N, its store discarding); ns per call = wall time / N, median of 5 runs, a fresh recorder each.
  * 2. Flush throughput: queue N students (calls of 1 and calls of 32) and time `flush()` into a real
  *    SQLite store in a temp dir (WAL, synchronous=NORMAL, default batch size 1000): students/s. The same
  *    for pseudonymised mode (one row per student on top of the counters).
  * 3. p99 effect: an open-loop request generator (arrivals at a fixed rate, BENCH_RATE req/s, default
  *    1000; each request burns ~BENCH_WORK_US µs of CPU, default 400, like a /predict with factors) runs
- *    for BENCH_SECONDS per arm (default 4); latency = completion − scheduled arrival, so event-loop
- *    stalls (a flush is synchronous SQLite work) show up in the tail. Arms alternate writer OFF (no
- *    observer) and ON (default settings: aggregate_only, batch 1000, flush every 1 s, a real SQLite file;
- *    each request observes one student and its status/latency) for BENCH_ROUNDS rounds (default 3);
- *    latencies are pooled per arm; both arms build the observation objects the server would hand over,
- *    the order of the arms alternates per round. Target (issue 13): ON adds ≤ 5% to p99. Because the
- *    p99 of a shared machine is mostly other processes' noise, two load-independent numbers are printed
- *    beside it: the writer's CPU per request (process CPU time ON − OFF, over the requests) and the
- *    longest synchronous commit of a batch (the flush itself yields every 128 students).
+ *    for BENCH_SECONDS (default 3) per arm; latency = completion − scheduled arrival, so event-loop
+ *    stalls show up in the tail. Three arms: writer OFF (the observation objects are built, not kept),
+ *    writer ON with its SQLite writes in the writer thread (the default), and ON with the writes inline
+ *    on the event loop; default settings otherwise (aggregate_only, batch 1000, flush every 1 s, a real
+ *    SQLite file; each request observes one student and its status/latency). BENCH_ROUNDS rounds
+ *    (default 5), the arms' order rotating per round; per arm the median of the rounds' p50/p99, and the
+ *    change of p99 against the OFF run of the same round (median and range). Target (issue 13): ON
+ *    adds ≤ 5% to p99. On a shared machine the p99 is mostly other processes' noise, so two
+ *    load-independent numbers are printed too: the writer's CPU per request (process CPU time ON − OFF,
+ *    the writer thread included) and the longest time one append held the event loop.
  * Run: `npx tsx bench/monitor.ts` or `npm run bench -- monitor`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -34,8 +35,8 @@ import { fakeStudent } from '../src/monitor/testing/students.js';
 const env = process.env;
 const RATE = Number(env.BENCH_RATE ?? 1000);
 const WORK_US = Number(env.BENCH_WORK_US ?? 400);
-const SECONDS = Number(env.BENCH_SECONDS ?? 4);
-const ROUNDS = Number(env.BENCH_ROUNDS ?? 4);
+const SECONDS = Number(env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(env.BENCH_ROUNDS ?? 5);
 
 const STUDENTS = Array.from({ length: 4096 }, (_, i) => fakeStudent(i));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -186,22 +187,30 @@ function requestLoop(
   });
 }
 
-/** One arm: the request loop with the writer on (a real SQLite store) or off (observations built, not kept). */
-async function arm(work: () => number, writer: boolean) {
+type Arm = 'off' | 'worker' | 'inline';
+
+/**
+ * One arm: the request loop with the writer off (observations built, not kept) or on, its SQLite
+ * writes in the writer thread (the default) or inline on the event loop.
+ */
+async function arm(work: () => number, which: Arm) {
   const dir = tempDir();
-  const store = await openSqliteStore({ dataDir: dir });
+  const store = await openSqliteStore({ dataDir: dir, writer: which === 'inline' ? 'inline' : 'worker' });
   let longestAppend = 0;
   const timed: EventStore = Object.create(store);
-  timed.append = async (b) => {
+  // The synchronous part of append (what blocks the event loop): building the statement list and
+  // posting it to the writer thread; with an inline writer, the whole commit.
+  timed.append = (b) => {
     const t = performance.now();
-    await store.append(b);
+    const done = store.append(b);
     longestAppend = Math.max(longestAppend, performance.now() - t);
+    return done;
   };
-  const rec = writer ? await recorderOn(timed) : null;
+  const rec = which === 'off' ? null : await recorderOn(timed);
   let sink = 0;
   const cpu = process.cpuUsage();
   const lat = await requestLoop(work, (i, l) => {
-    // Both arms build what the server hands over; only the ON arm passes it on.
+    // Every arm builds what the server hands over; only the ON arms pass it on.
     const o = call(i, 1);
     const r = { endpoint: 'predict', status: 200, latencyMs: l, at: Date.now() };
     if (rec) {
@@ -213,65 +222,51 @@ async function arm(work: () => number, writer: boolean) {
   const used = process.cpuUsage(cpu);
   await store.close();
   rmSync(dir, { recursive: true, force: true });
-  const st = rec?.stats();
+  const dropped = rec ? Object.values(rec.stats().dropped).reduce((a, b) => a + b, 0) : 0;
   return {
-    lat,
+    p99: quantile(lat.sort(), 0.99),
+    p50: quantile(lat, 0.5),
     cpuUs: used.user + used.system + (sink < 0 ? 1 : 0),
+    n: lat.length,
     longestAppend,
-    batches: st?.batches ?? 0,
-    dropped: st ? Object.values(st.dropped).reduce((a, b) => a + b, 0) : 0,
+    dropped,
   };
 }
 
 async function p99Effect() {
   const work = calibrateWork();
-  const off: Float64Array[] = [];
-  const on: Float64Array[] = [];
-  let cpuOff = 0;
-  let cpuOn = 0;
-  let longestAppend = 0;
-  let flushes = 0;
-  let dropped = 0;
+  const arms: Arm[] = ['off', 'worker', 'inline'];
+  const runs: Record<Arm, Awaited<ReturnType<typeof arm>>[]> = { off: [], worker: [], inline: [] };
   for (let r = 0; r < ROUNDS; r++) {
-    // Alternate the order so drifting machine load does not favour one arm.
-    for (const writer of r % 2 ? [true, false] : [false, true]) {
-      const res = await arm(work, writer);
-      (writer ? on : off).push(res.lat);
-      if (writer) {
-        cpuOn += res.cpuUs;
-        longestAppend = Math.max(longestAppend, res.longestAppend);
-        flushes += res.batches;
-        dropped += res.dropped;
-      } else cpuOff += res.cpuUs;
+    // Rotate the order so drifting machine load does not favour one arm.
+    for (let k = 0; k < arms.length; k++) {
+      const which = arms[(k + r) % arms.length]!;
+      runs[which].push(await arm(work, which));
     }
   }
-  const pool = (xs: Float64Array[]) => {
-    const all = new Float64Array(xs.reduce((s, x) => s + x.length, 0));
-    let o = 0;
-    for (const x of xs) {
-      all.set(x, o);
-      o += x.length;
-    }
-    return all.sort();
-  };
-  const a = pool(off);
-  const b = pool(on);
   const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  const med = (a: Arm, f: (x: (typeof runs)[Arm][number]) => number) => median(runs[a].map(f));
+  const cpuPerReq = (a: Arm) =>
+    runs[a].reduce((s, x) => s + x.cpuUs, 0) / runs[a].reduce((s, x) => s + x.n, 0);
+  const ratio = (a: Arm) => runs[a].map((x, i) => x.p99 / runs.off[i]!.p99).sort((p, q) => p - q);
+  const pct = (v: number) => Math.round(1000 * (v - 1)) / 10;
   return {
     rate_req_s: RATE,
     work_us: WORK_US,
-    requests_per_arm: a.length,
-    off_p50_ms: r3(quantile(a, 0.5)),
-    on_p50_ms: r3(quantile(b, 0.5)),
-    off_p95_ms: r3(quantile(a, 0.95)),
-    on_p95_ms: r3(quantile(b, 0.95)),
-    off_p99_ms: r3(quantile(a, 0.99)),
-    on_p99_ms: r3(quantile(b, 0.99)),
-    p99_increase_pct: Math.round((1000 * (quantile(b, 0.99) - quantile(a, 0.99))) / quantile(a, 0.99)) / 10,
-    writer_cpu_us_per_request: r3((cpuOn - cpuOff) / b.length),
-    longest_commit_ms: r3(longestAppend),
-    writer_batches: flushes,
-    events_dropped: dropped,
+    rounds: ROUNDS,
+    requests_per_run: runs.off[0]!.n,
+    off_p50_ms: r3(med('off', (x) => x.p50)),
+    worker_p50_ms: r3(med('worker', (x) => x.p50)),
+    off_p99_ms: r3(med('off', (x) => x.p99)),
+    worker_p99_ms: r3(med('worker', (x) => x.p99)),
+    inline_p99_ms: r3(med('inline', (x) => x.p99)),
+    worker_p99_change_pct_median: pct(median(ratio('worker'))),
+    worker_p99_change_pct_range: `${pct(ratio('worker')[0]!)} … ${pct(ratio('worker').at(-1)!)}`,
+    inline_p99_change_pct_median: pct(median(ratio('inline'))),
+    writer_cpu_us_per_request: r3(cpuPerReq('worker') - cpuPerReq('off')),
+    worker_longest_append_block_ms: r3(Math.max(...runs.worker.map((x) => x.longestAppend))),
+    inline_longest_append_block_ms: r3(Math.max(...runs.inline.map((x) => x.longestAppend))),
+    events_dropped: runs.worker.reduce((s, x) => s + x.dropped, 0),
   };
 }
 

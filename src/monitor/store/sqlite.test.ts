@@ -26,10 +26,11 @@ function batch(at: number, n: number, extra: Partial<EventBatch> = {}): EventBat
   };
 }
 
-describe('SQLite event store', () => {
+describe.each(['worker', 'inline'] as const)('SQLite event store, writes %s', (writer) => {
   it('creates the schema at the latest version, in WAL mode, with a 0600 file', async () => {
     const dir = path.join(tempDir(), 'nested', 'monitoring');
-    const store = await openSqliteStore({ dataDir: dir });
+    const store = await openSqliteStore({ dataDir: dir, writer });
+    expect((store as unknown as { writerKind: string }).writerKind).toBe(writer);
     await store.close();
     const file = path.join(dir, SQLITE_FILE);
     expect(statSync(file).mode & 0o777).toBe(0o600);
@@ -86,7 +87,7 @@ describe('SQLite event store', () => {
   });
 
   it('adds counters of the same hour, sums a window over hours, and filters by version', async () => {
-    const store = await openSqliteStore({ dataDir: tempDir() });
+    const store = await openSqliteStore({ dataDir: tempDir(), writer });
     await store.append(batch(T0, 5));
     await store.append(batch(T0 + 10 * 60_000, 7));
     await store.append(batch(T0 + 2 * H, 11));
@@ -107,7 +108,7 @@ describe('SQLite event store', () => {
   });
 
   it('prunes whole hours before the cut-off, rows by time, and bin specs no counter uses', async () => {
-    const store = await openSqliteStore({ dataDir: tempDir() });
+    const store = await openSqliteStore({ dataDir: tempDir(), writer });
     const row = {
       modelVersion: 'v1',
       endpoint: 'predict',
@@ -129,7 +130,7 @@ describe('SQLite event store', () => {
   });
 
   it('a batch is one transaction: a failing statement leaves nothing of it', async () => {
-    const store = await openSqliteStore({ dataDir: tempDir() });
+    const store = await openSqliteStore({ dataDir: tempDir(), writer });
     const bad = batch(T0, 4);
     bad.rows = [
       {

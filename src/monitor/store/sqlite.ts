@@ -2,8 +2,9 @@
  * The SQLite event store (better-sqlite3 12): one file, `monitoring.sqlite`, under the data directory.
  * SQLite specifics stay here: WAL journal (readers never block the writer; a killed process leaves the
  * last committed transaction intact), synchronous=NORMAL (a commit survives a crash of the process;
- * only a power loss can lose the latest commits), `PRAGMA user_version` mirrored from schema_version,
- * and file permissions 0600 in a 0700 directory.
+ * only a power loss can lose the latest commits), writes and WAL checkpoints in a worker thread
+ * (sqlite-writer.ts) so no commit or fsync runs on the event loop,
+ * `PRAGMA user_version` mirrored from schema_version, and file permissions 0600 in a 0700 directory.
  */
 import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +12,7 @@ import Database from 'better-sqlite3';
 import { AppError } from '../../core/error-base.js';
 import { MONITOR_ERRORS } from '../errors.js';
 import { hourOf, hoursOf, LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE, SQL } from './schema.js';
+import { inlineExecutor, type WriteExecutor, type WriteOps, workerExecutor } from './sqlite-writer.js';
 import type { EventBatch, EventStore, PredictionRow, PruneResult, TimeWindow } from './types.js';
 
 export const SQLITE_FILE = 'monitoring.sqlite';
@@ -59,21 +61,44 @@ export function migrateSqlite(db: Db, now = Date.now): { from: number; to: numbe
   return { from, to: currentVersion(db) };
 }
 
+/** The statements writes use (run by the writer thread, or inline). */
+const WRITE_SQL = {
+  insertBinSpec: SQL.insertBinSpec,
+  upsertPredictionCount: SQL.upsertPredictionCount,
+  upsertRequestCount: SQL.upsertRequestCount,
+  insertRow: SQL.insertRow,
+  prunePredictionCounts: SQL.prunePredictionCounts,
+  pruneRequestCounts: SQL.pruneRequestCounts,
+  pruneRows: SQL.pruneRows,
+  pruneBinSpecs: SQL.pruneBinSpecs,
+};
+
+function batchOps(b: EventBatch, now: number): WriteOps {
+  return [
+    ['insertBinSpec', b.binSpecs.map((s) => [s.id, s.json, now])],
+    [
+      'upsertPredictionCount',
+      b.predictionCounts.map((c) => [c.hour, c.modelVersion, c.endpoint, c.binsId, c.series, c.bin, c.n]),
+    ],
+    ['upsertRequestCount', b.requestCounts.map((c) => [c.hour, c.endpoint, c.series, c.bin, c.n])],
+    [
+      'insertRow',
+      b.rows.map((r) => [r.at, r.modelVersion, r.endpoint, r.subject, r.score, r.label, r.inputs]),
+    ],
+  ];
+}
+
 class SqliteEventStore implements EventStore {
   readonly backend = 'sqlite';
   private readonly stmts;
-  private readonly appendTx;
 
   constructor(
     private readonly db: Db,
     readonly file: string,
+    private readonly writer: WriteExecutor,
   ) {
     const p = (sql: string) => db.prepare(sql);
     this.stmts = {
-      upsertPrediction: p(SQL.upsertPredictionCount),
-      upsertRequest: p(SQL.upsertRequestCount),
-      insertBinSpec: p(SQL.insertBinSpec),
-      insertRow: p(SQL.insertRow),
       predictionCounts: p(SQL.predictionCounts),
       predictionCountsOfVersion: p(SQL.predictionCountsOfVersion),
       requestCounts: p(SQL.requestCounts),
@@ -81,15 +106,11 @@ class SqliteEventStore implements EventStore {
       predictionRowsOfVersion: p(SQL.predictionRowsOfVersion),
       binSpec: p(SQL.binSpec),
     };
-    const s = this.stmts;
-    this.appendTx = db.transaction((b: EventBatch, now: number) => {
-      for (const spec of b.binSpecs) s.insertBinSpec.run(spec.id, spec.json, now);
-      for (const c of b.predictionCounts)
-        s.upsertPrediction.run(c.hour, c.modelVersion, c.endpoint, c.binsId, c.series, c.bin, c.n);
-      for (const c of b.requestCounts) s.upsertRequest.run(c.hour, c.endpoint, c.series, c.bin, c.n);
-      for (const r of b.rows)
-        s.insertRow.run(r.at, r.modelVersion, r.endpoint, r.subject, r.score, r.label, r.inputs);
-    });
+  }
+
+  /** 'worker' when writes run off the event loop. */
+  get writerKind(): 'worker' | 'inline' {
+    return this.writer.kind;
   }
 
   async migrate(): Promise<{ from: number; to: number }> {
@@ -98,7 +119,7 @@ class SqliteEventStore implements EventStore {
 
   async append(batch: EventBatch): Promise<void> {
     try {
-      this.appendTx(batch, Date.now());
+      await this.writer.exec(batchOps(batch, Date.now()));
     } catch (err) {
       throw storeError('Writing monitoring events failed', err, this.file);
     }
@@ -157,22 +178,32 @@ class SqliteEventStore implements EventStore {
   async prune(before: number): Promise<PruneResult> {
     const hour = hourOf(before);
     try {
-      return this.db.transaction(() => {
-        const out = {
-          predictionCounts: this.db.prepare(SQL.prunePredictionCounts).run(hour).changes,
-          requestCounts: this.db.prepare(SQL.pruneRequestCounts).run(hour).changes,
-          rows: this.db.prepare(SQL.pruneRows).run(before).changes,
-        };
-        this.db.prepare(SQL.pruneBinSpecs).run();
-        return out;
-      })();
+      const c = await this.writer.exec([
+        ['prunePredictionCounts', [[hour]]],
+        ['pruneRequestCounts', [[hour]]],
+        ['pruneRows', [[before]]],
+        ['pruneBinSpecs', [[]]],
+      ]);
+      return {
+        predictionCounts: c.prunePredictionCounts ?? 0,
+        requestCounts: c.pruneRequestCounts ?? 0,
+        rows: c.pruneRows ?? 0,
+      };
     } catch (err) {
       throw storeError('Pruning monitoring events failed', err, this.file);
     }
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    await this.writer.close();
+    if (!this.db.open) return;
+    try {
+      // Fold the WAL into the database file at a clean shutdown (off the request path by then).
+      this.db.pragma('wal_checkpoint(TRUNCATE)');
+    } catch {
+      // A reader holds the WAL: SQLite checkpoints at the next open.
+    }
+    this.db.close();
   }
 }
 
@@ -181,6 +212,8 @@ export interface SqliteStoreOptions {
   dataDir: string;
   /** Open read-only (reports, CLI): no migration, no write. */
   readonly?: boolean;
+  /** Where writes run: a worker thread (default) or inline on the caller's thread. */
+  writer?: 'worker' | 'inline';
 }
 
 /** Opens (creating and migrating when writable) the SQLite store. STORE_FAILED / SCHEMA_TOO_NEW on failure. */
@@ -212,7 +245,10 @@ export async function openSqliteStore(opts: SqliteStoreOptions): Promise<EventSt
         );
       }
     }
-    return new SqliteEventStore(db, file);
+    const writer =
+      (!opts.readonly && opts.writer !== 'inline' ? workerExecutor(file, WRITE_SQL) : null) ??
+      inlineExecutor(db, opts.readonly ? {} : WRITE_SQL);
+    return new SqliteEventStore(db, file, writer);
   } catch (err) {
     db.close();
     if (err instanceof AppError) throw err;

@@ -179,6 +179,17 @@ describe('event recorder', () => {
     expect(await total(store, 'records')).toBe(4);
     await r.close();
   });
+
+  it('retention also runs by itself on its timer', async () => {
+    let now = T0 - 40 * 86_400_000;
+    const { r, store } = await recorder({ now: () => now, pruneIntervalMs: 20 });
+    r.observePrediction({ ...call(3), at: now });
+    await r.flush();
+    expect(await total(store, 'records')).toBe(3);
+    now = T0;
+    await vi.waitFor(async () => expect(await total(store, 'records')).toBe(0));
+    await r.close();
+  });
 });
 
 describe('pseudonymised mode', () => {

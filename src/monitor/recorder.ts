@@ -2,10 +2,11 @@
  * The event writer, off the request path. `observePrediction` / `observeRequest` only push a reference
  * onto a bounded in-memory queue and return: they never throw, never wait, never do I/O. A full queue
  * drops the event and counts the drop (written with the next batch). A timer (every flushIntervalMs)
- * and the queue reaching batchSize trigger a flush, which turns at most batchSize queued students and
- * requests into one transaction of hourly counters (plus pseudonymised rows in that mode), then yields
- * to the event loop before the next batch. A batch the store refuses is counted as `write_failed` and
- * not retried (monitoring must never grow without bound when the disk is full).
+ * and the queue reaching batchSize trigger a flush, which counts at most batchSize queued students and
+ * requests into hourly counters (plus pseudonymised rows in that mode), yielding to the event loop every
+ * SLICE students, and hands the batch to the store as one transaction (the SQLite store commits it in
+ * its writer thread), then yields again before the next batch. A batch the store refuses is counted as
+ * `write_failed` and not retried (monitoring must never grow without bound when the disk is full).
  *
  * Privacy: in aggregate_only mode the queue is the only place a student's values exist, until the next
  * flush; only counts on the baseline's bins reach the disk and RAs are never read. In pseudonymised mode
@@ -213,11 +214,11 @@ export class EventRecorder {
     } while (this.pending() > 0);
   }
 
-  /** Up to batchSize of weight from the head of the queue (at least one item). */
   private pending(): number {
     return this.queue.length - this.head;
   }
 
+  /** Up to batchSize of weight from the head of the queue (at least one item). */
   private take(): Item[] {
     const q = this.queue;
     let w = 0;
@@ -249,7 +250,7 @@ export class EventRecorder {
 
   /**
    * Counts the items into one batch, yielding to the event loop every SLICE students so that a flush
-   * never holds the loop for more than a slice (the commit itself is one short synchronous burst).
+   * never holds the loop for more than a slice.
    */
   private async buildBatch(items: Item[], drops: Map<string, Map<DropKind, number>>): Promise<EventBatch> {
     const builder = new BatchBuilder({

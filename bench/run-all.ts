@@ -11,6 +11,7 @@ const BENCHES: Array<{ name: string; file: string; fn: string }> = [
   { name: 'score', file: './score.ts', fn: 'benchScore' },
   { name: 'registry', file: './registry.ts', fn: 'benchRegistry' },
   { name: 'serve', file: './serve.ts', fn: 'benchServe' },
+  { name: 'monitor', file: './monitor.ts', fn: 'benchMonitor' },
 ];
 
 const wanted = process.argv.slice(2);

@@ -4,6 +4,7 @@ import { DATA_ERRORS } from '../data/errors.js';
 import { FEATURES_ERRORS } from '../features/errors.js';
 import { ML_ERRORS } from '../ml/errors.js';
 import { MODEL_ERRORS } from '../model/errors.js';
+import { MONITOR_ERRORS } from '../monitor/errors.js';
 import { REGISTRY_ERRORS } from '../registry/errors.js';
 import { SERVE_ERRORS } from '../serve/errors.js';
 import { OIP_ERRORS } from '../serve/oip/errors.js';
@@ -21,6 +22,7 @@ export const CATALOGUE: ReadonlyArray<{ module: string; errors: Readonly<Record<
   { module: 'train', errors: TRAIN_ERRORS },
   { module: 'model', errors: MODEL_ERRORS },
   { module: 'registry', errors: REGISTRY_ERRORS },
+  { module: 'monitor (inference events, drift, outcomes)', errors: MONITOR_ERRORS },
   { module: 'serve (HTTP API)', errors: SERVE_ERRORS },
   { module: 'serve: Open Inference Protocol v2 (/v2)', errors: OIP_ERRORS },
 ];

@@ -4,6 +4,7 @@
  */
 import { CORE_SETTINGS, loadSettings } from '../core/config.js';
 import type { SettingsSchema } from '../core/config-base.js';
+import { MONITOR_SETTINGS, type MonitorSettings } from '../monitor/settings.js';
 import { REGISTRY_SETTINGS, type RegistrySettings } from '../registry/settings.js';
 import type { ServerSettings } from '../serve/server.js';
 import { SERVE_SETTINGS } from '../serve/settings.js';
@@ -13,6 +14,7 @@ export const ALL_SETTINGS: ReadonlyArray<{ module: string; settings: SettingsSch
   { module: 'core', settings: CORE_SETTINGS },
   { module: 'serve', settings: SERVE_SETTINGS },
   { module: 'registry', settings: REGISTRY_SETTINGS },
+  { module: 'monitor', settings: MONITOR_SETTINGS },
 ];
 
 /** The settings of one process, read once. */
@@ -21,12 +23,14 @@ export interface AppSettings {
   server: ServerSettings;
   /** Guardrails and lock timings: what `openRegistry` takes. */
   registry: RegistrySettings;
+  /** Inference events, drift thresholds, outcome floors: what `openMonitor` takes. */
+  monitor: MonitorSettings;
 }
 
 /** Reads every setting from `env` once; a bad value anywhere fails here with every problem listed. */
 export function loadAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettings {
   const all: Record<string, unknown> = loadSettings(
-    { ...CORE_SETTINGS, ...SERVE_SETTINGS, ...REGISTRY_SETTINGS },
+    { ...CORE_SETTINGS, ...SERVE_SETTINGS, ...REGISTRY_SETTINGS, ...MONITOR_SETTINGS },
     env,
   );
   const pick = (schema: SettingsSchema): Record<string, unknown> =>
@@ -34,5 +38,6 @@ export function loadAppSettings(env: NodeJS.ProcessEnv = process.env): AppSettin
   return {
     server: pick({ ...CORE_SETTINGS, ...SERVE_SETTINGS }) as unknown as ServerSettings,
     registry: pick(REGISTRY_SETTINGS) as unknown as RegistrySettings,
+    monitor: pick(MONITOR_SETTINGS) as unknown as MonitorSettings,
   };
 }

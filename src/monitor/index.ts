@@ -1,0 +1,76 @@
+/**
+ * src/monitor — inference events, drift, outcomes and service health. Layer: above core, ml, features,
+ * model, data and registry; below train and serve (it never imports them). See docs/monitoring.md.
+ *
+ * SERVER WIRING (thin):
+ *   const monitor = await openMonitor(loadSettings(MONITOR_SETTINGS));   // refuses pseudonymised without secret
+ *   monitor.registerModel(version, baseline | null)                        // on load and on every hot swap
+ *   buildApp({ observer: (event) => monitor.observePrediction(event) })  // the server's PredictionEvent
+ *       as is (`via` is the endpoint family; add `ras` for pseudonymised mode); never throws, never
+ *       blocks (bounded queue, drops counted)
+ *   monitor.observeRequest({ endpoint, status, latencyMs, at })            // onResponse hook
+ *   GET /monitoring/drift → monitor.drift({ modelVersion, baseline, window: lastDays(n) })
+ *   GET /monitoring/slo   → monitor.health(lastDays(n))
+ *   shutdown             → monitor.close()                                // writes what is queued
+ *
+ * CLI WIRING (thin):
+ *   monitor drift    → openSqliteStore({ dataDir, readonly: true }) + driftFromStore(...) (+ renderDriftHtml)
+ *   monitor prune    → openSqliteStore({ dataDir }) + pruneStore(store, retentionDays)
+ *   monitor outcomes → rescoreCohort(model of championAt(history, date)) or predictionsFromRows(store rows),
+ *                      outcomesByPseudonym(next year's records), computeOutcomes(...)
+ */
+export {
+  type CountEntry,
+  Counts,
+  histogramsFromCounts,
+  histogramsFromRecords,
+  type WindowHistograms,
+} from './aggregate.js';
+export { type FieldBaseline, type MonitorBaseline, parseBaseline, readBaseline } from './baseline.js';
+export { type BinSpec, binSpecFromBaseline, defaultBinSpec } from './bins.js';
+export {
+  computeDrift,
+  type DriftOptions,
+  type DriftReport,
+  type FieldDrift,
+  type OverallStatus,
+} from './drift.js';
+export { renderDriftHtml } from './drift-html.js';
+export { MONITOR_ERRORS } from './errors.js';
+export { type EndpointHealth, healthFromCounts, type ServiceHealth } from './health.js';
+export {
+  checkMonitorSettings,
+  driftFromStore,
+  driftOptions,
+  type Monitor,
+  openMonitor,
+  pruneStore,
+} from './monitor.js';
+export {
+  championAt,
+  computeOutcomes,
+  type OutcomeFloors,
+  type OutcomePrediction,
+  type OutcomeReport,
+  outcomesByPseudonym,
+  predictionsFromRows,
+  rescoreCohort,
+} from './outcomes.js';
+export { checkSecret, pseudonymiser } from './pseudonym.js';
+export { PSI_EPSILON, psi, type Status, statusOf } from './psi.js';
+export {
+  EventRecorder,
+  type PredictionObservation,
+  type RecorderStats,
+  type RequestObservation,
+} from './recorder.js';
+export {
+  defaultMonitorSettings,
+  MONITOR_SETTINGS,
+  type MonitorSettings,
+  PRIVACY_MODES,
+  type PrivacyMode,
+} from './settings.js';
+export { openSqliteStore, SQLITE_FILE } from './store/sqlite.js';
+export type { EventBatch, EventStore, PredictionRow, PruneResult, TimeWindow } from './store/types.js';
+export { lastDays, windowBetween } from './window.js';

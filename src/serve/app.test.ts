@@ -55,7 +55,10 @@ describe('serve app policies', () => {
         payload: { instances: [EXAMPLE_STUDENT, { ...EXAMPLE_STUDENT, [key]: 'Ana Souza 12/03/2012' }] },
       });
       expect(r.statusCode, key).toBe(422);
-      expect(r.json().error).toMatchObject({ code: 'DEF_ERR_API_PII_FIELD', details: { index: 1 } });
+      expect(r.json().error).toMatchObject({
+        code: 'DEF_ERR_API_INVALID_BATCH',
+        details: { problems: [{ student: 2, code: 'DEF_ERR_API_PII_FIELD', rule: 'pii_field' }] },
+      });
       expect(r.body).not.toContain('Ana');
     }
     // OIP v2 follows the same policy: an unknown tensor is dropped, a personal one refused, and

@@ -77,6 +77,18 @@ export const SERVE_ERRORS = defineErrors('API', {
     title: 'The request carries a personal identifier (name, RA, CPF)',
     hint: 'Never send names, RA or CPF to the API: the model does not use them and they must not travel (LGPD).',
   },
+  INVALID_STUDENT_ID: {
+    http: 422,
+    exit: EXIT.invalidInput,
+    title: 'A student "id" is not an opaque key of 1 to 64 characters, or looks like a personal identifier',
+    hint: '"id" is optional and only matches each prediction to your own row: send 1 to 64 characters of A-Z a-z 0-9 _ -, such as the row number or a pseudonym of your own; never an RA, CPF, name, phone or birth date (ids shaped like one are refused), and no id twice in one batch.',
+  },
+  INVALID_BATCH: {
+    http: 422,
+    exit: EXIT.invalidInput,
+    title: 'One or more students of the batch are invalid; nothing was scored',
+    hint: 'Fix every student listed in details.problems ("student" is the 1-based position in "instances"; details.total_problems counts them all, the list shows the first 100) and send the whole batch again.',
+  },
   INVALID_TENSOR: {
     http: 400,
     exit: EXIT.invalidInput,

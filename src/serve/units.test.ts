@@ -123,14 +123,20 @@ describe('validation compiled from the signature', () => {
       rule: 'required',
     });
     expect(fail({ instances: new Array(11).fill(EXAMPLE_STUDENT) })).toMatchObject({ rule: 'max_items' });
-    expect(fail({ instances: [EXAMPLE_STUDENT, 7] })).toMatchObject({ rule: 'object', index: 1 });
+    // In a batch, each problem names its student by 1-based position.
+    expect(fail({ instances: [EXAMPLE_STUDENT, 7] })).toMatchObject({
+      code: 'DEF_ERR_API_INVALID_BATCH',
+      problems: [{ student: 2, code: 'DEF_ERR_API_BODY_SHAPE', rule: 'object' }],
+    });
     // Across fields: joining the programme after the observed year is refused (negative years in it).
-    expect(fail({ instances: [EXAMPLE_STUDENT, { ...EXAMPLE_STUDENT, ano_ingresso: 2030 }] })).toMatchObject({
+    expect(fail({ ...EXAMPLE_STUDENT, ano_ingresso: 2030 })).toMatchObject({
       code: 'DEF_ERR_API_INVALID_FIELD',
       field: 'ano_ingresso',
       rule: 'order',
       expected: 'a year no later than ano_base',
-      index: 1,
+    });
+    expect(fail({ instances: [EXAMPLE_STUDENT, { ...EXAMPLE_STUDENT, ano_ingresso: 2030 }] })).toMatchObject({
+      problems: [{ student: 2, code: 'DEF_ERR_API_INVALID_FIELD', field: 'ano_ingresso', rule: 'order' }],
     });
     // Same year, or either year missing, is fine.
     expect(input.parseBody({ ...EXAMPLE_STUDENT, ano_ingresso: 2023 }).records).toHaveLength(1);

@@ -244,7 +244,7 @@ export const BAD_REQUESTS: BadRequestCase[] = [
     headers: json,
     body: `{"instances":[${student({})},${student({ fase: 'x' })}]}`,
     status: 422,
-    code: 'DEF_ERR_API_INVALID_FIELD',
+    code: 'DEF_ERR_API_INVALID_BATCH',
   },
   {
     name: 'unknown field',

@@ -1,6 +1,8 @@
 /**
  * POST /predict, the hot path: one student or {"instances": [...]} → auth hook → JSON parse →
- * compiled validation → score (counted and observed) → explain → JSON. Nothing else runs per request
+ * compiled validation → score (counted and observed) → explain → JSON, each prediction with the
+ * student's own `id` when it sent one. A batch is all or nothing: one invalid student refuses it,
+ * with every problem of every student in one 422 (validation.ts). Nothing else runs per request
  * except the request-id hook and the latency metric.
  */
 import type { FastifyReply } from 'fastify';
@@ -12,6 +14,8 @@ import { notReady } from '../http/not-ready.js';
 import type { Scored } from '../scoring.js';
 
 interface ScoreOut {
+  /** The student's own `id`, echoed when it sent one. */
+  id?: string;
   risk_score: number;
   risk_label: 0 | 1;
   risk_band: RiskBand;
@@ -22,7 +26,14 @@ interface ScoreOut {
 /** Students explained between two yields to the event loop in a /predict batch. */
 export const BATCH_CHUNK = 32;
 
-type PredictOut = (b: ModelBundle, rec: StudentRecord, s: number, label: 0 | 1, band: RiskBand) => ScoreOut;
+type PredictOut = (
+  b: ModelBundle,
+  rec: StudentRecord,
+  id: string | null,
+  s: number,
+  label: 0 | 1,
+  band: RiskBand,
+) => ScoreOut;
 
 /**
  * Explanations dominate a large batch (~0.4 ms each for a 100-tree forest): build them in chunks and
@@ -32,6 +43,7 @@ function sendBatch(
   reply: FastifyReply,
   b: ModelBundle,
   records: StudentRecord[],
+  ids: ReadonlyArray<string | null> | null,
   { scores, labels, bands }: Scored,
   predictOut: PredictOut,
 ): void {
@@ -44,6 +56,7 @@ function sendBatch(
         predictions[next] = predictOut(
           b,
           records[next]!,
+          ids ? ids[next]! : null,
           scores[next] as number,
           labels[next]!,
           bands[next]!,
@@ -59,7 +72,8 @@ function sendBatch(
 
 export const predictRoutes: ServePlugin = async (app, { holder, access, score, settings }) => {
   const topK = settings.topFactors;
-  const predictOut: PredictOut = (b, rec, s, label, band) => ({
+  const predictOut: PredictOut = (b, rec, id, s, label, band) => ({
+    ...(id === null ? {} : { id }),
     risk_score: s,
     risk_label: label,
     risk_band: band,
@@ -70,12 +84,14 @@ export const predictRoutes: ServePlugin = async (app, { holder, access, score, s
   app.post('/predict', access.predict, (req, reply) => {
     const b = holder.current; // one read: this request uses this model to the end
     if (!b) throw notReady(holder);
-    const { records, batch } = b.input.parseBody(req.body);
+    // The ids stay here: the scorer (and so the observer) gets the records only.
+    const { records, batch, ids } = b.input.parseBody(req.body);
     const scored = score(b, records, req.id, 'predict');
     if (!batch) {
-      reply.send(predictOut(b, records[0]!, scored.scores[0] as number, scored.labels[0]!, scored.bands[0]!));
+      const { scores, labels, bands } = scored;
+      reply.send(predictOut(b, records[0]!, ids?.[0] ?? null, scores[0] as number, labels[0]!, bands[0]!));
       return;
     }
-    sendBatch(reply, b, records, scored, predictOut);
+    sendBatch(reply, b, records, ids, scored, predictOut);
   });
 };

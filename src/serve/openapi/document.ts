@@ -3,10 +3,21 @@
  * fields of the model being served. Built once per bundle and cached.
  */
 import type { ModelBundle } from '../bundle.js';
-import { componentSchemas } from './components.js';
+import { componentSchemas, type SchemaExamples } from './components.js';
+import { batchExample, invalidBatchExample } from './examples.js';
 import { apiPaths } from './paths.js';
 
 const cache = new WeakMap<ModelBundle, Record<string, unknown>>();
+
+function examplesOf(bundle: ModelBundle | null): SchemaExamples {
+  if (!bundle) return {};
+  const student = bundle.signature.example_request;
+  return {
+    student,
+    batch: batchExample(student),
+    invalidBatch: invalidBatchExample(bundle)?.response,
+  };
+}
 
 export function openApiFor(
   bundle: ModelBundle | null,
@@ -28,11 +39,7 @@ export function openApiFor(
         ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
         Bearer: { type: 'http', scheme: 'bearer' },
       },
-      schemas: componentSchemas(
-        bundle?.signature.inputs ?? [],
-        bundle?.signature.example_request,
-        opts.maxInstances,
-      ),
+      schemas: componentSchemas(bundle?.signature.inputs ?? [], examplesOf(bundle), opts.maxInstances),
     },
     paths: apiPaths(opts.auth),
   };

@@ -42,7 +42,8 @@ function predictPaths(security: Security): Record<string, unknown> {
   return {
     '/predict': {
       post: {
-        summary: 'Risk for one student, or for {"instances": [...]}.',
+        summary:
+          'Risk for one student, or for {"instances": [...]} (all or nothing), each with its optional "id" echoed.',
         security,
         requestBody: { required: true, content: oneOfRefs('Student', 'Batch') },
         responses: {
@@ -50,7 +51,13 @@ function predictPaths(security: Security): Record<string, unknown> {
             description: 'One prediction (single student) or a list (batch).',
             content: oneOfRefs('Prediction', 'BatchPrediction'),
           },
-          ...errorResponses([400, 401, 403, 413, 415, 422, 429, 503]),
+          ...errorResponses([400, 401, 403, 413, 415, 429, 503]),
+          422: {
+            description:
+              'A student is invalid: the single form gets its first problem; a batch is refused whole (nothing scored) ' +
+              'with every problem of every student, by 1-based position (DEF_ERR_API_INVALID_BATCH).',
+            content: oneOfRefs('Error', 'InvalidBatchError'),
+          },
         },
       },
     },

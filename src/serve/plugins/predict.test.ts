@@ -1,6 +1,4 @@
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../core/logger.js';
 import { buildApp } from '../app.js';
 import { MAX_LISTED_PROBLEMS } from '../batch-problems.js';
 import { ModelHolder } from '../holder.js';
@@ -8,6 +6,7 @@ import { createMetrics } from '../metrics.js';
 import type { PredictionEvent } from '../observe.js';
 import {
   bandOptions,
+  collectingLogger,
   EXAMPLE_STUDENT,
   inProcessApp,
   makeApp,
@@ -155,15 +154,7 @@ async function watchedApp() {
   const holder = new ModelHolder({ ...bandOptions, load: async () => standInParts('v1.0.0') });
   await holder.reload('test');
   const metrics = createMetrics({ defaultMetrics: false });
-  const logger = createLogger({
-    level: 'debug',
-    destination: new Writable({
-      write(chunk, _enc, cb) {
-        lines.push(String(chunk));
-        cb();
-      },
-    }),
-  });
+  const logger = collectingLogger(lines, 'debug');
   const observer = (e: PredictionEvent) => {
     events.push(e);
   };

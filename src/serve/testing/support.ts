@@ -158,10 +158,10 @@ export const bandOptions = {
 
 export const JSON_HEADERS = { 'content-type': 'application/json' };
 
-/** A real pino logger (the project's, with its redaction) at info that appends each JSON line to `lines`. */
-export function collectingLogger(lines: string[]): Logger {
+/** A real pino logger (the project's, with its redaction) at `level` that appends each JSON line to `lines`. */
+export function collectingLogger(lines: string[], level: 'info' | 'debug' = 'info'): Logger {
   return createLogger({
-    level: 'info',
+    level,
     destination: new Writable({
       write(chunk, _enc, cb) {
         lines.push(String(chunk));

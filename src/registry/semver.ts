@@ -144,13 +144,32 @@ export function bumpBetween(from: Version, to: Version): BumpKind | 'none' {
  * one X.0.0 pre-release line (v2.0.0-rc.1 → v2.0.0), as semver intends.
  */
 export function allowsBreakingChange(lower: Version, upper: Version): boolean {
-  if (bumpBetween(lower, upper) === 'major') return true;
-  return (
-    lower.prerelease.length > 0 &&
-    lower.minor === 0 &&
-    lower.patch === 0 &&
-    upper.major === lower.major &&
-    upper.minor === 0 &&
-    upper.patch === 0
-  );
+  return allowedBump(lower, upper) === 'major';
+}
+
+const BUMP_RANK: Record<BumpKind | 'none', number> = { none: 0, patch: 1, minor: 2, major: 3 };
+
+/** Whether bump `a` is at least as large as bump `b` (major > minor > patch > none). */
+export function bumpCovers(a: BumpKind | 'none', b: BumpKind | 'none'): boolean {
+  return BUMP_RANK[a] >= BUMP_RANK[b];
+}
+
+/** The largest of the bumps given; `patch` when none is given (any new version is at least a patch). */
+export function maxBump(...kinds: BumpKind[]): BumpKind {
+  return kinds.reduce<BumpKind>((m, k) => (BUMP_RANK[k] > BUMP_RANK[m] ? k : m), 'patch');
+}
+
+/**
+ * The largest change the step from `lower` to `upper` may carry: the part of the number that changed,
+ * or, inside one pre-release line (v2.0.0-rc.1 → v2.0.0-rc.2 → v2.0.0), the level of the release
+ * being prepared (v2.0.0: major; v2.1.0: minor; v2.1.1: patch), as semver intends: a pre-release may
+ * still change what its release will change.
+ */
+export function allowedBump(lower: Version, upper: Version): BumpKind | 'none' {
+  const sameTriple =
+    lower.major === upper.major && lower.minor === upper.minor && lower.patch === upper.patch;
+  if (lower.prerelease.length > 0 && sameTriple) {
+    return lower.minor === 0 && lower.patch === 0 ? 'major' : lower.patch === 0 ? 'minor' : 'patch';
+  }
+  return bumpBetween(lower, upper);
 }

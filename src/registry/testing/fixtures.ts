@@ -7,7 +7,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { STUDENT_FIELDS, type StudentRecord } from '../../core/student.js';
+import { DEFAULT_FEATURES } from '../../features/catalog.js';
 import { compilePipeline, fitFeaturePipeline } from '../../features/pipeline.js';
+import { fitForest } from '../../ml/forest.js';
+import { fitGbdt } from '../../ml/gbdt.js';
+import { fitLogistic } from '../../ml/logistic.js';
+import { createMatrix } from '../../ml/matrix.js';
 import { EXAMPLE_STUDENT } from '../../model/signature.js';
 import { METRIC_NAMES, type MetricsFile, type ModelSignature } from '../../model/types.js';
 import { openRegistry, type RegistryContext } from '../context.js';
@@ -27,6 +32,23 @@ export interface FixtureOptions {
   extras?: boolean;
   /** Edits the model file before it is written (e.g. to break its learner). */
   model?: (m: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * A learner fitted for real (src/ml) on the fixture students instead of the hand-set logistic
+   * regression: what the versioning-rule tests compare.
+   */
+  trained?: TrainedFixture;
+}
+
+/** How a fitted fixture model is trained: learner, its parameters, derived features, data. */
+export interface TrainedFixture {
+  learner: 'logistic_regression' | 'random_forest' | 'gbdt';
+  /** Learner parameters (defaults: small, fit in milliseconds on a handful of rows). */
+  params?: Record<string, number>;
+  /** Derived features the pipeline computes (default: the catalogue's default feature set). */
+  features?: readonly string[];
+  /** Train on a later year's students too (new training data, another fingerprint). */
+  newData?: boolean;
+  seed?: number;
 }
 
 /** The error code a promise rejects with ('no error' when it resolves): for terse bad-input tables. */
@@ -107,6 +129,80 @@ const FIXTURE_STUDENTS: StudentRecord[] = [
   { ...EXAMPLE_STUDENT, fase: 8, idade: 19, instituicao: 'outro', ano_ingresso: 2016, ipv: 9.1 },
 ];
 
+/** A later year of students: what "retrained on new data" adds. */
+const NEW_YEAR_STUDENTS: StudentRecord[] = FIXTURE_STUDENTS.map((r, i) => ({
+  ...r,
+  ano_base: 2024,
+  ieg: r.ieg === null ? null : Math.min(10, r.ieg + 0.3 * (i + 1)),
+  ida: r.ida === null ? null : Math.max(0, r.ida - 0.2 * i),
+}));
+
+/** Outcomes of the fixture students (both classes, so every learner can be fitted). */
+const labels = (n: number) => Float64Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0));
+
+const LEARNER_DEFAULTS: Record<TrainedFixture['learner'], Record<string, number>> = {
+  logistic_regression: { C: 1 },
+  random_forest: { n_estimators: 5, max_depth: 3, min_samples_leaf: 1 },
+  gbdt: { max_iter: 5, learning_rate: 0.3, max_depth: 2, min_samples_leaf: 1 },
+};
+
+/** The learner block of a model fitted for real on `records` with the pipeline `spec`. */
+function fittedLearner(
+  t: TrainedFixture,
+  spec: ReturnType<typeof fitFeaturePipeline>,
+  records: StudentRecord[],
+): Record<string, unknown> {
+  const params = { ...LEARNER_DEFAULTS[t.learner], ...t.params };
+  const impute = t.learner !== 'gbdt';
+  const pipeline = compilePipeline(spec);
+  const X = createMatrix(records.length, pipeline.width, pipeline.transform(records, impute));
+  const y = labels(records.length);
+  const seed = t.seed ?? 0;
+  const state =
+    t.learner === 'logistic_regression'
+      ? fitLogistic(X, y, { C: params.C! })
+      : t.learner === 'random_forest'
+        ? fitForest(X, y, {
+            nEstimators: params.n_estimators!,
+            maxDepth: params.max_depth!,
+            minSamplesLeaf: params.min_samples_leaf!,
+            seed,
+          })
+        : fitGbdt(X, y, {
+            maxIter: params.max_iter!,
+            learningRate: params.learning_rate!,
+            maxDepth: params.max_depth!,
+            minSamplesLeaf: params.min_samples_leaf!,
+            seed,
+          });
+  return {
+    kind: t.learner,
+    input: impute ? 'imputed' : 'raw',
+    output: t.learner === 'random_forest' ? 'probability' : 'log_odds',
+    params: { ...params, ...(t.learner === 'logistic_regression' ? {} : { seed }) },
+    state: JSON.parse(JSON.stringify(state)),
+  };
+}
+
+/** A model file whose learner is fitted for real on the fixture students (see TrainedFixture). */
+export function trainedFixtureModel(t: TrainedFixture): Record<string, unknown> {
+  const records = t.newData ? [...FIXTURE_STUDENTS, ...NEW_YEAR_STUDENTS] : FIXTURE_STUDENTS;
+  const spec = fitFeaturePipeline(records, t.features ?? DEFAULT_FEATURES);
+  return {
+    ...fixtureModel(),
+    features: spec,
+    learner: fittedLearner(t, spec, records),
+    training: {
+      label_years: t.newData ? [2023, 2024] : [2023],
+      rows: records.length,
+      positives: labels(records.length).reduce((a, b) => a + b, 0),
+      seed: t.seed ?? 0,
+      fit: 'refit',
+      data_sha256: createHash('sha256').update(JSON.stringify(records)).digest('hex'),
+    },
+  };
+}
+
 /**
  * A real model file (format v1, a logistic regression with hand-set weights over the default feature
  * pipeline): the server's `loadModel` compiles it and it scores the signature example. `seed` changes
@@ -150,7 +246,9 @@ export function writeFixtureArtifacts(dir: string, opts: FixtureOptions = {}): s
   mkdirSync(dir, { recursive: true });
   const n = (v1: string, plain: string) => (opts.plainNames ? plain : v1);
   const files: Record<string, string> = {
-    [n('model_v1.json', 'model.json')]: JSON.stringify((opts.model ?? ((m) => m))(fixtureModel(opts.seed))),
+    [n('model_v1.json', 'model.json')]: JSON.stringify(
+      (opts.model ?? ((m) => m))(opts.trained ? trainedFixtureModel(opts.trained) : fixtureModel(opts.seed)),
+    ),
     [n('model_metadata_v1.json', 'model_metadata.json')]: JSON.stringify({
       trained_on: [2022, 2023],
       seed: opts.seed ?? 0,

@@ -1,14 +1,20 @@
 import { HEADLINE_METRIC_KEYS } from '../ml/metrics.js';
-import type { ModelSignature } from '../model/types.js';
+import { readSide, type VersionSide, verdictBetween } from './bump.js';
+import { type BumpReason, describeReason } from './bump-rules.js';
 import { readHistory } from './champion.js';
 import { championState } from './champion-file.js';
 import { contextOf, type RegistryRef } from './context.js';
-import { readJsonArtifact } from './inspect.js';
-import { SIGNATURE_FILE } from './layout.js';
 import { readManifest } from './manifest.js';
-import { isVersion, sortVersions } from './semver.js';
-import { diffSignatures } from './signature-diff.js';
-import type { HistoryEntry, Manifest } from './types.js';
+import {
+  allowedBump,
+  type BumpKind,
+  bumpBetween,
+  bumpCovers,
+  isVersion,
+  parseVersion,
+  sortVersions,
+} from './semver.js';
+import type { BumpOverride, HistoryEntry, Manifest } from './types.js';
 
 export type ChangelogStatus = 'champion' | 'previous champion' | 'never promoted';
 
@@ -23,7 +29,26 @@ export interface ChangelogEntry {
   previous: string | null;
   metrics: Array<{ metric: string; value: number | null; delta: number | null }>;
   signature_changes: string[];
+  /**
+   * The versioning rules from `previous` to this version, derived from both versions' files (null for
+   * the first version, or when one of them cannot be read).
+   */
+  bump: ChangelogBump | null;
+  /** The override recorded in the manifest when the version was registered with --force. */
+  forced: BumpOverride | null;
   moves: HistoryEntry[];
+}
+
+export interface ChangelogBump {
+  /** The bump the version number is from the previous version. */
+  actual: BumpKind | 'none';
+  /** What the changes need: the largest of the contract and the model verdicts. */
+  required: BumpKind;
+  contract_required: BumpKind;
+  model_required: BumpKind;
+  /** Whether the version number covers the changes. */
+  ok: boolean;
+  reasons: BumpReason[];
 }
 
 const fmt = (v: number | null) => (v === null ? '—' : v.toFixed(3));
@@ -39,10 +64,10 @@ export async function changelogEntries(registry: RegistryRef): Promise<Changelog
   const champion = state.kind === 'ok' ? state.champion.version : null;
   const everChampion = new Set(history.map((e) => e.to));
   const out: ChangelogEntry[] = [];
-  let prev: { version: string; manifest: Manifest | null; signature: ModelSignature | null } | null = null;
+  let prev: { version: string; manifest: Manifest | null; side: VersionSide | null } | null = null;
   for (const version of versions) {
     const manifest = await readManifest(ctx.storage, version).catch(() => null);
-    const signature = await readJsonArtifact<ModelSignature>(ctx, version, SIGNATURE_FILE).catch(() => null);
+    const side = manifest ? await readSide(ctx, version, manifest) : null;
     const test = manifest?.metrics_summary?.test ?? null;
     const prevTest = prev?.manifest?.metrics_summary?.test ?? null;
     const metrics = HEADLINE_METRIC_KEYS.map((metric) => {
@@ -50,16 +75,18 @@ export async function changelogEntries(registry: RegistryRef): Promise<Changelog
       const before = prevTest?.[metric] ?? null;
       return { metric, value, delta: value !== null && before !== null ? value - before : null };
     });
-    let signatureChanges: string[] = [];
-    if (
-      prev?.signature &&
-      signature &&
-      Array.isArray(prev.signature.inputs) &&
-      Array.isArray(signature.inputs)
-    ) {
-      signatureChanges = diffSignatures(prev.signature, signature).changes.map(
-        (c) => `${c.breaking ? 'BREAKING: ' : ''}${c.detail}`,
-      );
+    let bump: ChangelogBump | null = null;
+    if (prev?.side && side) {
+      const v = verdictBetween(prev.side, side);
+      const [from, to] = [parseVersion(prev.version), parseVersion(version)];
+      bump = {
+        actual: bumpBetween(from, to),
+        required: v.required,
+        contract_required: v.contract.required,
+        model_required: v.model.required,
+        ok: bumpCovers(allowedBump(from, to), v.required),
+        reasons: v.reasons,
+      };
     }
     out.push({
       version,
@@ -72,15 +99,43 @@ export async function changelogEntries(registry: RegistryRef): Promise<Changelog
             : 'never promoted',
       created_by: manifest?.created_by ?? null,
       notes: manifest?.notes ?? '',
-      learner: manifest?.metrics_summary?.learner ?? null,
+      learner: side?.facts.learner.kind ?? manifest?.metrics_summary?.learner ?? null,
       previous: prev?.version ?? null,
       metrics,
-      signature_changes: signatureChanges,
+      signature_changes: (bump?.reasons ?? [])
+        .filter((r) => r.source === 'contract')
+        .map((r) => `${r.bump === 'major' ? 'BREAKING: ' : ''}${r.detail}`),
+      bump,
+      forced: manifest?.bump?.forced ?? null,
       moves: history.filter((e) => e.to === version),
     });
-    prev = { version, manifest, signature };
+    prev = { version, manifest, side };
   }
   return out.reverse();
+}
+
+const BUMP_WORD = (b: string) => b.toUpperCase();
+
+/** The bump from the previous version, both verdicts with their reasons, and any override. */
+function bumpLines(e: ChangelogEntry): string[] {
+  const b = e.bump;
+  if (!b)
+    return [`- Version bump from ${e.previous}: not comparable (a version cannot be read; run verify).`];
+  const side = (source: BumpReason['source']) => {
+    const rs = b.reasons.filter((r) => r.source === source);
+    return rs.length === 0 ? 'unchanged' : rs.map(describeReason).join('; ');
+  };
+  const lines = [
+    `- Version bump from ${e.previous}: ${BUMP_WORD(b.actual)}; the rules require ${BUMP_WORD(b.required)}${b.ok ? '' : ' (**below the rules**)'}.`,
+    `  - Contract (API signature), ${BUMP_WORD(b.contract_required)}: ${side('contract')}.`,
+    `  - Model, ${BUMP_WORD(b.model_required)}: ${side('model')}.`,
+  ];
+  if (e.forced) {
+    lines.push(
+      `- Registered with --force by ${e.forced.by}, overriding ${e.forced.overridden.map((o) => `${BUMP_WORD(o.required)} required against ${o.against}`).join(' and ')}: ${e.forced.reason.replace(/\s*\n\s*/g, ' ')}`,
+    );
+  }
+  return lines;
 }
 
 /** The model changelog in Markdown, rendered from the manifests and the champion history. */
@@ -106,13 +161,7 @@ export async function renderChangelog(registry: RegistryRef): Promise<string> {
       `- Registered by ${e.created_by ?? 'unknown'}${e.learner ? `; learner \`${e.learner}\`` : ''}.`,
     );
     if (e.notes) lines.push(`- Notes: ${e.notes.replace(/\s*\n\s*/g, ' ')}`);
-    if (e.previous) {
-      lines.push(
-        e.signature_changes.length === 0
-          ? `- Signature: unchanged from ${e.previous}.`
-          : `- Signature changes from ${e.previous}: ${e.signature_changes.join('; ')}.`,
-      );
-    }
+    if (e.previous) lines.push(...bumpLines(e));
     for (const m of e.moves) {
       lines.push(
         `- ${m.action === 'rollback' ? 'Rolled back to' : 'Promoted'} on ${day(m.at)} by ${m.by}${m.from ? ` (replacing ${m.from})` : ''}${m.forced ? ', guardrails overridden' : ''}${m.reason ? `: ${m.reason}` : ''}.`,

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { BUMP_RULES } from './bump-rules.js';
 import { REGISTRY_ERRORS } from './errors.js';
 import { ARTIFACT_MAPPING, CHAMPION_FILE, HISTORY_FILE, MANIFEST_FILE } from './layout.js';
 import { REGISTRY_SETTINGS } from './settings.js';
@@ -39,6 +40,21 @@ describe('docs/artifacts-architecture.md', () => {
     ] as const) {
       expect(REGISTRY_ERRORS[key].code).toBe(`DEF_ERR_REGISTRY_${key}`);
       expect(doc).toContain(key);
+    }
+  });
+});
+
+describe('docs/artifacts-architecture.md: versioning rules', () => {
+  it('has the rules table exactly as BUMP_RULES, with the design examples', () => {
+    const rows = doc
+      .split('\n')
+      .filter((l) => /^\| `[a-z_]+` +\| (MAJOR|MINOR|PATCH) +\|/.test(l))
+      .map((l) => l.split('|').map((c) => c.trim()));
+    expect(Object.fromEntries(rows.map((r) => [r[1]!.replaceAll('`', ''), r[2]!.toLowerCase()]))).toEqual(
+      Object.fromEntries(Object.entries(BUMP_RULES).map(([id, r]) => [id, r.bump])),
+    );
+    for (const example of ['v1.1.1 → v2.0.0', '+9 features', 'a preprocessing bug fixed', 'BUMP_TOO_SMALL']) {
+      expect(doc).toContain(example);
     }
   });
 });

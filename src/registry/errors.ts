@@ -71,14 +71,21 @@ export const REGISTRY_ERRORS = defineErrors('REGISTRY', {
   SEMVER_VIOLATION: {
     http: 422,
     exit: EXIT.policy,
-    title: 'The signature changed incompatibly without a MAJOR version bump',
-    hint: 'Register it with a new MAJOR version (e.g. --bump major); the message lists the incompatible changes.',
+    title: 'The signature (API contract) changed incompatibly without a MAJOR version bump',
+    hint: 'Register it with a new MAJOR version (e.g. --bump major); the message lists the incompatible changes. A breaking change of the API contract cannot be forced.',
+  },
+  BUMP_TOO_SMALL: {
+    http: 422,
+    exit: EXIT.policy,
+    title:
+      "The version bump is smaller than the design's versioning rules require for the changes (to the model, or compatible ones to the API contract)",
+    hint: 'Register the version the message names (`--bump auto` takes the smallest allowed; `defasagem registry next-version --artifacts DIR` prints it with the reasons); if the rules misjudge the change, add --force --reason "why" (recorded in the manifest).',
   },
   REASON_REQUIRED: {
     http: 400,
     exit: EXIT.invalidInput,
     title: 'This action needs a reason',
-    hint: 'Add --reason "why" (rollbacks and forced promotions are recorded with their reason).',
+    hint: 'Add --reason "why" (rollbacks, forced promotions and forced registrations are recorded with their reason).',
   },
   NO_HISTORY: {
     http: 404,

@@ -1,6 +1,15 @@
 /** The model registry: immutable semantic versions, a verified champion, history and rollback. */
 export { collectArtifacts } from './artifacts.js';
 export {
+  type BumpVerdict,
+  type NextVersion,
+  nextVersion,
+  requiredBump,
+  type Verdict,
+  verdictBetween,
+} from './bump.js';
+export { BUMP_RULES, type BumpReason, type BumpRuleId, describeReason } from './bump-rules.js';
+export {
   championStack,
   type MoveResult,
   type PromoteOptions,
@@ -11,7 +20,7 @@ export {
   rollbackVersion,
 } from './champion.js';
 export { championFilePath, readChampion } from './champion-file.js';
-export { type ChangelogEntry, changelogEntries, renderChangelog } from './changelog.js';
+export { type ChangelogBump, type ChangelogEntry, changelogEntries, renderChangelog } from './changelog.js';
 export {
   contextOf,
   openRegistry,
@@ -39,9 +48,17 @@ export {
 export { abandonedLeftover, deadLocalLeftover } from './leftovers.js';
 export { latestVersion, listVersions } from './list.js';
 export { readManifest, readVerifiedFile } from './manifest.js';
-export { type RegisterOptions, type RegisterResult, registerVersion } from './register.js';
+export { diffModels, type ModelDiff, type ModelFacts, modelFacts } from './model-diff.js';
+export { type RegisterOptions, type RegisterResult, registerVersion, type SemverCheck } from './register.js';
 export { checkResolvedBytes, type ModelSourceSettings, resolveModelSource } from './resolve.js';
-export { bumpVersion, compareVersions, parseVersion, sortVersions, versionProblem } from './semver.js';
+export {
+  type BumpKind,
+  bumpVersion,
+  compareVersions,
+  parseVersion,
+  sortVersions,
+  versionProblem,
+} from './semver.js';
 export { REGISTRY_SETTINGS, type RegistrySettings } from './settings.js';
 export { diffSignatures, type SignatureChange, type SignatureDiff } from './signature-diff.js';
 export type { RegistryStorage } from './storage.js';

@@ -1,13 +1,24 @@
 import { AppError } from '../core/error-base.js';
 import type { ModelSignature } from '../model/types.js';
+import { readSide, type Verdict, verdictBetween } from './bump.js';
+import { type BumpReason, describeReason } from './bump-rules.js';
 import { readHistory } from './champion.js';
 import { championState } from './champion-file.js';
 import { contextOf, type RegistryContext, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS } from './errors.js';
 import { SIGNATURE_FILE } from './layout.js';
 import { readManifest } from './manifest.js';
-import { allowsBreakingChange, type BumpKind, bumpBetween, compareVersions, parseVersion } from './semver.js';
-import { diffSignatures, type SignatureDiff } from './signature-diff.js';
+import type { ModelDiff } from './model-diff.js';
+import {
+  allowedBump,
+  type BumpKind,
+  bumpBetween,
+  bumpCovers,
+  compareVersions,
+  parseVersion,
+  type Version,
+} from './semver.js';
+import type { SignatureDiff } from './signature-diff.js';
 import type { HistoryEntry, Manifest, VerifyReport } from './types.js';
 import { verifyVersion } from './verify.js';
 
@@ -89,15 +100,25 @@ export interface VersionDiff {
   metrics: { test: MetricDelta[]; validation: MetricDelta[] };
   model_format_version: { a: number; b: number };
   same_signature: boolean;
+  /** The contract verdict: what changed in the API signature (older → newer). */
   signature: SignatureDiff;
+  /** The model verdict: what changed in the model itself (older → newer), each change with its rule. */
+  model: ModelDiff;
   semver: {
     /** The older → newer direction the verdict is about. */
     from: string;
     to: string;
+    contract_required: BumpKind;
+    model_required: BumpKind;
+    /** The largest of the two. */
     required: BumpKind;
     actual: BumpKind | 'none';
     ok: boolean;
     verdict: string;
+    /** Every change, contract first, each with the rule it falls under. */
+    reasons: BumpReason[];
+    /** Set when a version could not be read, so nothing could be compared. */
+    warning?: string;
   };
 }
 
@@ -110,32 +131,48 @@ function deltas(a: Record<string, number> | null, b: Record<string, number> | nu
   });
 }
 
-/** Metric and signature differences between two versions, and whether their numbers obey semver. */
+/** One sentence on whether the numbers older → newer cover the changes between them. */
+function verdictText(older: Version, newer: Version, v: Verdict, ok: boolean): string {
+  const actual = bumpBetween(older, newer);
+  const step = `${older.text} → ${newer.text}`;
+  const both = `contract ${v.contract.required.toUpperCase()}, model ${v.model.required.toUpperCase()}`;
+  if (older.text === newer.text) return 'same version';
+  if (v.reasons.length === 0)
+    return `same API contract and model: any bump is fine (this is a ${actual} bump)`;
+  if (ok && actual !== 'none' && !bumpCovers(actual, v.required)) {
+    return `changes that need ${v.required.toUpperCase()} (${both}) inside the pre-release line ${step}: allowed before the release`;
+  }
+  if (ok)
+    return `the changes need ${v.required.toUpperCase()} (${both}); the ${actual} bump ${step} is enough`;
+  const allowed = allowedBump(older, newer);
+  const over = v.reasons.filter((r) => !bumpCovers(allowed, r.bump)).map(describeReason);
+  return `the changes need ${v.required.toUpperCase()} (${both}), but ${step} is a ${actual} bump: ${over.join('; ')}`;
+}
+
+const NOTHING: Verdict = {
+  required: 'patch',
+  contract: { required: 'patch', changes: [] },
+  model: { required: 'patch', changes: [] },
+  reasons: [],
+};
+
+/**
+ * Metric, signature and model differences between two versions, and whether their numbers obey the
+ * versioning rules (the contract verdict and the model verdict, older → newer).
+ */
 export async function diffVersions(registry: RegistryRef, a: string, b: string): Promise<VersionDiff> {
   const ctx = contextOf(registry);
   const [ma, mb] = [await requireManifest(ctx, a), await requireManifest(ctx, b)];
-  const sa = await readJsonArtifact<ModelSignature>(ctx, a, SIGNATURE_FILE);
-  const sb = await readJsonArtifact<ModelSignature>(ctx, b, SIGNATURE_FILE);
   const va = parseVersion(a);
   const vb = parseVersion(b);
-  const [older, newer, sOld, sNew] = compareVersions(va, vb) <= 0 ? [va, vb, sa, sb] : [vb, va, sb, sa];
-  const signature =
-    sOld && sNew && Array.isArray(sOld.inputs) && Array.isArray(sNew.inputs)
-      ? diffSignatures(sOld, sNew)
-      : { changes: [], required: 'patch' as BumpKind };
-  const actual = bumpBetween(older, newer);
-  const ok = signature.required !== 'major' || allowsBreakingChange(older, newer);
-  const breaking = signature.changes.filter((c) => c.breaking).map((c) => c.detail);
-  const verdict =
-    older.text === newer.text
-      ? 'same version'
-      : signature.changes.length === 0
-        ? `same API contract: any bump is fine (this is a ${actual} bump)`
-        : ok && signature.required === 'major' && actual !== 'major'
-          ? `breaking signature changes inside the pre-release line ${older.text} → ${newer.text}: allowed before the release`
-          : ok
-            ? `${signature.required === 'major' ? 'breaking' : 'compatible'} signature changes; the ${actual} bump ${older.text} → ${newer.text} is enough`
-            : `breaking signature changes (${breaking.join('; ')}) need a MAJOR bump, but ${older.text} → ${newer.text} is a ${actual} bump`;
+  const [older, newer] = compareVersions(va, vb) <= 0 ? [va, vb] : [vb, va];
+  const [sOld, sNew] = [await readSide(ctx, older.text), await readSide(ctx, newer.text)];
+  const unreadable = [sOld ? null : older.text, sNew ? null : newer.text].filter((v) => v !== null);
+  const v = sOld && sNew ? verdictBetween(sOld, sNew) : NOTHING;
+  const ok = unreadable.length === 0 && bumpCovers(allowedBump(older, newer), v.required);
+  const warning = unreadable.length
+    ? `${unreadable.join(' and ')} cannot be read or fail their integrity check: nothing was compared (run verify)`
+    : undefined;
   return {
     a,
     b,
@@ -145,7 +182,19 @@ export async function diffVersions(registry: RegistryRef, a: string, b: string):
     },
     model_format_version: { a: ma.model_format_version, b: mb.model_format_version },
     same_signature: ma.signature_sha256 === mb.signature_sha256,
-    signature,
-    semver: { from: older.text, to: newer.text, required: signature.required, actual, ok, verdict },
+    signature: { changes: v.contract.changes, required: v.contract.required },
+    model: v.model,
+    semver: {
+      from: older.text,
+      to: newer.text,
+      contract_required: v.contract.required,
+      model_required: v.model.required,
+      required: v.required,
+      actual: bumpBetween(older, newer),
+      ok,
+      verdict: warning ?? verdictText(older, newer, v, ok),
+      reasons: v.reasons,
+      ...(warning ? { warning } : {}),
+    },
   };
 }

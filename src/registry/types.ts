@@ -1,4 +1,6 @@
 /** The registry's public data shapes (what is on disk and what the API and CLI return). */
+import type { BumpReason } from './bump-rules.js';
+import type { BumpKind } from './semver.js';
 
 export interface ManifestFile {
   sha256: string;
@@ -36,6 +38,39 @@ export interface Manifest {
   metrics_summary: MetricsSummary;
   /** Every file of the version except manifest.json itself. */
   files: Record<string, ManifestFile>;
+  /** The versioning rules' verdict at registration (absent in versions registered before the rules). */
+  bump?: ManifestBump;
+}
+
+/** A registration that overrode the versioning rules with --force --reason. */
+export interface BumpOverride {
+  by: string;
+  reason: string;
+  /** Each step whose bump was smaller than its changes need. */
+  overridden: Array<{
+    position: 'above' | 'below';
+    against: string;
+    required: BumpKind;
+    allowed: BumpKind | 'none';
+    reasons: string[];
+  }>;
+}
+
+/** `bump` of manifest.json: the version's changes from the version below it and the bump they needed. */
+export interface ManifestBump {
+  /** The registered version it was compared with (the highest one below); null for none. */
+  compared_with: string | null;
+  /** The bump the changes need: the largest of the contract's and the model's. */
+  required: BumpKind;
+  /** The bump the version number is from `compared_with`. */
+  actual: BumpKind | 'none' | null;
+  contract_required: BumpKind;
+  model_required: BumpKind;
+  /** Every change with the rule it falls under. */
+  reasons: BumpReason[];
+  /** null unless --force overrode the rules. */
+  forced: BumpOverride | null;
+  warning?: string;
 }
 
 /** champion.json: the movable pointer, like an npm dist-tag. */

@@ -152,6 +152,68 @@ describe('defasagem registry (CLI)', () => {
   });
 });
 
+describe('registry CLI: the versioning rules', () => {
+  it('next-version, a refused bump (exit 6), --force --reason, --bump auto, diff with both verdicts', async () => {
+    const { dir } = tempRegistry();
+    const rf = writeFixtureArtifacts(tempDir('rf'), { trained: { learner: 'random_forest' } });
+    const gbdt = writeFixtureArtifacts(tempDir('gbdt'), { trained: { learner: 'gbdt' } });
+    const data = writeFixtureArtifacts(tempDir('data'), { trained: { learner: 'gbdt', newData: true } });
+    expect((await cli('register', 'v1.0.0', '--artifacts', rf, '--registry', dir)).out).toContain(
+      'first version: nothing to compare with',
+    );
+    const next = await cli('next-version', '--artifacts', gbdt, '--registry', dir);
+    expect(next.code).toBe(0);
+    expect(next.out).toContain('v2.0.0  (MAJOR bump from v1.0.0)');
+    expect(next.out).toContain('rules vs v1.0.0: MAJOR required (contract PATCH, model MAJOR)');
+    expect(next.out).toContain('MAJOR learner random_forest → gbdt  (algorithm change)');
+    const nextJson = JSON.parse(
+      (await cli('next-version', '--artifacts', gbdt, '--registry', dir, '--json')).out,
+    );
+    expect(nextJson).toMatchObject({ latest: 'v1.0.0', version: 'v2.0.0', required: 'major', ok: true });
+    expect(nextJson.verdict.reasons[0]).toMatchObject({ rule: 'algorithm_change', bump: 'major' });
+
+    const refused = await cli('register', '--bump', 'patch', '--artifacts', gbdt, '--registry', dir);
+    expect(refused.code).toBe(6);
+    expect(refused.err).toContain(
+      'error DEF_ERR_REGISTRY_BUMP_TOO_SMALL: v1.0.1 is a PATCH bump from v1.0.0',
+    );
+    expect(refused.err).toContain('The smallest version allowed is v2.0.0');
+    const both = await cli('register', 'v1.0.1', '--bump', 'patch', '--artifacts', gbdt, '--registry', dir);
+    expect(both.code).toBe(2);
+    const noReason = await cli('register', 'v1.1.0', '--force', '--artifacts', gbdt, '--registry', dir);
+    expect(noReason.err).toContain('DEF_ERR_REGISTRY_REASON_REQUIRED');
+    const forced = await cli(
+      'register',
+      'v1.1.0',
+      '--force',
+      '--reason',
+      'forest never served',
+      '--by',
+      'ana',
+      '--artifacts',
+      gbdt,
+      '--registry',
+      dir,
+    );
+    expect(forced.code).toBe(0);
+    expect(forced.out).toContain('FORCED by ana over MAJOR required against v1.0.0: "forest never served"');
+    const auto = JSON.parse(
+      (await cli('register', '--bump', 'auto', '--artifacts', data, '--registry', dir, '--json')).out,
+    );
+    expect(auto).toMatchObject({ version: 'v1.2.0', semver: { required: 'minor', actual: 'minor' } });
+
+    const diff = await cli('diff', 'v1.0.0', 'v1.1.0', '--registry', dir);
+    expect(diff.out).toContain('  contract  PATCH: signature identical');
+    expect(diff.out).toContain('  model     MAJOR: 1 change(s)');
+    expect(diff.out).toContain('  semver    VIOLATION: the changes need MAJOR (contract PATCH, model MAJOR)');
+    const md = (await cli('changelog', '--registry', dir)).out;
+    expect(md).toContain(
+      '- Registered with --force by ana, overriding MAJOR required against v1.0.0: forest never served',
+    );
+    expect(md).toMatch(/Model, MINOR: training data changed: .*\[MINOR: retrained on new data\]/);
+  });
+});
+
 describe('registry CLI on broken state and bad paths', () => {
   it('changelog --out into a missing folder or onto a directory is IO_FAILED (exit 7), not a bug', async () => {
     const { dir, ctx } = tempRegistry();

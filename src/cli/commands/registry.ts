@@ -8,6 +8,7 @@ import { addDiffCommand } from './registry/diff.js';
 import { addGcCommand } from './registry/gc.js';
 import { addHistoryCommand } from './registry/history.js';
 import { addListCommand } from './registry/list.js';
+import { addNextVersionCommand } from './registry/next-version.js';
 import { addPromoteCommand } from './registry/promote.js';
 import { addRegisterCommand } from './registry/register.js';
 import { addResolveCommand } from './registry/resolve.js';
@@ -23,6 +24,7 @@ export function registerRegistryCommands(program: Command): void {
     .exitOverride();
   for (const add of [
     addRegisterCommand,
+    addNextVersionCommand,
     addPromoteCommand,
     addRollbackCommand,
     addListCommand,

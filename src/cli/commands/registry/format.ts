@@ -4,8 +4,11 @@
  * names) goes through `clean`, so escape codes in them are shown, never run by the terminal.
  */
 import type {
+  BumpReason,
+  BumpVerdict,
   GcResult,
   MoveResult,
+  NextVersion,
   RegisterResult,
   ResolvedModelSource,
   ShowResult,
@@ -48,16 +51,46 @@ export function clean(text: string | null | undefined): string {
 const num = (v: number | null | undefined) => (v === null || v === undefined ? '  —  ' : v.toFixed(3));
 const signed = (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(3)}`);
 
+const BUMP = (b: string | null) => (b ?? 'none').toUpperCase();
+
+/** `    MAJOR learner random_forest → gbdt  (algorithm change …)`, one line per change. */
+function reasonLines(reasons: readonly BumpReason[], indent: string): string[] {
+  return reasons.map(
+    (r) => `${indent}${BUMP(r.bump).padEnd(5)} ${clean(r.detail)}  (${r.rule.replaceAll('_', ' ')})`,
+  );
+}
+
+/** Both verdicts against the version compared with, and the changes behind them. */
+function verdictLines(v: BumpVerdict, indent = '  '): string[] {
+  if (!v.compared_with) return [`${indent}first version: nothing to compare with`];
+  const contract = v.reasons.filter((r) => r.source === 'contract');
+  const model = v.reasons.filter((r) => r.source === 'model');
+  return [
+    `${indent}rules vs ${v.compared_with}: ${BUMP(v.required)} required (contract ${BUMP(v.contract.required)}, model ${BUMP(v.model.required)})`,
+    `${indent}  contract: ${contract.length === 0 ? 'unchanged' : `${contract.length} change(s)`}`,
+    ...reasonLines(contract, `${indent}    `),
+    `${indent}  model:    ${model.length === 0 ? 'unchanged' : `${model.length} change(s)`}`,
+    ...reasonLines(model, `${indent}    `),
+  ];
+}
+
 export function formatRegister(r: RegisterResult): string {
+  const f = r.semver.forced;
   return [
     `registered ${r.version} in ${clean(r.registry)}`,
     ...Object.entries(r.manifest.source.files).map(
       ([name, src]) => `  ${name.padEnd(20)} ← ${clean(src)}  (${r.manifest.files[name]!.size} bytes)`,
     ),
-    r.semver.compared_with
-      ? `  signature vs ${r.semver.compared_with}: ${r.semver.changes.length === 0 ? 'unchanged' : clean(r.semver.changes.map((c) => c.detail).join('; '))}`
-      : '  first version: no signature to compare with',
-    ...(r.semver.warning ? [`  warning: ${r.semver.warning}`] : []),
+    ...verdictLines(r.semver),
+    ...(r.semver.compared_with
+      ? [`  this is a ${BUMP(r.semver.actual)} bump from ${r.semver.compared_with}`]
+      : []),
+    ...(f
+      ? [
+          `  FORCED by ${clean(f.by)} over ${f.overridden.map((o) => `${BUMP(o.required)} required against ${o.against}`).join(' and ')}: "${clean(f.reason)}"`,
+        ]
+      : []),
+    ...(r.semver.warning ? [`  warning: ${clean(r.semver.warning)}`] : []),
     ...(r.ignored_files.length
       ? [`  not registered (unknown names): ${clean(r.ignored_files.join(', '))}`]
       : []),
@@ -139,9 +172,24 @@ export function formatDiff(d: VersionDiff): string {
     ...d.metrics.test.map(
       (m) => `    ${clean(m.metric).padEnd(10)} ${num(m.a)} → ${num(m.b)}  (${signed(m.delta)})`,
     ),
-    `  signature ${d.same_signature ? 'identical' : d.signature.changes.length === 0 ? 'same contract (only descriptions or examples differ)' : `${d.signature.changes.length} change(s)`}`,
-    ...d.signature.changes.map((c) => `    ${c.breaking ? 'BREAKING ' : ''}${clean(c.detail)}`),
+    `  contract  ${BUMP(d.semver.contract_required)}: signature ${d.same_signature ? 'identical' : d.signature.changes.length === 0 ? 'same contract (only descriptions or examples differ)' : `${d.signature.changes.length} change(s)`}`,
+    ...reasonLines(
+      d.semver.reasons.filter((r) => r.source === 'contract'),
+      '    ',
+    ),
+    `  model     ${BUMP(d.semver.model_required)}: ${d.model.changes.length === 0 ? 'unchanged' : `${d.model.changes.length} change(s)`}`,
+    ...reasonLines(d.model.changes, '    '),
     `  semver    ${d.semver.ok ? 'ok' : 'VIOLATION'}: ${clean(d.semver.verdict)}`,
+  ].join('\n');
+}
+
+export function formatNextVersion(n: NextVersion): string {
+  return [
+    n.ok
+      ? `${n.version}  (${BUMP(n.bump)} bump from ${n.latest ?? 'an empty registry'})`
+      : `${n.version} is NOT allowed: the rules require ${BUMP(n.required)}; the smallest allowed is ${n.smallest_allowed}`,
+    ...(n.latest ? verdictLines(n.verdict) : ['  first version of the registry']),
+    ...(n.verdict.warning ? [`  warning: ${clean(n.verdict.warning)}`] : []),
   ].join('\n');
 }
 

@@ -16,6 +16,7 @@ import { diffModels, type ModelDiff, type ModelFacts, modelFacts } from './model
 import {
   allowedBump,
   type BumpKind,
+  bumpBetween,
   bumpCovers,
   bumpVersion,
   compareVersions,
@@ -149,13 +150,19 @@ export interface BumpCheck {
   violations: BumpViolation[];
 }
 
+/** The smallest bump kind whose version from `lower` the rules allow; the first version is v1.0.0. */
+function smallestKind(lower: Version | null, required: BumpKind): BumpKind {
+  if (!lower) return 'major';
+  const kinds = ['patch', 'minor', 'major'] as const;
+  return (
+    kinds.find((k) => bumpCovers(allowedBump(lower, parseVersion(bumpVersion(lower, k))), required)) ??
+    'major'
+  );
+}
+
 /** The smallest version above `lower` whose step from it allows `required`. */
 export function smallestAllowed(lower: Version | null, required: BumpKind): string {
-  for (const kind of ['patch', 'minor', 'major'] as const) {
-    const candidate = bumpVersion(lower, kind);
-    if (!lower || bumpCovers(allowedBump(lower, parseVersion(candidate)), required)) return candidate;
-  }
-  return bumpVersion(lower, 'major');
+  return bumpVersion(lower, smallestKind(lower, required));
 }
 
 function violation(
@@ -211,7 +218,7 @@ export async function checkBump(
   }
   return {
     verdict,
-    actual: lower && verdict.compared_with ? allowedBump(lower, version) : null,
+    actual: lower && verdict.compared_with ? bumpBetween(lower, version) : null,
     next,
     violations,
   };
@@ -282,16 +289,6 @@ export interface NextVersion {
   /** Whether `version` satisfies the rules (always true without an explicit bump). */
   ok: boolean;
   verdict: BumpVerdict;
-}
-
-/** The smallest bump kind whose version from `latest` the rules allow; the first version is v1.0.0. */
-function smallestKind(latest: Version | null, required: BumpKind): BumpKind {
-  const kinds = ['patch', 'minor', 'major'] as const;
-  if (!latest) return 'major';
-  return (
-    kinds.find((k) => bumpCovers(allowedBump(latest, parseVersion(bumpVersion(latest, k))), required)) ??
-    'major'
-  );
 }
 
 /**

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
+  allowedBump,
   bumpBetween,
+  bumpCovers,
   bumpVersion,
   compareVersionText,
+  maxBump,
   parseVersion,
   sortVersions,
   versionProblem,
@@ -90,5 +93,22 @@ describe('strict semver', () => {
     expect(bumpBetween(parseVersion('v1.2.3'), parseVersion('v1.3.0'))).toBe('minor');
     expect(bumpBetween(parseVersion('v1.2.3'), parseVersion('v1.2.4'))).toBe('patch');
     expect(bumpBetween(parseVersion('v2.0.0-rc.1'), parseVersion('v2.0.0'))).toBe('patch');
+  });
+
+  it('the change a step may carry: the part that changed, or the level of the release a pre-release prepares', () => {
+    const step = (a: string, b: string) => allowedBump(parseVersion(a), parseVersion(b));
+    expect(step('v1.2.3', 'v1.2.4')).toBe('patch');
+    expect(step('v1.2.3', 'v1.4.0')).toBe('minor');
+    expect(step('v1.2.3', 'v3.0.0')).toBe('major');
+    expect(step('v2.0.0-rc.1', 'v2.0.0')).toBe('major');
+    expect(step('v2.0.0-rc.1', 'v2.0.0-rc.2')).toBe('major');
+    expect(step('v2.1.0-rc.1', 'v2.1.0')).toBe('minor');
+    expect(step('v2.1.1-rc.1', 'v2.1.1')).toBe('patch');
+    expect(step('v2.0.0-rc.1', 'v2.0.1')).toBe('patch');
+    expect(maxBump()).toBe('patch');
+    expect(maxBump('patch', 'major', 'minor')).toBe('major');
+    expect(bumpCovers('minor', 'patch')).toBe(true);
+    expect(bumpCovers('minor', 'major')).toBe(false);
+    expect(bumpCovers('none', 'patch')).toBe(false);
   });
 });

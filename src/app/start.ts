@@ -221,5 +221,5 @@ export async function startAndServe(
     ...(opts.progress ? { progress: opts.progress } : {}),
     ...(opts.say ? { say: opts.say } : {}),
   });
-  return { prepared, server: await startServer({ settings: server, handleSignals: true }) };
+  return { prepared, server: await startServer({ settings: server, handleSignals: true, registry }) };
 }

@@ -17,6 +17,7 @@ import Fastify, {
   type RouteShorthandOptions,
 } from 'fastify';
 import type { Logger } from 'pino';
+import type { RegistryContext } from '../registry/index.js';
 import type { AppSettings, RouteAccess, ServeContext, ServePlugin } from './context.js';
 import type { ModelHolder } from './holder.js';
 import { authFailures, decoratePrincipal, requireRole } from './http/access.js';
@@ -29,12 +30,14 @@ import { addRequestLog } from './http/request-log.js';
 import type { ServeMetrics } from './metrics.js';
 import type { PredictionObserver } from './observe.js';
 import { adminRoutes } from './plugins/admin.js';
+import { dashboardRoutes } from './plugins/dashboard.js';
 import { docsRoutes } from './plugins/docs.js';
 import { healthRoutes } from './plugins/health.js';
 import { metricsRoute } from './plugins/metrics.js';
 import { modelRoutes } from './plugins/models.js';
 import { oipRoutes } from './plugins/oip-v2.js';
 import { predictRoutes } from './plugins/predict.js';
+import { registryRoutes } from './plugins/registry.js';
 import { createScorer } from './scoring.js';
 
 export type { AppSettings } from './context.js';
@@ -49,6 +52,8 @@ export interface AppDeps {
   observer?: PredictionObserver;
   /** GET /models: registry versions and champion; null when there is no registry to list. */
   listModels?: (() => Promise<unknown>) | null;
+  /** The /registry routes (dashboard): the registry to read and move; null or absent: no such routes. */
+  registry?: RegistryContext | null;
 }
 
 /** Every endpoint family of the API, registered in this order. */
@@ -60,6 +65,8 @@ export const ROUTE_PLUGINS: readonly ServePlugin[] = [
   predictRoutes,
   oipRoutes,
   docsRoutes,
+  registryRoutes,
+  dashboardRoutes,
 ];
 
 function createFastify(deps: AppDeps): FastifyInstance {
@@ -111,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     score: createScorer(metrics, deps.observer, app.log),
     chargeStudents: limiter.chargeStudents,
     listModels: deps.listModels ?? null,
+    registry: deps.registry ?? null,
   };
   for (const plugin of ROUTE_PLUGINS) await app.register(plugin, context);
   return app;

@@ -7,6 +7,7 @@
  * append it to ROUTE_PLUGINS in app.ts; its OpenAPI paths go in openapi/paths.ts.
  */
 import type { FastifyPluginAsync, FastifyRequest, RouteShorthandOptions } from 'fastify';
+import type { RegistryContext } from '../registry/index.js';
 import type { ModelHolder } from './holder.js';
 import type { ServeMetrics } from './metrics.js';
 import type { Scorer } from './scoring.js';
@@ -50,6 +51,8 @@ export type ServeContext = {
   readonly chargeStudents: (req: FastifyRequest, students: number) => void;
   /** GET /models: registry versions and champion; null when there is no registry to list. */
   readonly listModels: (() => Promise<unknown>) | null;
+  /** The registry the /registry routes read and move (its guardrail settings included); null: none. */
+  readonly registry: RegistryContext | null;
 };
 
 export type ServePlugin = FastifyPluginAsync<ServeContext>;

@@ -3,10 +3,12 @@
  * follow the champion → graceful shutdown (the steps' details are in runner/). `defasagem serve` and
  * `defasagem start` are thin shells.
  */
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { CORE_SETTINGS, type CoreSettings, loadSettings } from '../core/config.js';
 import { AppError } from '../core/error-base.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { openRegistry, type RegistryContext, registrySettingsFromEnv } from '../registry/index.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost } from './auth.js';
 import { SERVE_ERRORS } from './errors.js';
@@ -33,6 +35,8 @@ export interface ServerOptions {
   /** Defaults to a pino logger at LOG_LEVEL on stdout. */
   logger?: Logger;
   observer?: PredictionObserver;
+  /** The registry the dashboard's /registry routes use; default REGISTRY_DIR with the environment's settings. */
+  registry?: RegistryContext;
   /** Exit cleanly on SIGTERM/SIGINT (the CLI); tests call close() themselves. */
   handleSignals?: boolean;
 }
@@ -111,6 +115,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     logger: log,
     observer: opts.observer,
     listModels: source.listModels,
+    registry: opts.registry ?? openRegistry(path.resolve(s.registryDir), registrySettingsFromEnv()),
   });
   const url = await listenOn(app, s.host, s.port, () => holder.stop());
   const stopRetry = followSource(holder, source, s.reloadPollSeconds);

@@ -136,6 +136,107 @@ function oipPaths(security: Security): Record<string, unknown> {
   };
 }
 
+const versionParam = { name: 'version', in: 'path', required: true, schema: { type: 'string' } };
+const moveBody = (required: string[]) => ({
+  required: true,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        additionalProperties: false,
+        required,
+        properties: {
+          version: { type: 'string', description: 'vX.Y.Z' },
+          reason: { type: 'string', maxLength: 500, description: 'Why; recorded in the history (required).' },
+          by: { type: 'string', maxLength: 80, description: 'Who, as typed; the key id is recorded too.' },
+          expect_current: {
+            type: 'string',
+            description: 'Compare-and-set: the champion the caller saw ("none").',
+          },
+          force: {
+            type: 'boolean',
+            description: 'Override failing guardrails, as `registry promote --force`.',
+          },
+        },
+      },
+    },
+  },
+});
+
+function registryPaths(security: Security): Record<string, unknown> {
+  const read = (summary: string, extra: Record<string, unknown> = {}) => ({
+    get: {
+      summary,
+      security,
+      ...extra,
+      responses: { 200: { description: 'OK' }, ...errorResponses([400, 401, 403, 404]) },
+    },
+  });
+  const move = (summary: string, required: string[]) => ({
+    post: {
+      summary,
+      security,
+      requestBody: moveBody(required),
+      responses: {
+        200: { description: 'The move, its guardrails and what this server serves now' },
+        ...errorResponses([400, 401, 403, 404, 409, 422, 503]),
+      },
+    },
+  });
+  return {
+    '/registry': read(
+      'Registered versions with metrics and guardrails, the champion, what this server serves.',
+    ),
+    '/registry/versions/{version}': read(
+      'One version: integrity, signature, guardrails, its evaluation (metrics.json).',
+      {
+        parameters: [versionParam],
+      },
+    ),
+    '/registry/versions/{version}/report-charts': read("The training report's charts (SVG) of a version.", {
+      parameters: [versionParam],
+    }),
+    '/registry/diff': read('Metrics and signature diff of two versions, with the semver verdict.', {
+      parameters: ['a', 'b'].map((name) => ({
+        name,
+        in: 'query',
+        required: true,
+        schema: { type: 'string' },
+      })),
+    }),
+    '/registry/history': read('Every champion move (who and why: admin role only).'),
+    '/registry/promote': move(
+      'Make a version the champion (admin role; reason required; guardrails as the CLI).',
+      ['version', 'reason'],
+    ),
+    '/registry/rollback': move('Move the champion back (admin role; reason required).', ['reason']),
+  };
+}
+
+function dashboardPaths(security: Security): Record<string, unknown> {
+  return {
+    '/': {
+      get: {
+        summary: 'The dashboard (Portuguese web UI; 503 page when the bundle is not built).',
+        responses: { 200: { description: 'HTML' } },
+      },
+    },
+    '/dashboard/config': {
+      get: {
+        summary: 'Whether the dashboard must ask for a key, and the optional endpoint families here.',
+        responses: { 200: { description: 'Config' } },
+      },
+    },
+    '/dashboard/session': {
+      get: {
+        summary: "The role of the caller's key.",
+        security,
+        responses: { 200: { description: 'Session' }, ...errorResponses([401]) },
+      },
+    },
+  };
+}
+
 /** Every documented path, by route family. */
 export function apiPaths(auth: boolean): Record<string, unknown> {
   const security: Security = auth ? [{ ApiKey: [] }, { Bearer: [] }] : [];
@@ -145,5 +246,7 @@ export function apiPaths(auth: boolean): Record<string, unknown> {
     ...predictPaths(security),
     ...adminPaths(security),
     ...oipPaths(security),
+    ...registryPaths(security),
+    ...dashboardPaths(security),
   };
 }

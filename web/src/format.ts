@@ -32,14 +32,16 @@ export function ciText(
   return e && e.ci_low != null && e.ci_high != null ? `IC 95%: ${as(e.ci_low)} a ${as(e.ci_high)}` : null;
 }
 
-/** "57,1% (IC 95%: 50,8% a 63,9%)" */
-export function pctWithCi(
+/** "57,1%" over a smaller "IC 95%: 50,8% a 63,9%" line: for table cells. */
+export function pctCell(
   e: { value: number | null; ci_low: number | null; ci_high: number | null } | undefined,
-): string {
-  if (!e || e.value == null) return DASH;
-  return e.ci_low != null && e.ci_high != null
-    ? `${pct(e.value)} (IC 95%: ${pct(e.ci_low)} a ${pct(e.ci_high)})`
-    : pct(e.value);
+): Array<string | HTMLElement> {
+  if (!e || e.value == null) return [DASH];
+  const ci = ciText(e);
+  const span = document.createElement('span');
+  span.className = 'ci';
+  span.textContent = ci ?? '';
+  return ci ? [pct(e.value), span] : [pct(e.value)];
 }
 
 /** Names of the metrics as the team reads them. */

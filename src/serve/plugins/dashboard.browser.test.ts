@@ -299,4 +299,91 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     expect(await page.locator('details[open] tbody tr').count()).toBeGreaterThan(10);
     await checkPage('11-visao-geral-graficos-proprios');
   });
+
+  it('Alunos against the POST /score contract (answered in the browser with made-up students): ranking, filters, factors, capacity, CSV', async () => {
+    // POST /score is another helper's work: this checks the page's side of the contract in
+    // docs/dashboard.md, with three invented students and no names.
+    phase = 'students-contract';
+    const factor = (label: string, value: number, direction: 'aumenta' | 'reduz') => ({
+      feature: label,
+      label,
+      value,
+      contribution: 0.2,
+      direction,
+    });
+    const students = [
+      {
+        rank: 1,
+        ra: 'RA-0001',
+        turma: 'A',
+        fase: 3,
+        risk_score: 0.81,
+        risk_band: 'alto',
+        risk_label: 1,
+        top_factors: [factor('IDA (desempenho acadêmico)', 3.5, 'aumenta')],
+      },
+      {
+        rank: 2,
+        ra: 'RA-0002',
+        turma: 'B',
+        fase: 3,
+        risk_score: 0.42,
+        risk_band: 'medio',
+        risk_label: 1,
+        top_factors: [factor('IEG (engajamento)', 5.1, 'aumenta')],
+      },
+      {
+        rank: 3,
+        ra: 'RA-0003',
+        turma: 'A',
+        fase: 5,
+        risk_score: 0.12,
+        risk_band: 'baixo',
+        risk_label: 0,
+        top_factors: [factor('Defasagem atual', 0, 'reduz')],
+      },
+    ];
+    await page.route('**/dashboard/config', (r) =>
+      r.fulfill({ json: { auth: true, features: { score: true, monitoring: false } } }),
+    );
+    await page.route('**/score', (r) =>
+      r.fulfill({ json: { model_version: 'v1.2.0', year: 2024, students } }),
+    );
+    try {
+      await page.goto(`${server.url}/#/alunos`);
+      await page.reload(); // a hash change alone does not reload the page (and its config)
+      await rendered('alunos');
+      await page
+        .getByLabel('Planilha ou CSV')
+        .setInputFiles({ name: 'turma.csv', mimeType: 'text/csv', buffer: Buffer.from('RA;Fase\n') });
+      await page.getByRole('button', { name: 'Pontuar', exact: true }).click();
+      const table = page.getByTestId('students');
+      await table.waitFor();
+      expect(await table.locator('tbody tr').count()).toBe(3);
+      await page.getByLabel('Faixa', { exact: true }).selectOption('alto');
+      expect(await table.locator('tbody tr').count()).toBe(1);
+      await page.getByLabel('Faixa', { exact: true }).selectOption('');
+      await page.getByLabel('Turma', { exact: true }).selectOption('A');
+      expect(await table.locator('tbody th').allTextContents()).toEqual(['RA-0001', 'RA-0003']);
+      await page.getByLabel('Turma', { exact: true }).selectOption('');
+      await page.getByLabel('Conseguimos acompanhar (alunos)').fill('2');
+      await page.getByLabel('Conseguimos acompanhar (alunos)').press('Enter');
+      await page.getByText('Os 2 primeiros da lista: 1 na faixa alta, 1 na média, 0 na baixa.').waitFor();
+      await table.getByRole('button', { name: 'Ver fatores de RA-0001' }).click();
+      await page.getByText('IDA (desempenho acadêmico) = 3,5: aumenta o risco').waitFor();
+      await checkPage('12-alunos-contrato');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Exportar CSV' }).click(),
+      ]);
+      const csv = readFileSync((await download.path())!, 'utf8');
+      expect(csv.startsWith('\ufeffposição;RA;turma;fase;escore;faixa;dentro da capacidade;fatores')).toBe(
+        true,
+      );
+      expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
+      expect(csv).toContain('1;RA-0001;A;3;0,810;Alto;sim;IDA (desempenho acadêmico) = 3,5: aumenta o risco');
+    } finally {
+      await page.unrouteAll();
+    }
+  });
 });

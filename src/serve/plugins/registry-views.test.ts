@@ -30,6 +30,17 @@ describe('registry views', () => {
     expect(v.flagged_share).toBe(0.4);
     expect(v.metrics.recall).toEqual({ value: 0.75, ci_low: 0.5, ci_high: 1 });
     expect(v.metrics.roc_auc!.value).toBeNull();
+    const nobody = blockView({ ...block(3, { tp: 0, fp: 0, tn: 3, fn: 0 }), positives: 0 })!;
+    expect([nobody.metrics.recall!.value, nobody.metrics.precision, nobody.flagged_share]).toEqual([
+      null,
+      undefined,
+      0,
+    ]);
+    const noFlag = blockView({
+      ...block(3, { tp: 0, fp: 0, tn: 2, fn: 1 }),
+      metrics: { precision: { value: 0, ci_low: 0, ci_high: 0 } },
+    })!;
+    expect(noFlag.metrics.precision!.value).toBeNull();
     expect(blockView(null)).toBeNull();
     expect(blockView([1, 2])).toBeNull();
     const odd = blockView({

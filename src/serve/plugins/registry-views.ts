@@ -65,7 +65,12 @@ export function blockView(v: unknown): BlockView | null {
   if (!o) return null;
   const c = confusion(o.confusion);
   const total = c ? c.tp + c.fp + c.tn + c.fn : 0;
-  const metrics = obj(o.metrics) ?? {};
+  const metrics = Object.fromEntries(Object.entries(obj(o.metrics) ?? {}).map(([k, m]) => [k, estimate(m)]));
+  // A rate over nobody is no rate: recall of a group where no one lagged, precision where no one was
+  // flagged (training writes 0 for these in small groups).
+  if (num(o.positives) === 0 && metrics.recall) metrics.recall = { value: null, ci_low: null, ci_high: null };
+  if (c && c.tp + c.fp === 0 && metrics.precision)
+    metrics.precision = { value: null, ci_low: null, ci_high: null };
   return {
     label_years: Array.isArray(o.label_years) ? o.label_years.filter((y) => typeof y === 'number') : [],
     n: num(o.n),
@@ -73,7 +78,7 @@ export function blockView(v: unknown): BlockView | null {
     base_rate: num(o.base_rate),
     threshold: num(o.threshold),
     flagged_share: c && total > 0 ? (c.tp + c.fp) / total : null,
-    metrics: Object.fromEntries(Object.entries(metrics).map(([k, m]) => [k, estimate(m)])),
+    metrics,
     confusion: c,
   };
 }

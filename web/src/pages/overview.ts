@@ -6,7 +6,7 @@
 import { api, isMissingEndpoint } from '../api';
 import { barChart, lineChart, reportImage } from '../charts';
 import { type Child, h } from '../dom';
-import { ciText, date, GROUP_PT, int, LEARNER_PT, levelName, num3, pct, pctWithCi } from '../format';
+import { ciText, date, GROUP_PT, int, LEARNER_PT, levelName, num3, pct, pctCell } from '../format';
 import type { Page } from '../router';
 import type { Estimate, Evaluation, RegistryOverview, ReportChart, VersionDetail } from '../types';
 import { code, empty, errorBox, loading, notice, section, table } from '../ui';
@@ -369,8 +369,8 @@ function groups(ev: Evaluation): HTMLElement {
                 { head: 'Alunos', num: true, cell: (r) => int(r.n) },
                 { head: 'Atrasaram', num: true, cell: (r) => pct(r.base_rate) },
                 { head: 'Sinalizados', num: true, cell: (r) => pct(r.flagged_share) },
-                { head: 'Recall', num: true, cell: (r) => pctWithCi(r.metrics.recall) },
-                { head: 'Precisão', num: true, cell: (r) => pctWithCi(r.metrics.precision) },
+                { head: 'Recall', num: true, cell: (r) => pctCell(r.metrics.recall) },
+                { head: 'Precisão', num: true, cell: (r) => pctCell(r.metrics.precision) },
               ],
               g.rows,
             ),

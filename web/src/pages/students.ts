@@ -211,7 +211,16 @@ function studentsTable(
             h(
               'td',
               null,
-              h('button', { type: 'button', class: 'btn btn-small', onclick: () => open(r) }, 'Ver fatores'),
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn btn-small',
+                  'aria-label': `Ver fatores de ${r.nome ?? r.ra ?? `aluno ${r.rank}`}`,
+                  onclick: () => open(r),
+                },
+                'Ver fatores',
+              ),
             ),
           ),
         ),

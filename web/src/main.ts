@@ -21,7 +21,10 @@ const nav = h('nav', { 'aria-label': 'Páginas do painel' });
 const who = h('div', { class: 'session' });
 const main = h('main', { id: 'conteudo', tabindex: -1 });
 let session: Session | null = null;
-let config: DashboardConfig = { auth: false, features: { score: false, monitoring: false } };
+let config: DashboardConfig = {
+  auth: false,
+  features: { score: false, drift: false, slo: false, outcomes: false },
+};
 let renderId = 0;
 
 function currentPage(): Page {

@@ -3,7 +3,7 @@
 export interface DashboardConfig {
   auth: boolean;
   /** Optional endpoint families this server has. */
-  features: { score: boolean; monitoring: boolean };
+  features: { score: boolean; drift: boolean; slo: boolean; outcomes: boolean };
 }
 
 export interface Session {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DriftReport, EndpointHealth, ServiceHealth } from '../../monitor/index.js';
 import { openRegistry, promoteVersion, REGISTRY_SETTINGS, registerVersion } from '../../registry/index.js';
 import type { RegistrySettings } from '../../registry/settings.js';
 import { hashKey } from '../auth.js';
@@ -344,7 +345,9 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
       },
     ];
     await page.route('**/dashboard/config', (r) =>
-      r.fulfill({ json: { auth: true, features: { score: true, monitoring: false } } }),
+      r.fulfill({
+        json: { auth: true, features: { score: true, drift: false, slo: false, outcomes: false } },
+      }),
     );
     await page.route('**/score', (r) =>
       r.fulfill({ json: { model_version: 'v1.2.0', year: 2024, students } }),
@@ -382,6 +385,86 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
       );
       expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
       expect(csv).toContain('1;RA-0001;A;3;0,810;Alto;sim;IDA (desempenho acadêmico) = 3,5: aumenta o risco');
+    } finally {
+      await page.unrouteAll();
+    }
+  });
+
+  it("Monitoramento against the monitor library's reports (answered in the browser): service health, score distribution, drift lights", async () => {
+    // The /monitoring endpoints are another helper's work. The drift report here is the real one
+    // (src/monitor's computeDrift on v1.1.0's training baseline and 300 students scored by the served
+    // model, IDA shifted down); the service-health numbers are typed with the library's ServiceHealth.
+    phase = 'monitoring-contract';
+    const { binSpecFromBaseline, computeDrift, histogramsFromRecords, readBaseline } = await import(
+      '../../monitor/index.js'
+    );
+    const baseline = readBaseline(path.join(artifactsB, 'baseline_v1.json'));
+    const example = JSON.parse(
+      readFileSync(path.join(artifactsB, 'model_signature_v1.json'), 'utf8'),
+    ).example_request;
+    const records = Array.from({ length: 300 }, (_, i) => ({
+      ...example,
+      ida: 1 + (i % 20) / 10,
+      fase: i % 8,
+      idade: 7 + (i % 11),
+    }));
+    const scores = server.holder.current!.model.predictProba(records);
+    const drift: DriftReport = computeDrift({
+      baseline,
+      histograms: histogramsFromRecords(binSpecFromBaseline(baseline), records, scores),
+      modelVersion: 'v1.1.0',
+      window: { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-30T00:00:00Z') },
+      options: {
+        psiYellow: 0.1,
+        psiRed: 0.25,
+        missingYellow: 0.05,
+        missingRed: 0.15,
+        minRecords: 50,
+        ignore: [],
+      },
+    });
+    expect(drift.fields.find((f) => f.field === 'ida')?.status).toBe('red');
+    const endpoint = (name: string, requests: number, p95: number): EndpointHealth => ({
+      endpoint: name,
+      requests,
+      status: { '2xx': requests - 2, '3xx': 0, '4xx': 2, '5xx': 0 },
+      error_rate: 0,
+      client_error_rate: 2 / requests,
+      latency_ms: { p50: p95 / 3, p95, p99: p95 * 2 },
+      dropped: {
+        prediction_calls: 0,
+        prediction_records: 0,
+        requests: 0,
+        write_failed: 0,
+        invalid: 0,
+      } as EndpointHealth['dropped'],
+    });
+    const slo: ServiceHealth = {
+      health_version: 1,
+      window: drift.window!,
+      method: 'hourly counters',
+      endpoints: [endpoint('/predict', 1200, 9.5), endpoint('/v2/models/defasagem/infer', 300, 12)],
+      total: endpoint('total', 1500, 10),
+    };
+    await page.route('**/dashboard/config', (r) =>
+      r.fulfill({
+        json: { auth: true, features: { score: false, drift: true, slo: true, outcomes: false } },
+      }),
+    );
+    await page.route('**/monitoring/drift', (r) => r.fulfill({ json: drift }));
+    await page.route('**/monitoring/slo', (r) => r.fulfill({ json: slo }));
+    try {
+      await page.goto(`${server.url}/#/monitoramento`);
+      await page.reload();
+      await rendered('monitoramento');
+      expect(
+        await page.getByRole('heading', { name: 'Mudança nos dados (drift) por atributo' }).count(),
+      ).toBe(1);
+      expect(await page.locator('.light-red').count()).toBeGreaterThan(0);
+      expect(await page.locator('svg.chart title').allTextContents()).toEqual(['Escores: treino × agora']);
+      expect(await page.getByText('1.500 pedidos').count()).toBe(1);
+      await page.getByText('defasagem monitor outcomes').waitFor();
+      await checkPage('13-monitoramento-contrato');
     } finally {
       await page.unrouteAll();
     }

@@ -124,7 +124,10 @@ describe('/dashboard/config and /dashboard/session', () => {
     });
     const config = await app.inject({ url: '/dashboard/config' });
     expect(config.statusCode).toBe(200);
-    expect(config.json()).toEqual({ auth: true, features: { score: false, monitoring: false } });
+    expect(config.json()).toEqual({
+      auth: true,
+      features: { score: false, drift: false, slo: false, outcomes: false },
+    });
     expect((await app.inject({ url: '/dashboard/session' })).json().error.code).toBe(
       'DEF_ERR_API_UNAUTHORIZED',
     );
@@ -142,7 +145,7 @@ describe('/dashboard/config and /dashboard/session', () => {
     app.post('/score', async () => ({}));
     expect((await app.inject({ url: '/dashboard/config' })).json()).toEqual({
       auth: false,
-      features: { score: true, monitoring: false },
+      features: { score: true, drift: false, slo: false, outcomes: false },
     });
     const { app: full } = await makeApp();
     expect((await full.inject({ url: '/dashboard/session' })).json()).toEqual({

@@ -135,7 +135,9 @@ export function dashboardRoutesFrom(dir: string): ServePlugin {
       auth: authOn,
       features: {
         score: app.hasRoute({ method: 'POST', url: '/score' }),
-        monitoring: app.hasRoute({ method: 'GET', url: '/monitoring/summary' }),
+        drift: app.hasRoute({ method: 'GET', url: '/monitoring/drift' }),
+        slo: app.hasRoute({ method: 'GET', url: '/monitoring/slo' }),
+        outcomes: app.hasRoute({ method: 'GET', url: '/monitoring/outcomes' }),
       },
     }));
 

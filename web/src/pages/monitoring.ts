@@ -1,154 +1,296 @@
 /**
- * Monitoramento: traffic, latency, the score distribution over time, drift per feature with a traffic
- * light, and outcomes once known. The monitoring endpoints (issue 13) are built separately: the page
- * asks GET /monitoring/summary (contract in docs/dashboard.md) and, until the server has it, shows
- * each section's empty state.
+ * Monitoramento: service health (traffic, errors, latency), the score distribution against training,
+ * drift per feature with a traffic light, and outcomes once next year's data is known. The HTTP
+ * endpoints (GET /monitoring/slo, /monitoring/drift, /monitoring/outcomes; issue 13) are built
+ * separately over src/monitor: this page reads the library's report shapes (ServiceHealth,
+ * DriftReport, OutcomeReport, mirrored below) and asks only for the endpoints /dashboard/config says
+ * exist; the others show their empty state.
  */
-import { api, isMissingEndpoint } from '../api';
-import { h } from '../dom';
-import { int, num3, pct } from '../format';
-import type { Page } from '../router';
-import { empty, errorBox, loading, notice, section, table } from '../ui';
+import { api } from '../api';
+import { lineChart } from '../charts';
+import { type Child, h } from '../dom';
+import { DASH, date, int, num3, pct } from '../format';
+import type { AppContext, Page } from '../router';
+import { code, empty, errorBox, loading, notice, section, table } from '../ui';
 
-export interface DriftRow {
-  feature: string;
-  label: string;
-  psi: number | null;
-  status: 'verde' | 'amarelo' | 'vermelho' | 'sem_dados';
+type Status = 'green' | 'yellow' | 'red';
+
+interface EndpointHealth {
+  endpoint: string;
+  requests: number;
+  error_rate: number | null;
+  client_error_rate: number | null;
+  latency_ms: { p50: number | null; p95: number | null; p99: number | null };
+  dropped: Record<string, number>;
 }
 
-export interface MonitoringSummary {
+export interface ServiceHealth {
   window: { from: string; to: string };
-  traffic: { requests: number; students: number } | null;
-  latency: { p50_ms: number; p95_ms: number; p99_ms: number } | null;
-  scores: {
-    flagged_share: number;
-    baseline_flagged_share: number | null;
-    bands: Record<string, number>;
-  } | null;
-  drift: DriftRow[] | null;
-  outcomes: { n: number; recall: number | null; precision: number | null } | null;
+  endpoints: EndpointHealth[];
+  total: EndpointHealth;
 }
 
-const LIGHT_PT: Record<DriftRow['status'], string> = {
-  verde: '● verde: estável',
-  amarelo: '● amarelo: mudança moderada',
-  vermelho: '● vermelho: mudança forte',
-  sem_dados: '○ sem dados suficientes',
+interface FieldDrift {
+  field: string;
+  description: string;
+  psi: number | null;
+  missing_rate: { baseline: number | null; current: number | null; change: number | null };
+  status: Status;
+  counted: boolean;
+  unseen: string[];
+  /** Numeric bins carry their bounds (null = unbounded); categories only their key. */
+  bins: Array<{ key: string; lo?: number | null; hi?: number | null; baseline: number; current: number }>;
+}
+
+export interface DriftReport {
+  model_version: string;
+  window: { from: string; to: string } | null;
+  records: number;
+  status: Status | 'insufficient';
+  attention: Array<{ field: string; status: Status }>;
+  score: FieldDrift;
+  positive_rate: { baseline: number; current: number | null };
+  share_behind: { baseline: number; current: number | null } | null;
+  fields: FieldDrift[];
+}
+
+interface OutcomeMetrics {
+  n: number;
+  positives: number;
+  recall: number | null;
+  precision: number | null;
+}
+
+export interface OutcomeReport {
+  matched: number;
+  versions: Array<{ model_version: string; overall: OutcomeMetrics }>;
+  alerts: Array<{ message: string }>;
+  status: 'ok' | 'alert';
+}
+
+const LIGHT: Record<Status | 'insufficient', [string, string]> = {
+  green: ['● verde', 'estável'],
+  yellow: ['● amarelo', 'mudança moderada: acompanhar'],
+  red: ['● vermelho', 'mudança forte: investigar e considerar retreinar'],
+  insufficient: ['○ sem dados suficientes', 'poucos alunos pontuados no período'],
 };
 
-const SECTIONS: Array<[string, string, string]> = [
-  ['Tráfego', 'trafego', 'Pedidos e alunos pontuados por período.'],
-  ['Latência', 'latencia', 'Tempo de resposta da API (p50, p95, p99).'],
-  [
-    'Distribuição dos escores',
-    'escores',
-    'Proporção de alunos por faixa ao longo do tempo, comparada ao treino.',
-  ],
-  [
-    'Mudança nos dados (drift) por atributo',
-    'drift',
-    'Cada atributo com um semáforo: verde estável, amarelo mudança moderada, vermelho mudança forte.',
-  ],
-  [
-    'Resultados observados',
-    'resultados',
-    'Quando o resultado do ano seguinte for conhecido: recall e precisão reais do modelo.',
-  ],
-];
+/** The light with what it means (sentences), or the light alone (table cells, explained in the caption). */
+const light = (s: Status | 'insufficient', short = false): HTMLElement =>
+  h('span', { class: `light light-${s}` }, short ? LIGHT[s][0] : `${LIGHT[s][0]} — ${LIGHT[s][1]}`);
 
-function shells(message: string): HTMLElement[] {
-  return SECTIONS.map(([title, id, what]) =>
-    section(title, id, h('p', { class: 'muted' }, what), empty(message)),
-  );
-}
+const MS = new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 1 });
+const ms = (v: number | null) => (v == null ? DASH : `${MS.format(v)} ms`);
+const windowText = (w: { from: string; to: string } | null) =>
+  w ? `de ${date(w.from)} a ${date(w.to)}` : '';
 
-function filled(m: MonitoringSummary): HTMLElement[] {
-  const none = 'Sem dados neste período.';
+function health(s: ServiceHealth): HTMLElement[] {
+  const t = s.total;
+  const drops = Object.values(t.dropped ?? {}).reduce((a, b) => a + b, 0);
   return [
     section(
-      'Tráfego',
+      'Tráfego e erros',
       'trafego',
-      m.traffic
-        ? h('p', null, `${int(m.traffic.requests)} pedidos, ${int(m.traffic.students)} alunos pontuados.`)
-        : empty(none),
+      h(
+        'p',
+        null,
+        `${int(t.requests)} pedidos ${windowText(s.window)}; erros do servidor: ${pct(t.error_rate)}; pedidos recusados (erro do cliente): ${pct(t.client_error_rate)}.`,
+      ),
+      drops > 0
+        ? notice(
+            'warn',
+            `${int(drops)} eventos de monitoramento descartados (fila cheia ou falha de escrita): as previsões não foram afetadas.`,
+          )
+        : null,
     ),
     section(
       'Latência',
       'latencia',
-      m.latency
-        ? h(
-            'p',
-            null,
-            `p50 ${num3(m.latency.p50_ms)} ms · p95 ${num3(m.latency.p95_ms)} ms · p99 ${num3(m.latency.p99_ms)} ms`,
-          )
-        : empty(none),
-    ),
-    section(
-      'Distribuição dos escores',
-      'escores',
-      m.scores
-        ? h(
-            'p',
-            null,
-            `Sinalizados: ${pct(m.scores.flagged_share)} (no treino: ${pct(m.scores.baseline_flagged_share)}).`,
-          )
-        : empty(none),
-    ),
-    section(
-      'Mudança nos dados (drift) por atributo',
-      'drift',
-      m.drift?.length
-        ? table<DriftRow>(
-            'Drift por atributo (PSI)',
-            [
-              { head: 'Atributo', rowHeader: true, cell: (r) => r.label },
-              { head: 'PSI', num: true, cell: (r) => num3(r.psi) },
-              {
-                head: 'Semáforo',
-                cell: (r) => h('span', { class: `light light-${r.status}` }, LIGHT_PT[r.status]),
-              },
-            ],
-            m.drift,
-          )
-        : empty(none),
-    ),
-    section(
-      'Resultados observados',
-      'resultados',
-      m.outcomes
-        ? h(
-            'p',
-            null,
-            `${int(m.outcomes.n)} alunos com resultado conhecido: recall ${pct(m.outcomes.recall)}, precisão ${pct(m.outcomes.precision)}.`,
-          )
-        : empty('Os resultados do ano seguinte ainda não são conhecidos.'),
+      table<EndpointHealth>(
+        'Tempo de resposta por endpoint',
+        [
+          { head: 'Endpoint', rowHeader: true, cell: (e) => e.endpoint },
+          { head: 'Pedidos', num: true, cell: (e) => int(e.requests) },
+          { head: 'p50', num: true, cell: (e) => ms(e.latency_ms.p50) },
+          { head: 'p95', num: true, cell: (e) => ms(e.latency_ms.p95) },
+          { head: 'p99', num: true, cell: (e) => ms(e.latency_ms.p99) },
+          { head: 'Erros do servidor', num: true, cell: (e) => pct(e.error_rate) },
+        ],
+        [...s.endpoints, { ...t, endpoint: 'total' }],
+      ),
     ),
   ];
+}
+
+function scoreSection(d: DriftReport): HTMLElement {
+  const bins = d.score.bins ?? [];
+  // The score's bins are fixed 0.1-wide intervals; their centre is where each share is drawn.
+  const centre = (i: number) => {
+    const b = bins[i]!;
+    const lo = b.lo ?? Math.max(0, (b.hi ?? 0) - 0.1);
+    const hi = b.hi ?? Math.min(1, lo + 0.1);
+    return (Math.max(0, lo) + Math.min(1, hi)) / 2;
+  };
+  return section(
+    'Distribuição dos escores',
+    'escores',
+    h(
+      'p',
+      null,
+      `Alunos sinalizados: ${pct(d.positive_rate.current)} agora, ${pct(d.positive_rate.baseline)} no treino. Situação do escore: `,
+      light(d.score.status),
+      '.',
+    ),
+    bins.length > 1
+      ? lineChart({
+          title: 'Escores: treino × agora',
+          description: `Proporção de alunos em cada faixa de escore no treino e no período. PSI do escore ${num3(d.score.psi)}.`,
+          xLabel: 'Escore',
+          yLabel: 'Proporção de alunos',
+          columns: ['Escore (centro da faixa)', 'Proporção agora'],
+          series: [
+            { name: 'agora', points: bins.map((b, i) => [centre(i), b.current]), kind: 'model', dots: true },
+            { name: 'treino', points: bins.map((b, i) => [centre(i), b.baseline]), kind: 'reference' },
+          ],
+        })
+      : null,
+  );
+}
+
+function driftSection(d: DriftReport): HTMLElement {
+  const moved = d.share_behind;
+  return section(
+    'Mudança nos dados (drift) por atributo',
+    'drift',
+    h(
+      'p',
+      null,
+      `Modelo ${d.model_version}, ${int(d.records)} alunos ${windowText(d.window)}. Situação geral: `,
+      light(d.status),
+      '.',
+    ),
+    moved && moved.current != null
+      ? h('p', null, `Alunos já atrasados: ${pct(moved.current)} agora, ${pct(moved.baseline)} no treino.`)
+      : null,
+    table<FieldDrift>(
+      'Atributos, do que mais mudou para o que menos mudou (PSI a partir de 0,10: amarelo, acompanhar; a partir de 0,25: vermelho, investigar)',
+      [
+        {
+          head: 'Atributo',
+          rowHeader: true,
+          cell: (f) => [
+            f.description || f.field,
+            f.counted ? null : h('span', { class: 'muted small' }, ' (não conta na situação geral)'),
+          ],
+        },
+        { head: 'PSI', num: true, cell: (f) => num3(f.psi) },
+        {
+          head: 'Ausentes (treino → agora)',
+          num: true,
+          cell: (f) => `${pct(f.missing_rate.baseline)} → ${pct(f.missing_rate.current)}`,
+        },
+        { head: 'Semáforo', cell: (f) => light(f.status, true) },
+        { head: 'Valores novos', cell: (f) => (f.unseen.length ? f.unseen.join(', ') : DASH) },
+      ],
+      [...d.fields].sort((a, b) => (b.psi ?? -1) - (a.psi ?? -1)),
+    ),
+  );
+}
+
+function outcomesSection(o: OutcomeReport | null): HTMLElement {
+  if (!o || o.versions.length === 0)
+    return section(
+      'Resultados observados',
+      'resultados',
+      empty(
+        'Os resultados do ano seguinte ainda não são conhecidos.',
+        h(
+          'p',
+          null,
+          'Quando a planilha do PEDE do ano seguinte chegar: ',
+          code('defasagem monitor outcomes --source PEDE.xlsx'),
+          '.',
+        ),
+      ),
+    );
+  return section(
+    'Resultados observados',
+    'resultados',
+    o.alerts.map((a) => notice('warn', a.message)),
+    table(
+      `Recall e precisão reais (${int(o.matched)} alunos com resultado conhecido)`,
+      [
+        { head: 'Versão', rowHeader: true, cell: (v: OutcomeReport['versions'][number]) => v.model_version },
+        { head: 'Alunos', num: true, cell: (v) => int(v.overall.n) },
+        { head: 'Recall', num: true, cell: (v) => pct(v.overall.recall) },
+        { head: 'Precisão', num: true, cell: (v) => pct(v.overall.precision) },
+      ],
+      o.versions,
+    ),
+  );
+}
+
+/** One endpoint's report, or the error box in its place (one failing report never blanks the page). */
+async function fetched<T>(on: boolean, path: string): Promise<T | null | HTMLElement> {
+  if (!on) return null;
+  try {
+    return await api<T>(path);
+  } catch (err) {
+    return errorBox(err);
+  }
+}
+
+const notYet = (title: string, id: string, what: string): HTMLElement =>
+  section(title, id, h('p', { class: 'muted' }, what), empty('Ainda não disponível neste servidor.'));
+
+async function renderMonitoring(main: HTMLElement, ctx: AppContext): Promise<void> {
+  const f = ctx.features;
+  if (!f.slo && !f.drift && !f.outcomes)
+    main.append(notice('info', 'O monitoramento ainda não está ativo neste servidor.'));
+  const [slo, drift, outcomes] = await Promise.all([
+    fetched<ServiceHealth>(f.slo, '/monitoring/slo'),
+    fetched<DriftReport>(f.drift, '/monitoring/drift'),
+    fetched<OutcomeReport>(f.outcomes, '/monitoring/outcomes'),
+  ]);
+  const parts: Child[] = [];
+  if (slo instanceof HTMLElement) parts.push(section('Tráfego, erros e latência', 'trafego', slo));
+  else if (slo) parts.push(...health(slo));
+  else
+    parts.push(
+      notYet('Tráfego e erros', 'trafego', 'Pedidos por endpoint e taxa de erros no período.'),
+      notYet('Latência', 'latencia', 'Tempo de resposta da API (p50, p95, p99).'),
+    );
+  if (drift instanceof HTMLElement) parts.push(section('Escores e drift', 'drift', drift));
+  else if (drift) parts.push(scoreSection(drift), driftSection(drift));
+  else
+    parts.push(
+      notYet(
+        'Distribuição dos escores',
+        'escores',
+        'Proporção de alunos por faixa de escore, comparada ao treino.',
+      ),
+      notYet(
+        'Mudança nos dados (drift) por atributo',
+        'drift',
+        'Cada atributo com um semáforo: verde estável, amarelo mudança moderada, vermelho mudança forte.',
+      ),
+    );
+  parts.push(
+    outcomes instanceof HTMLElement
+      ? section('Resultados observados', 'resultados', outcomes)
+      : outcomesSection(outcomes),
+  );
+  main.append(...(parts as Node[]));
 }
 
 export const monitoringPage: Page = {
   path: 'monitoramento',
   title: 'Monitoramento',
   async render(main, ctx) {
-    if (!ctx.features.monitoring) {
-      main.append(
-        notice('info', 'O monitoramento ainda não está ativo neste servidor.'),
-        ...shells('Nada para mostrar ainda.'),
-      );
-      return;
-    }
     const wait = loading('o monitoramento');
     main.append(wait);
     try {
-      main.append(...filled(await api<MonitoringSummary>('/monitoring/summary')));
-    } catch (err) {
-      if (isMissingEndpoint(err))
-        main.append(
-          notice('info', 'O monitoramento ainda não está ativo neste servidor.'),
-          ...shells('Nada para mostrar ainda.'),
-        );
-      else main.append(errorBox(err), ...shells('Nada para mostrar.'));
+      await renderMonitoring(main, ctx);
     } finally {
       wait.remove();
     }

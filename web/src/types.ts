@@ -73,6 +73,7 @@ export interface Block {
   n: number | null;
   positives: number | null;
   base_rate: number | null;
+  mean_predicted: number | null;
   threshold: number | null;
   flagged_share: number | null;
   metrics: Record<string, Estimate>;

@@ -26,8 +26,9 @@ const block = (n: number, c = { tp: 3, fp: 1, tn: 5, fn: 1 }) => ({
 
 describe('registry views', () => {
   it('an evaluation block: share flagged from the confusion matrix, metrics kept, junk read as null', () => {
-    const v = blockView(block(10))!;
+    const v = blockView({ ...block(10), mean_predicted: 0.45 })!;
     expect(v.flagged_share).toBe(0.4);
+    expect([v.mean_predicted, blockView(block(10))!.mean_predicted]).toEqual([0.45, null]);
     expect(v.metrics.recall).toEqual({ value: 0.75, ci_low: 0.5, ci_high: 1 });
     expect(v.metrics.roc_auc!.value).toBeNull();
     const nobody = blockView({ ...block(3, { tp: 0, fp: 0, tn: 3, fn: 0 }), positives: 0 })!;

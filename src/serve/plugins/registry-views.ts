@@ -39,6 +39,8 @@ export interface BlockView {
   n: number | null;
   positives: number | null;
   base_rate: number | null;
+  /** Mean calibrated score: the share the model expected to lag (compare with base_rate). */
+  mean_predicted: number | null;
   threshold: number | null;
   /** Share of the students the threshold flagged, from the confusion matrix. */
   flagged_share: number | null;
@@ -76,6 +78,7 @@ export function blockView(v: unknown): BlockView | null {
     n: num(o.n),
     positives: num(o.positives),
     base_rate: num(o.base_rate),
+    mean_predicted: num(o.mean_predicted),
     threshold: num(o.threshold),
     flagged_share: c && total > 0 ? (c.tp + c.fp) / total : null,
     metrics,

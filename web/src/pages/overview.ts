@@ -141,6 +141,7 @@ function operatingPoint(ev: Evaluation): HTMLElement {
       'p',
       null,
       `O modelo foi avaliado como será usado: desenvolvido só com anos anteriores e testado em ${int(t.n)} alunos que ele nunca viu, dos quais ${int(t.positives)} ficaram atrasados (${pct(t.base_rate)}).`,
+      t.mean_predicted != null ? ` Em média, o modelo esperava ${pct(t.mean_predicted)} de atrasados.` : '',
     ),
     h(
       'div',

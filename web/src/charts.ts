@@ -73,7 +73,16 @@ function thin(points: Point[], max = 24): Point[] {
   return Array.from({ length: max }, (_, k) => points[Math.round((k * (points.length - 1)) / (max - 1))]!);
 }
 
-function dataTable(caption: string, columns: [string, string], points: Point[]): HTMLElement {
+/**
+ * The numbers behind a chart, folded under "Ver os dados em tabela": a header row, then one row per
+ * entry whose first cell names it (a row header when it is a label, a number otherwise).
+ */
+function dataTable(
+  caption: string,
+  columns: [string, string],
+  rows: Array<[string, number]>,
+  labelled: boolean,
+): HTMLElement {
   return h(
     'details',
     { class: 'chart-data' },
@@ -88,15 +97,20 @@ function dataTable(caption: string, columns: [string, string], points: Point[]):
         h(
           'tr',
           null,
-          h('th', { scope: 'col', class: 'num' }, columns[0]),
+          h('th', { scope: 'col', class: labelled ? null : 'num' }, columns[0]),
           h('th', { scope: 'col', class: 'num' }, columns[1]),
         ),
       ),
       h(
         'tbody',
         null,
-        thin(points).map(([x, y]) =>
-          h('tr', null, h('td', { class: 'num' }, num3(x)), h('td', { class: 'num' }, num3(y))),
+        rows.map(([name, v]) =>
+          h(
+            'tr',
+            null,
+            labelled ? h('th', { scope: 'row' }, name) : h('td', { class: 'num' }, name),
+            h('td', { class: 'num' }, num3(v)),
+          ),
         ),
       ),
     ),
@@ -153,7 +167,14 @@ export function lineChart(spec: LineChartSpec): HTMLElement {
     h('figcaption', null, spec.title),
     svg,
     legend(spec.series, m?.label),
-    model ? dataTable(spec.title, spec.columns, model.points) : null,
+    model
+      ? dataTable(
+          spec.title,
+          spec.columns,
+          thin(model.points).map(([x, y]) => [num3(x), y]),
+          false,
+        )
+      : null,
   );
 }
 
@@ -218,32 +239,11 @@ export function barChart(title: string, description: string, bars: Bar[], valueH
     { class: 'chart-figure wide' },
     h('figcaption', null, title),
     svg,
-    h(
-      'details',
-      { class: 'chart-data' },
-      h('summary', null, 'Ver os dados em tabela'),
-      h(
-        'table',
-        null,
-        h('caption', null, title),
-        h(
-          'thead',
-          null,
-          h(
-            'tr',
-            null,
-            h('th', { scope: 'col' }, 'Fator'),
-            h('th', { scope: 'col', class: 'num' }, valueHead),
-          ),
-        ),
-        h(
-          'tbody',
-          null,
-          bars.map((b) =>
-            h('tr', null, h('th', { scope: 'row' }, b.label), h('td', { class: 'num' }, num3(b.value))),
-          ),
-        ),
-      ),
+    dataTable(
+      title,
+      ['Fator', valueHead],
+      bars.map((b) => [b.label, b.value]),
+      true,
     ),
   );
 }

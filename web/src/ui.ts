@@ -1,4 +1,5 @@
 /** Shared pieces of the pages: sections, notices, error boxes, loading lines and tables. */
+import { isMissingEndpoint } from './api';
 import { type Child, h } from './dom';
 import { errorDetail, errorText } from './messages';
 
@@ -86,3 +87,26 @@ export function table<T>(
 /** A pass/fail word with a symbol, so the result never depends on colour alone. */
 export const verdict = (ok: boolean, yes = 'passa', no = 'não passa'): HTMLElement =>
   h('span', { class: ok ? 'pass' : 'fail' }, ok ? `✓ ${yes}` : `✗ ${no}`);
+
+/**
+ * Runs a page's drawing with a loading line meanwhile; a failure becomes its error box in the page
+ * (a family of routes the server does not have: `missing`, when given).
+ */
+export async function withLoading(
+  main: HTMLElement,
+  what: string,
+  draw: () => Promise<void>,
+  missing?: string,
+): Promise<void> {
+  const wait = loading(what);
+  main.append(wait);
+  try {
+    await draw();
+  } catch (err) {
+    main.append(missing && isMissingEndpoint(err) ? notice('error', missing) : errorBox(err));
+  } finally {
+    wait.remove();
+  }
+}
+
+export const NO_REGISTRY = 'Este servidor não tem o registro de modelos ligado (rotas /registry ausentes).';

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyReply } from 'fastify';
 import type { ServePlugin } from '../context.js';
+import type { DashboardConfig, DashboardSession } from './registry-types.js';
 
 /** web/dist of this checkout: from src/serve/plugins (tsx) and from dist/serve/plugins (compiled) alike. */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -131,21 +132,28 @@ export function dashboardRoutesFrom(dir: string): ServePlugin {
     app.get('/favicon.svg', (_req, reply) => send(reply, '/favicon.svg', false));
 
     // Public: whether keys are needed says nothing a 401 would not; the features are route names.
-    app.get('/dashboard/config', () => ({
-      auth: authOn,
-      features: {
-        score: app.hasRoute({ method: 'POST', url: '/score' }),
-        drift: app.hasRoute({ method: 'GET', url: '/monitoring/drift' }),
-        slo: app.hasRoute({ method: 'GET', url: '/monitoring/slo' }),
-        outcomes: app.hasRoute({ method: 'GET', url: '/monitoring/outcomes' }),
-      },
-    }));
+    app.get(
+      '/dashboard/config',
+      (): DashboardConfig => ({
+        auth: authOn,
+        features: {
+          score: app.hasRoute({ method: 'POST', url: '/score' }),
+          drift: app.hasRoute({ method: 'GET', url: '/monitoring/drift' }),
+          slo: app.hasRoute({ method: 'GET', url: '/monitoring/slo' }),
+          outcomes: app.hasRoute({ method: 'GET', url: '/monitoring/outcomes' }),
+        },
+      }),
+    );
 
-    app.get('/dashboard/session', access.predict, (req) => ({
-      auth: authOn,
-      role: req.principal?.role ?? null,
-      key_id: authOn ? (req.principal?.id ?? null) : null,
-    }));
+    app.get(
+      '/dashboard/session',
+      access.predict,
+      (req): DashboardSession => ({
+        auth: authOn,
+        role: req.principal?.role ?? null,
+        key_id: authOn ? (req.principal?.id ?? null) : null,
+      }),
+    );
   };
 }
 

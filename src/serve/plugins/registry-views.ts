@@ -5,6 +5,19 @@
  * here passes on a filesystem path or a person's name unless the caller is an operator. Pure functions.
  */
 import type { Principal } from '../auth.js';
+import type {
+  Bands,
+  BlockView,
+  Curves,
+  Estimate,
+  EvaluationView,
+  GroupRow,
+  GroupTable,
+  ImportanceItem,
+  Point,
+  ReportChart,
+  ReportChartKind,
+} from './registry-types.js';
 
 /** Groups smaller than this get the dashboard's "small group" warning (the training report's rule). */
 export const SMALL_GROUP = 30;
@@ -27,26 +40,6 @@ const obj = (v: unknown): Obj | null =>
   typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : null;
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
-export interface Estimate {
-  value: number | null;
-  ci_low: number | null;
-  ci_high: number | null;
-}
-
-export interface BlockView {
-  label_years: number[];
-  n: number | null;
-  positives: number | null;
-  base_rate: number | null;
-  /** Mean calibrated score: the share the model expected to lag (compare with base_rate). */
-  mean_predicted: number | null;
-  threshold: number | null;
-  /** Share of the students the threshold flagged, from the confusion matrix. */
-  flagged_share: number | null;
-  metrics: Record<string, Estimate>;
-  confusion: { tp: number; fp: number; tn: number; fn: number } | null;
-}
 
 function estimate(v: unknown): Estimate {
   const o = obj(v);
@@ -86,17 +79,6 @@ export function blockView(v: unknown): BlockView | null {
   };
 }
 
-export interface GroupRow extends BlockView {
-  level: string;
-  /** Fewer than SMALL_GROUP students: its numbers are unstable. */
-  small: boolean;
-}
-
-export interface GroupTable {
-  field: string;
-  rows: GroupRow[];
-}
-
 /** The order the dashboard shows the groupings in; others follow in file order. */
 const GROUP_ORDER = ['genero', 'instituicao', 'fase'];
 
@@ -108,22 +90,12 @@ export function groupTables(byGroup: unknown): GroupTable[] {
   return fields.flatMap((field) => {
     const levels = obj(groups[field]);
     if (!levels) return [];
-    const rows = Object.entries(levels).flatMap(([level, b]) => {
+    const rows: GroupRow[] = Object.entries(levels).flatMap(([level, b]) => {
       const view = blockView(b);
       return view ? [{ ...view, level, small: view.n === null || view.n < SMALL_GROUP }] : [];
     });
     return [{ field, rows }];
   });
-}
-
-export type Point = [number, number];
-
-export interface Curves {
-  /** Precision (y) against recall (x) on the test year. */
-  pr: Point[] | null;
-  /** Observed share (y) against mean predicted probability (x) per bin on the test year. */
-  calibration: Point[] | null;
-  roc: Point[] | null;
 }
 
 /** A list of [x, y] pairs (extra numbers per point, such as a bin's count, are dropped). */
@@ -149,12 +121,6 @@ export function curvesOf(metrics: unknown): Curves | null {
   return curves.pr || curves.calibration || curves.roc ? curves : null;
 }
 
-export interface ImportanceItem {
-  feature: string;
-  label: string;
-  value: number;
-}
-
 /** Mean |contribution| per factor, largest first, when training stored it (metrics.json `importance`). */
 export function importanceOf(metrics: unknown): ImportanceItem[] | null {
   const list = obj(metrics)?.importance;
@@ -168,34 +134,11 @@ export function importanceOf(metrics: unknown): ImportanceItem[] | null {
   return out.length > 0 ? out.sort((a, b) => b.value - a.value) : null;
 }
 
-export interface Bands {
-  /** Lowest score of "medio" (= the threshold: from here a student is flagged). */
-  medio_from: number;
-  /** Lowest score of "alto". */
-  alto_from: number;
-}
-
 function bandsOf(metadata: Obj | null): Bands | null {
   const b = obj(metadata?.risk_bands) ?? obj(obj(metadata?.operating_point)?.risk_bands);
   const medio = num(b?.medio_from);
   const alto = num(b?.alto_from);
   return medio !== null && alto !== null ? { medio_from: medio, alto_from: alto } : null;
-}
-
-export interface EvaluationView {
-  learner: string | null;
-  /** True when the training data was the synthetic workbook (then the numbers describe fake students). */
-  synthetic: boolean | null;
-  /** The threshold of the model in this version (production); the test block has the backtest's. */
-  threshold: number | null;
-  bands: Bands | null;
-  test: BlockView | null;
-  validation: BlockView | null;
-  groups: GroupTable[];
-  curves: Curves | null;
-  importance: ImportanceItem[] | null;
-  /** Rows of the development, test and production periods (no paths, no hashes). */
-  periods: Record<string, { label_years: number[]; rows: number | null }> | null;
 }
 
 function periodsOf(metadata: Obj | null): EvaluationView['periods'] {
@@ -228,15 +171,6 @@ export function evaluationView(metrics: unknown, metadata: unknown): EvaluationV
     importance: importanceOf(m),
     periods: periodsOf(md),
   };
-}
-
-export type ReportChartKind = 'pr' | 'calibration' | 'roc' | 'importance' | 'other';
-
-export interface ReportChart {
-  kind: ReportChartKind;
-  title: string;
-  /** A standalone SVG document, shown by the dashboard as an image (never inserted as markup). */
-  svg: string;
 }
 
 function chartKind(title: string): ReportChartKind {

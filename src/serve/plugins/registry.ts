@@ -36,6 +36,14 @@ import type { ServePlugin } from '../context.js';
 import { SERVE_ERRORS } from '../errors.js';
 import type { ModelHolder } from '../holder.js';
 import { withoutPaths } from '../http/not-ready.js';
+import type {
+  HistoryView,
+  MoveResponse,
+  RegistryOverview,
+  ReportChart,
+  Serving,
+  VersionDetail,
+} from './registry-types.js';
 import { evaluationView, forRole, reportCharts } from './registry-views.js';
 
 const REPORT_FILE = 'model_report.md';
@@ -71,7 +79,7 @@ async function guarded<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 /** What this server serves, and whether it follows the champion (MODEL_VERSION=champion). */
-function servingOf(holder: ModelHolder) {
+function servingOf(holder: ModelHolder): Serving | null {
   const b = holder.current;
   return b
     ? {
@@ -93,7 +101,11 @@ function summaryGuardrails(
   return checkGuardrails({ test: { metrics } }, ctx.settings);
 }
 
-async function overview(ctx: RegistryContext, holder: ModelHolder, req: FastifyRequest) {
+async function overview(
+  ctx: RegistryContext,
+  holder: ModelHolder,
+  req: FastifyRequest,
+): Promise<RegistryOverview> {
   let championProblem: string | null = null;
   const champion = await readChampion(ctx).catch((err) => {
     if (!isAppError(err)) throw err;
@@ -143,7 +155,11 @@ async function verifiedJson(ctx: RegistryContext, manifest: Manifest, name: stri
   }
 }
 
-async function versionDetail(ctx: RegistryContext, version: string, req: FastifyRequest) {
+async function versionDetail(
+  ctx: RegistryContext,
+  version: string,
+  req: FastifyRequest,
+): Promise<VersionDetail> {
   const show = await showVersion(ctx, version);
   const m = show.manifest;
   const [metrics, metadata] = await Promise.all([
@@ -166,7 +182,7 @@ async function versionDetail(ctx: RegistryContext, version: string, req: Fastify
       },
       req.principal,
     ),
-    integrity: scrub(show.integrity),
+    integrity: scrub(show.integrity) as VersionDetail['integrity'],
     signature: show.signature,
     history: show.history.map((e) => forRole(e, req.principal)),
     guardrails: metrics === null ? null : checkGuardrails(metrics, ctx.settings),
@@ -175,7 +191,10 @@ async function versionDetail(ctx: RegistryContext, version: string, req: Fastify
   };
 }
 
-async function chartsOf(ctx: RegistryContext, version: string) {
+async function chartsOf(
+  ctx: RegistryContext,
+  version: string,
+): Promise<{ version: string; charts: ReportChart[] }> {
   parseVersion(version);
   const manifest = await readManifest(ctx.storage, version);
   if (!manifest)
@@ -249,7 +268,7 @@ function actorOf(req: FastifyRequest, typed: string | undefined): string {
   return name ? `${name} (${key})` : key;
 }
 
-async function afterMove(holder: ModelHolder, result: MoveResult) {
+async function afterMove(holder: ModelHolder, result: MoveResult): Promise<MoveResponse> {
   // A server on MODEL_VERSION=champion picks the move up now instead of at its next poll.
   const reload = result.changed ? await holder.check('api') : 'unchanged';
   return { ...result, reload, serving: servingOf(holder) };
@@ -281,9 +300,11 @@ export const registryRoutes: ServePlugin = async (app, { registry, holder, acces
   });
 
   app.get('/registry/history', access.predict, (req) =>
-    guarded(async () => ({
-      entries: (await readHistory(ctx)).map((e: HistoryEntry) => forRole(e, req.principal)),
-    })),
+    guarded(
+      async (): Promise<{ entries: HistoryView[] }> => ({
+        entries: (await readHistory(ctx)).map((e: HistoryEntry) => forRole(e, req.principal)),
+      }),
+    ),
   );
 
   app.post('/registry/promote', access.admin, (req) => {

@@ -3,12 +3,23 @@
  * signature, the semver verdict), the champion's history, and promote / rollback for an admin key
  * behind a confirmation that states the guardrail results and asks for a reason.
  */
-import { api, isMissingEndpoint } from '../api';
+import { api } from '../api';
 import { type Child, h, replaceChildren, uid } from '../dom';
 import { DASH, date, LEARNER_PT, LOWER_IS_BETTER, METRIC_PT, num3, signed3 } from '../format';
 import type { AppContext, Page } from '../router';
 import type { Change, HistoryEntry, MetricDelta, RegistryOverview, VersionDiff, VersionRow } from '../types';
-import { code, empty, errorBox, loading, notice, section, table, verdict } from '../ui';
+import {
+  code,
+  empty,
+  errorBox,
+  loading,
+  NO_REGISTRY,
+  notice,
+  section,
+  table,
+  verdict,
+  withLoading,
+} from '../ui';
 import { openMoveDialog } from './move-dialog';
 
 const TABLE_METRICS = ['roc_auc', 'pr_auc', 'precision', 'recall', 'brier'];
@@ -322,20 +333,8 @@ async function renderModels(main: HTMLElement, ctx: AppContext, flash: string | 
   );
 }
 
-async function renderModelsPage(main: HTMLElement, ctx: AppContext, flash: string | null): Promise<void> {
-  const wait = loading('as versões');
-  main.append(wait);
-  try {
-    await renderModels(main, ctx, flash);
-  } catch (err) {
-    main.append(
-      isMissingEndpoint(err)
-        ? notice('error', 'Este servidor não tem o registro de modelos ligado (rotas /registry ausentes).')
-        : errorBox(err),
-    );
-  } finally {
-    wait.remove();
-  }
+function renderModelsPage(main: HTMLElement, ctx: AppContext, flash: string | null): Promise<void> {
+  return withLoading(main, 'as versões', () => renderModels(main, ctx, flash), NO_REGISTRY);
 }
 
 export const modelsPage: Page = {

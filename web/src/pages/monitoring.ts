@@ -11,7 +11,7 @@ import { lineChart } from '../charts';
 import { type Child, h } from '../dom';
 import { DASH, date, int, num3, pct } from '../format';
 import type { AppContext, Page } from '../router';
-import { code, empty, errorBox, loading, notice, section, table } from '../ui';
+import { code, empty, errorBox, notice, section, table, withLoading } from '../ui';
 
 type Status = 'green' | 'yellow' | 'red';
 
@@ -286,13 +286,5 @@ async function renderMonitoring(main: HTMLElement, ctx: AppContext): Promise<voi
 export const monitoringPage: Page = {
   path: 'monitoramento',
   title: 'Monitoramento',
-  async render(main, ctx) {
-    const wait = loading('o monitoramento');
-    main.append(wait);
-    try {
-      await renderMonitoring(main, ctx);
-    } finally {
-      wait.remove();
-    }
-  },
+  render: (main, ctx) => withLoading(main, 'o monitoramento', () => renderMonitoring(main, ctx)),
 };

@@ -3,13 +3,13 @@
  * (operating point with intervals, curves, confusion matrix), what weighs most, and for whom it works
  * less well. Everything comes from the champion's registered files through /registry.
  */
-import { api, isMissingEndpoint } from '../api';
+import { api } from '../api';
 import { barChart, lineChart, reportImage } from '../charts';
 import { type Child, h } from '../dom';
 import { ciText, date, GROUP_PT, int, LEARNER_PT, levelName, num3, pct, pctCell } from '../format';
 import type { Page } from '../router';
 import type { Estimate, Evaluation, RegistryOverview, ReportChart, VersionDetail } from '../types';
-import { code, empty, errorBox, loading, notice, section, table } from '../ui';
+import { code, empty, NO_REGISTRY, notice, section, table, withLoading } from '../ui';
 
 function championCard(o: RegistryOverview, d: VersionDetail, ev: Evaluation | null): HTMLElement {
   const c = o.champion!;
@@ -473,19 +473,5 @@ async function renderOverview(main: HTMLElement): Promise<void> {
 export const overviewPage: Page = {
   path: 'visao-geral',
   title: 'Visão geral',
-  async render(main) {
-    const wait = loading('o modelo campeão');
-    main.append(wait);
-    try {
-      await renderOverview(main);
-    } catch (err) {
-      main.append(
-        isMissingEndpoint(err)
-          ? notice('error', 'Este servidor não tem o registro de modelos ligado (rotas /registry ausentes).')
-          : errorBox(err),
-      );
-    } finally {
-      wait.remove();
-    }
-  },
+  render: (main) => withLoading(main, 'o modelo campeão', () => renderOverview(main), NO_REGISTRY),
 };

@@ -6,19 +6,13 @@
  * in docs/dashboard.md and says so plainly while the server does not have it. Names, when the file
  * has them, live only in this page's memory: never stored, never sent anywhere else.
  */
+
+import type { Factor, RiskBand } from '../../../src/model/types';
 import { api, isMissingEndpoint, request } from '../api';
 import { h, replaceChildren, uid } from '../dom';
 import { int, num3 } from '../format';
 import type { Page } from '../router';
 import { empty, errorBox, loading, notice, section } from '../ui';
-
-export interface Factor {
-  feature: string;
-  label: string;
-  value: number | string | null;
-  contribution: number;
-  direction: 'aumenta' | 'reduz';
-}
 
 export interface ScoredStudent {
   rank: number;
@@ -27,7 +21,7 @@ export interface ScoredStudent {
   turma?: string | null;
   fase?: number | string | null;
   risk_score: number;
-  risk_band: 'alto' | 'medio' | 'baixo';
+  risk_band: RiskBand;
   risk_label: 0 | 1;
   top_factors: Factor[];
 }

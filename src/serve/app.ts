@@ -35,6 +35,7 @@ import { metricsRoute } from './plugins/metrics.js';
 import { modelRoutes } from './plugins/models.js';
 import { oipRoutes } from './plugins/oip-v2.js';
 import { predictRoutes } from './plugins/predict.js';
+import { scoreRoutes } from './plugins/score.js';
 import { createScorer } from './scoring.js';
 
 export type { AppSettings } from './context.js';
@@ -58,6 +59,7 @@ export const ROUTE_PLUGINS: readonly ServePlugin[] = [
   metricsRoute,
   adminRoutes,
   predictRoutes,
+  scoreRoutes,
   oipRoutes,
   docsRoutes,
 ];

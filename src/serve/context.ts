@@ -24,6 +24,7 @@ export type AppSettings = Pick<
   | 'allowedHosts'
   | 'topFactors'
   | 'extraFeaturePolicy'
+  | 'scoreUploadLimitBytes'
 >;
 
 /**

@@ -38,6 +38,7 @@ export interface OutColumn {
 
 export const BAND_PT: Readonly<Record<RiskBand, string>> = { alto: 'alto', medio: 'médio', baixo: 'baixo' };
 const yesNo = (b: boolean) => (b ? 'sim' : 'não');
+const alunos = (n: number) => `${n} aluno${n === 1 ? '' : 's'}`;
 export const pct = (p: number, digits = 1) => `${(100 * p).toFixed(digits).replace('.', ',')}%`;
 
 /** The columns of the ranked table, in order, for these options. */
@@ -154,7 +155,7 @@ export function capacityText(c: Capacity): string {
     case 'share':
       return `${decimalPt(100 * c.share, 2)}% dos alunos avaliados`;
     case 'count':
-      return `${c.count} alunos`;
+      return alunos(c.count);
     default:
       return `${decimalPt(c.ratio, 2)} × o número esperado de alunos em defasagem (a soma dos riscos da turma)`;
   }
@@ -179,12 +180,12 @@ function backtestText(test: EvaluationBlock | null | undefined): string {
 function flagRuleText(ranked: RankedCohort): string {
   const c = ranked.capacity;
   if (!c)
-    return `Sem capacidade informada: sinalizados os ${ranked.flagged} alunos com risco ≥ limiar (${pct(ranked.threshold)}).`;
+    return `Sem capacidade informada: sinalizados ${alunos(ranked.flagged)} com risco ≥ limiar (${pct(ranked.threshold)}).`;
   const ties =
     c.tiesLeftOut > 0
       ? ` ${c.tiesLeftOut} alunos empatados na última vaga ficaram de fora (empates nunca são separados).`
       : '';
-  return `Capacidade: ${capacityText(c.rule)} → até ${c.limit} alunos; ${c.count} dentro da capacidade${c.cutoff !== null ? ` (menor risco dentro: ${pct(c.cutoff)})` : ''}.${ties}`;
+  return `Capacidade: ${capacityText(c.rule)} → até ${alunos(c.limit)}; ${c.count} dentro da capacidade${c.cutoff !== null ? ` (menor risco dentro: ${pct(c.cutoff)})` : ''}.${ties}`;
 }
 
 /** The "Sobre" sheet: [item, text] rows. */

@@ -5,12 +5,14 @@
  * student is scored, ranked, flagged (threshold or capacity) and explained (rank.ts); the file is
  * written crash-safely (temp file, fsync, rename), so a failure leaves no partial output.
  */
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { CORE_ERRORS } from '../core/core-errors.js';
 import { writeFileDurable } from '../core/durable-fs.js';
 import { AppError } from '../core/error-base.js';
 import { type Progress, silentProgress } from '../core/progress.js';
 import type { Reject } from '../data/normalise.js';
+import { sourceFsError } from '../data/source.js';
 import type { MetricsFile } from '../model/types.js';
 import { type LoadFailure, loadResolvedModel, type ResolvedModel } from '../registry/load-resolved.js';
 import type { ModelSourceSettings } from '../registry/resolve.js';
@@ -152,6 +154,12 @@ export async function scoreToFile(opts: ScoreFileOptions): Promise<ScoreSummary>
   const started = performance.now();
   const progress = opts.progress ?? silentProgress;
   const format = outputFormatOf(opts.out);
+  // A missing input is said before the model is even loaded.
+  try {
+    statSync(opts.input);
+  } catch (err) {
+    throw sourceFsError(err, opts.input);
+  }
 
   progress.stage('Loading the model', 1);
   const m = await loadScoringModel(opts.model);

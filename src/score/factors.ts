@@ -4,6 +4,7 @@
  * model's own exact explanation (`LoadedModel.explain`); this module only words them.
  */
 import { STUDENT_FIELDS, type StudentRecord } from '../core/student.js';
+import { FIELD_LABELS, type SourceField } from '../data/columns.js';
 import { FEATURE_BY_NAME } from '../features/catalog.js';
 import type { Factor } from '../model/types.js';
 
@@ -31,25 +32,6 @@ export function factorText(f: Factor): string {
   return `${f.label}: ${value} — ${effect}`;
 }
 
-/** Portuguese names of the student fields, for the "missing data" column. */
-const FIELD_NAMES: Readonly<Record<string, string>> = {
-  fase: 'fase',
-  idade: 'idade',
-  genero: 'gênero',
-  instituicao: 'instituição de ensino',
-  ano_ingresso: 'ano de ingresso',
-  ano_base: 'ano da observação',
-  defasagem: 'defasagem',
-  ian: 'IAN',
-  ida: 'IDA',
-  ieg: 'IEG',
-  iaa: 'IAA',
-  ips: 'IPS',
-  ipp: 'IPP',
-  ipv: 'IPV',
-  inde: 'INDE',
-};
-
 /**
  * The input fields a model's features read, in the record's canonical order: only these can be
  * "missing data" for that model (a field the model ignores does not change the score).
@@ -61,13 +43,13 @@ export function fieldsRead(featureNames: readonly string[]): (keyof StudentRecor
   return STUDENT_FIELDS.map((f) => f.name).filter((n) => used.has(n));
 }
 
-/** The fields (of those the model reads) that are empty for this student, by their Portuguese names. */
+/** The fields (of those the model reads) empty for this student, by their workbook column names. */
 export function missingData(record: StudentRecord, fields: readonly (keyof StudentRecord)[]): string[] {
   const out: string[] = [];
   for (const f of fields) {
     const v = record[f];
     if (v === null || v === undefined || (typeof v === 'number' && Number.isNaN(v)))
-      out.push(FIELD_NAMES[f] ?? f);
+      out.push(FIELD_LABELS[f as SourceField] ?? f);
   }
   return out;
 }

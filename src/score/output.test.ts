@@ -135,7 +135,7 @@ describe('xlsx', () => {
       'Linha na origem',
       'Versão do modelo',
     ]);
-    expect(rows[0]!.slice(0, 7)).toEqual([1, '=HYPERLINK("http://x")', '+3A', 3, 75, 'alto', 'sim']);
+    expect(rows[0]!.slice(0, 7)).toEqual([1, '=HYPERLINK("http://x")', '+3A', 1, 75, 'alto', 'sim']);
     expect(rows.map((r) => r[11])).toEqual([2, 4, 3]);
     const about = Object.fromEntries(sheets[1]!.data.slice(1).map(([k, v]) => [k, v]));
     expect(about['Gerada em']).toBe('10/03/2025, 10:30 (horário de Brasília)');

@@ -133,7 +133,7 @@ describe('factor wording', () => {
     expect(fieldsRead(['ind_media', 'fase'])).toEqual(['fase', 'ian', 'ida', 'ieg', 'iaa', 'ips', 'ipv']);
     const rec = { ...BASE_RECORD, ian: null, instituicao: null, ipv: Number.NaN };
     expect(missingData(rec, fieldsRead(['ind_media', 'instituicao_publica']))).toEqual([
-      'instituição de ensino',
+      'Instituição de ensino',
       'IAN',
       'IPV',
     ]);

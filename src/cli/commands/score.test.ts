@@ -167,6 +167,13 @@ const hasPython =
   existsSync(PYTHON) &&
   spawnSync(PYTHON, ['-c', 'import openpyxl, pandas'], { encoding: 'utf8' }).status === 0;
 
+/** Runs a Python snippet with `file` as argv[1] and parses the JSON it prints. */
+function pythonJson(code: string, file: string): Record<string, unknown> {
+  const py = spawnSync(PYTHON, ['-c', code, file], { encoding: 'utf8' });
+  expect(py.status, py.stderr).toBe(0);
+  return JSON.parse(py.stdout);
+}
+
 describe.skipIf(!available)('defasagem score on the real workbook (2024 cohort)', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'defasagem-score-real-'));
   const registry = path.join(root, 'registry');
@@ -275,19 +282,12 @@ describe.skipIf(!available)('defasagem score on the real workbook (2024 cohort)'
       console.warn('python3 with openpyxl/pandas missing: the independent xlsx read SKIPPED');
       return;
     }
-    const py = spawnSync(
-      PYTHON,
-      [
-        '-c',
-        'import openpyxl, sys, json; wb = openpyxl.load_workbook(sys.argv[1]); ws = wb["Ranking"]; ' +
-          'print(json.dumps({"sheets": wb.sheetnames, "freeze": ws.freeze_panes, "rows": ws.max_row, ' +
-          '"first": [c.value for c in ws[2]][:2], "fmt": ws["E2"].number_format}))',
-        xlsxOut,
-      ],
-      { encoding: 'utf8' },
+    const got = pythonJson(
+      'import openpyxl, sys, json; wb = openpyxl.load_workbook(sys.argv[1]); ws = wb["Ranking"]; ' +
+        'print(json.dumps({"sheets": wb.sheetnames, "freeze": ws.freeze_panes, "rows": ws.max_row, ' +
+        '"first": [c.value for c in ws[2]][:2], "fmt": ws["E2"].number_format}))',
+      xlsxOut,
     );
-    expect(py.status, py.stderr).toBe(0);
-    const got = JSON.parse(py.stdout);
     expect(got).toMatchObject({
       sheets: ['Ranking', 'Sobre'],
       freeze: 'A2',
@@ -338,18 +338,11 @@ describe.skipIf(!available)('defasagem score on the real workbook (2024 cohort)'
     expect(within).toBeLessThanOrEqual(Math.floor(0.3 * table.length));
     expect(within).toBeGreaterThan(0.25 * table.length);
     if (hasPython) {
-      const py = spawnSync(
-        PYTHON,
-        [
-          '-c',
-          'import pandas as pd, sys, json; d = pd.read_csv(sys.argv[1], sep=";", decimal=",", encoding="utf-8-sig", dtype={"RA": str}); ' +
-            'print(json.dumps({"n": len(d), "dtype": str(d["Risco (%)"].dtype), "top": d["Risco (%)"].iloc[0], "ra": d["RA"].iloc[0]}))',
-          out,
-        ],
-        { encoding: 'utf8' },
+      const got = pythonJson(
+        'import pandas as pd, sys, json; d = pd.read_csv(sys.argv[1], sep=";", decimal=",", encoding="utf-8-sig", dtype={"RA": str}); ' +
+          'print(json.dumps({"n": len(d), "dtype": str(d["Risco (%)"].dtype), "top": d["Risco (%)"].iloc[0], "ra": d["RA"].iloc[0]}))',
+        out,
       );
-      expect(py.status, py.stderr).toBe(0);
-      const got = JSON.parse(py.stdout);
       expect(got).toMatchObject({ n: table.length, dtype: 'float64', ra: table[0]![col('RA')] });
       expect(got.top).toBeCloseTo(table[0]![col('Risco (%)')] as number, 1);
     }

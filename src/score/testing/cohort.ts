@@ -1,28 +1,21 @@
 /**
- * Test helpers for src/score: a hand-made cohort (no workbook), a stand-in model whose explanation is
- * fixed by hand, and a hand-typed PEDE-shaped workbook written with write-excel-file.
+ * Test helpers for src/score: a hand-made cohort (no workbook) around a real hand-typed student, and a
+ * stand-in model whose explanation is fixed by hand.
  */
 import type { StudentRecord } from '../../core/student.js';
+import { HAND_TYPED_ROWS } from '../../data/testing/workbook-rows.js';
 import type { Factor, LoadedModel } from '../../model/types.js';
 import type { Cohort, CohortStudent } from '../input.js';
 
-export const BASE_RECORD: StudentRecord = {
-  ano_base: 2024,
-  fase: 3,
-  idade: 12,
-  genero: 'feminino',
-  instituicao: 'publica',
-  ano_ingresso: 2021,
-  ian: 5,
-  ida: 6.2,
-  ieg: 7.5,
-  iaa: 8,
-  ips: 6.9,
-  ipp: 7.1,
-  ipv: 7.3,
-  inde: 7.02,
-  defasagem: -1,
-};
+/** A real 2024 student, typed by hand from the workbook (sheet PEDE2024, row 198; no RA, no name). */
+export const BASE_RECORD: StudentRecord = (() => {
+  const {
+    sheet: _sheet,
+    row: _row,
+    ...record
+  } = HAND_TYPED_ROWS.find((r) => r.sheet === 'PEDE2024' && r.row === 198)!;
+  return record;
+})();
 
 export function student(
   ra: string,

@@ -16,14 +16,11 @@ import { registerVersion } from '../../registry/index.js';
 import { readCohortFile } from '../../score/input.js';
 import { rankCohort, scoreRecords } from '../../score/rank.js';
 import { loadScoringModel } from '../../score/score.js';
-import { type AppSettings, buildApp } from '../app.js';
+import type { AppSettings } from '../app.js';
 import { hashKey } from '../auth.js';
-import { ModelHolder } from '../holder.js';
-import { modelSource } from '../loader.js';
-import { createMetrics } from '../metrics.js';
 import type { PredictionEvent } from '../observe.js';
 import { parseApiKeys } from '../settings.js';
-import { trainRealArtifacts } from '../testing/real-model.js';
+import { listenOnVersion, trainRealArtifacts } from '../testing/real-model.js';
 import { collectingLogger, testSettings } from '../testing/support.js';
 import { XLSX_MIME } from './score.js';
 
@@ -52,34 +49,17 @@ describe('POST /score over a real socket', () => {
 
   /** A server on 127.0.0.1 serving v1.0.0 with these settings; its base URL. */
   async function serve(over: Partial<AppSettings> = {}): Promise<string> {
-    const source = modelSource({
-      modelVersion: 'v1.0.0',
-      registryDir,
-      modelPath: '',
-      metadataPath: '',
-      signaturePath: '',
-    });
     const settings = testSettings({
       apiKeys: parseApiKeys(`${hashKey('admin-key')}:admin,${hashKey('pred-key')}:predict`),
       ...over,
     });
-    const holder = new ModelHolder({
-      policy: { extraFeatures: 'reject', maxInstances: settings.maxInstances },
-      bandAlto: null,
-      bandMedio: null,
-      load: source.load,
-    });
-    expect(await holder.reload('startup')).toBe('swapped');
-    const app = await buildApp({
+    const { app, url } = await listenOnVersion(registryDir, 'v1.0.0', {
       settings,
-      holder,
-      metrics: createMetrics({ defaultMetrics: false }),
       logger: collectingLogger(lines),
       observer: (e) => events.push(e),
     });
-    await app.listen({ host: '127.0.0.1', port: 0 });
     servers.push(app);
-    return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    return url;
   }
 
   let base = '';

@@ -38,8 +38,8 @@ export const SCORE_ERRORS = defineErrors('SCORE', {
   OUTPUT_UNSUPPORTED: {
     http: 400,
     exit: EXIT.invalidInput,
-    title: 'The output file must end in .xlsx or .csv',
-    hint: 'Pass --out scores.xlsx (a spreadsheet with an "about" sheet) or --out scores.csv (for a Portuguese Excel: ";" and decimal comma).',
+    title: 'The output file must end in .xlsx or .csv and must not be the input',
+    hint: 'Pass a new file: --out scores.xlsx (a spreadsheet with an "about" sheet) or --out scores.csv (for a Portuguese Excel: ";" and decimal comma).',
   },
   MODEL_LOAD_FAILED: {
     http: 503,

@@ -154,6 +154,15 @@ export async function scoreToFile(opts: ScoreFileOptions): Promise<ScoreSummary>
   const started = performance.now();
   const progress = opts.progress ?? silentProgress;
   const format = outputFormatOf(opts.out);
+  if (path.resolve(opts.out) === path.resolve(opts.input)) {
+    throw new AppError(
+      SCORE_ERRORS.OUTPUT_UNSUPPORTED,
+      `--out ${opts.out} is the input file: it would be overwritten.`,
+      {
+        out: opts.out,
+      },
+    );
+  }
   // A missing input is said before the model is even loaded.
   try {
     statSync(opts.input);

@@ -119,6 +119,18 @@ describe('defasagem score on a synthetic cohort', () => {
     ]);
     expect(txt.code).toBe(2);
     expect(txt.err).toContain('DEF_ERR_SCORE_OUTPUT_UNSUPPORTED');
+    const same = await run([
+      '--input',
+      cohort,
+      '--out',
+      cohort,
+      '--model-version',
+      'v1.0.0',
+      '--registry',
+      registry,
+    ]);
+    expect(same.code).toBe(2);
+    expect(same.err).toContain('is the input file: it would be overwritten');
     const year = await run(['--input', cohort, '--out', out, '--year', '24']);
     expect(year.code).toBe(2);
     expect(year.err).toContain('--year must be a year like 2024');

@@ -6,6 +6,7 @@ import { ML_ERRORS } from '../ml/errors.js';
 import { MODEL_ERRORS } from '../model/errors.js';
 import { MONITOR_ERRORS } from '../monitor/errors.js';
 import { REGISTRY_ERRORS } from '../registry/errors.js';
+import { SCORE_ERRORS } from '../score/errors.js';
 import { SERVE_ERRORS } from '../serve/errors.js';
 import { OIP_ERRORS } from '../serve/oip/errors.js';
 import { TRAIN_ERRORS } from '../train/errors.js';
@@ -23,6 +24,7 @@ export const CATALOGUE: ReadonlyArray<{ module: string; errors: Readonly<Record<
   { module: 'model', errors: MODEL_ERRORS },
   { module: 'registry', errors: REGISTRY_ERRORS },
   { module: 'monitor (inference events, drift, outcomes)', errors: MONITOR_ERRORS },
+  { module: 'score (cohort scoring: `defasagem score`, POST /score)', errors: SCORE_ERRORS },
   { module: 'serve (HTTP API)', errors: SERVE_ERRORS },
   { module: 'serve: Open Inference Protocol v2 (/v2)', errors: OIP_ERRORS },
 ];

@@ -2,6 +2,7 @@ import { Command, type Option } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerScoreCommand } from './commands/score.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerStartCommand } from './commands/start.js';
 import { registerTrainCommands } from './commands/train.js';
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerTrainCommands(program);
   registerRegistryCommands(program);
+  registerScoreCommand(program);
   registerServeCommands(program);
   registerStartCommand(program);
   registerConfigCommand(program);

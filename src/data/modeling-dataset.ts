@@ -1,5 +1,5 @@
 /**
- * Reading the modelling dataset written by `ingest`. Training goes through here so a wrong or
+ * Reading the modelling dataset (and the normalised yearly tables) written by `ingest`. Training goes through here so a wrong or
  * hand-edited file fails with one clear error naming the column and rule, instead of a NaN later.
  */
 import { readFileSync } from 'node:fs';
@@ -7,6 +7,7 @@ import { parquetMetadata, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { AppError } from '../core/error-base.js';
 import { STUDENT_FIELDS, TARGET_COLUMN } from '../core/student.js';
 import { DATA_ERRORS } from './errors.js';
+import type { NormalisedRecord } from './normalise.js';
 import type { ModelingRow } from './transitions.js';
 
 export type { ModelingRow } from './transitions.js';
@@ -24,6 +25,46 @@ export async function readModelingDataset(path: string): Promise<ModelingRow[]> 
 }
 
 export async function readModelingDatasetWithInfo(path: string): Promise<ModelingDatasetInfo> {
+  const t = await readStudentTable(path, 'modeling');
+  return { rows: t.rows as unknown as ModelingRow[], synthetic: t.synthetic, sourceSha256: t.sourceSha256 };
+}
+
+export interface InterimTableInfo {
+  /** Records of one year with their RA (the join key), as `ingest` wrote them. */
+  readonly rows: NormalisedRecord[];
+  readonly synthetic: boolean;
+  readonly sourceSha256: string | null;
+}
+
+/**
+ * Reads and validates a normalised yearly table (`interim/<year>_normalized.parquet`): the same checks
+ * as the modelling dataset, with an RA column instead of the label (cohort scoring reads these).
+ */
+export async function readInterimTable(path: string): Promise<InterimTableInfo> {
+  const t = await readStudentTable(path, 'interim');
+  return {
+    rows: t.rows as unknown as NormalisedRecord[],
+    synthetic: t.synthetic,
+    sourceSha256: t.sourceSha256,
+  };
+}
+
+/** Whether a parquet file is a modelling dataset (has the label) or an interim yearly table (has RA). */
+export type StudentTableKind = 'modeling' | 'interim';
+
+export interface StudentTable {
+  readonly kind: StudentTableKind;
+  /** Validated records (plus `em_risco` and `aluno_id`, or `ra`, by kind). */
+  readonly rows: Record<string, unknown>[];
+  readonly synthetic: boolean;
+  readonly sourceSha256: string | null;
+}
+
+/**
+ * Reads either table `ingest` writes and validates it against the data contract; `auto` tells them
+ * apart by their columns (the label column makes a modelling dataset).
+ */
+export async function readStudentTable(path: string, want: StudentTableKind | 'auto'): Promise<StudentTable> {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -55,7 +96,12 @@ export async function readModelingDatasetWithInfo(path: string): Promise<Modelin
       { path },
     );
   }
-  const expected = [...STUDENT_FIELDS.map((f) => f.name as string), TARGET_COLUMN];
+  const kind: StudentTableKind =
+    want !== 'auto' ? want : columns.includes(TARGET_COLUMN) ? 'modeling' : 'interim';
+  const expected = [
+    ...STUDENT_FIELDS.map((f) => f.name as string),
+    kind === 'modeling' ? TARGET_COLUMN : 'ra',
+  ];
   const missing = expected.filter((c) => !columns.includes(c));
   if (missing.length > 0) {
     throw new AppError(DATA_ERRORS.DATASET_INVALID, `${path} lacks columns: ${missing.join(', ')}.`, {
@@ -63,7 +109,7 @@ export async function readModelingDatasetWithInfo(path: string): Promise<Modelin
       missing,
     });
   }
-  const forbidden = columns.filter((c) => /^(ra|nome.*)$/i.test(c));
+  const forbidden = columns.filter((c) => (kind === 'modeling' ? /^(ra|nome.*)$/i : /^nome.*$/i).test(c));
   if (forbidden.length > 0) {
     throw new AppError(
       DATA_ERRORS.DATASET_INVALID,
@@ -79,7 +125,7 @@ export async function readModelingDatasetWithInfo(path: string): Promise<Modelin
   }
 
   const problems: string[] = [];
-  const rows: ModelingRow[] = new Array(raw.length);
+  const rows: Record<string, unknown>[] = new Array(raw.length);
   for (let i = 0; i < raw.length && problems.length < 10; i++) {
     const r = raw[i]!;
     const out: Record<string, unknown> = {};
@@ -105,11 +151,17 @@ export async function readModelingDatasetWithInfo(path: string): Promise<Modelin
       }
       out[f.name] = v;
     }
-    const y = typeof r[TARGET_COLUMN] === 'bigint' ? Number(r[TARGET_COLUMN]) : r[TARGET_COLUMN];
-    if (y !== 0 && y !== 1) problems.push(`row ${i + 1} ${TARGET_COLUMN}: must be 0 or 1`);
-    out[TARGET_COLUMN] = y;
-    if (typeof r.aluno_id === 'string') out.aluno_id = r.aluno_id;
-    rows[i] = out as unknown as ModelingRow;
+    if (kind === 'modeling') {
+      const y = typeof r[TARGET_COLUMN] === 'bigint' ? Number(r[TARGET_COLUMN]) : r[TARGET_COLUMN];
+      if (y !== 0 && y !== 1) problems.push(`row ${i + 1} ${TARGET_COLUMN}: must be 0 or 1`);
+      out[TARGET_COLUMN] = y;
+      if (typeof r.aluno_id === 'string') out.aluno_id = r.aluno_id;
+    } else {
+      // The RA's value is never quoted in a problem.
+      if (typeof r.ra !== 'string' || r.ra.trim() === '') problems.push(`row ${i + 1} ra: empty`);
+      out.ra = r.ra;
+    }
+    rows[i] = out;
   }
   if (problems.length > 0) {
     throw new AppError(
@@ -121,5 +173,5 @@ export async function readModelingDatasetWithInfo(path: string): Promise<Modelin
       },
     );
   }
-  return { rows, synthetic: kv.synthetic === 'true', sourceSha256: kv.source_sha256 ?? null };
+  return { kind, rows, synthetic: kv.synthetic === 'true', sourceSha256: kv.source_sha256 ?? null };
 }

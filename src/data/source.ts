@@ -79,6 +79,14 @@ export async function readWorkbook(file: string): Promise<RawSource> {
     if ((err as NodeJS.ErrnoException)?.code === 'EISDIR') return readCsvDir(file);
     throw sourceFsError(err, file);
   }
+  return readWorkbookBytes(bytes, file);
+}
+
+/**
+ * The same from bytes already in memory (an upload, never written to disk); `file` names them in
+ * messages and in `path`.
+ */
+export async function readWorkbookBytes(bytes: Buffer, file: string): Promise<RawSource> {
   if (bytes.length === 0) {
     throw new AppError(DATA_ERRORS.SOURCE_EMPTY, `${file} is empty (0 bytes).`, { path: file });
   }
@@ -189,36 +197,14 @@ export function readCsvDir(dir: string): RawSource {
       if (/^synthetic|sintetico/i.test(name)) synthetic = true;
       continue;
     }
-    let text: string;
+    let bytes: Buffer;
     try {
-      const bytes = readFileSync(full);
-      hash.update(name).update('\0').update(bytes);
-      text = decodeCsv(bytes);
+      bytes = readFileSync(full);
     } catch (err) {
       throw sourceFsError(err, full);
     }
-    if (text.trim() === '') {
-      throw new AppError(DATA_ERRORS.SOURCE_EMPTY, `${full} is empty.`, { path: full });
-    }
-    const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
-    const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
-    let rows: string[][];
-    try {
-      rows = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false, trim: true });
-    } catch (err) {
-      throw new AppError(
-        DATA_ERRORS.SOURCE_UNREADABLE,
-        // csv-parse messages quote cell text; only its code and line number are safe to show.
-        `${full} is not valid CSV (${(err as { code?: string }).code ?? 'parse error'} near line ${(err as { lines?: number }).lines ?? '?'}).`,
-        { path: full },
-      );
-    }
-    // Empty CSV cells and Excel error values are null, as read-excel-file gives them for the workbook.
-    yearly.push({
-      name,
-      year,
-      rows: rows.map((r) => r.map((c) => (c === '' || isExcelError(c) ? null : c))),
-    });
+    hash.update(name).update('\0').update(bytes);
+    yearly.push(csvSheet(name, year, bytes, full));
   }
   return finish({
     kind: 'csv',
@@ -227,6 +213,44 @@ export function readCsvDir(dir: string): RawSource {
     sheets: yearly,
     otherSheets: other,
     synthetic,
+  });
+}
+
+/**
+ * One yearly CSV file's bytes as a raw sheet (comma or semicolon separated, UTF-8 with or without BOM,
+ * or Windows-1252); `file` names it in messages and in `path`.
+ */
+export function csvSheet(name: string, year: number, bytes: Uint8Array, file: string): RawSheet {
+  const text = decodeCsv(bytes);
+  if (text.trim() === '') {
+    throw new AppError(DATA_ERRORS.SOURCE_EMPTY, `${file} is empty.`, { path: file });
+  }
+  const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
+  const delimiter = (firstLine.match(/;/g)?.length ?? 0) > (firstLine.match(/,/g)?.length ?? 0) ? ';' : ',';
+  let rows: string[][];
+  try {
+    rows = parseCsv(text, { delimiter, relax_column_count: true, skip_empty_lines: false, trim: true });
+  } catch (err) {
+    throw new AppError(
+      DATA_ERRORS.SOURCE_UNREADABLE,
+      // csv-parse messages quote cell text; only its code and line number are safe to show.
+      `${file} is not valid CSV (${(err as { code?: string }).code ?? 'parse error'} near line ${(err as { lines?: number }).lines ?? '?'}).`,
+      { path: file },
+    );
+  }
+  // Empty CSV cells and Excel error values are null, as read-excel-file gives them for the workbook.
+  return { name, year, rows: rows.map((r) => r.map((c) => (c === '' || isExcelError(c) ? null : c))) };
+}
+
+/** One yearly CSV file (already in memory, or read by the caller) as a source of one sheet. */
+export function readCsvBytes(name: string, year: number, bytes: Uint8Array, file: string): RawSource {
+  return finish({
+    kind: 'csv',
+    path: file,
+    sha256: createHash('sha256').update(name).update('\0').update(bytes).digest('hex'),
+    sheets: [csvSheet(name, year, bytes, file)],
+    otherSheets: [],
+    synthetic: false,
   });
 }
 

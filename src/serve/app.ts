@@ -38,6 +38,7 @@ import { modelRoutes } from './plugins/models.js';
 import { oipRoutes } from './plugins/oip-v2.js';
 import { predictRoutes } from './plugins/predict.js';
 import { registryRoutes } from './plugins/registry.js';
+import { scoreRoutes } from './plugins/score.js';
 import { createScorer } from './scoring.js';
 
 export type { AppSettings } from './context.js';
@@ -63,6 +64,7 @@ export const ROUTE_PLUGINS: readonly ServePlugin[] = [
   metricsRoute,
   adminRoutes,
   predictRoutes,
+  scoreRoutes,
   oipRoutes,
   docsRoutes,
   registryRoutes,

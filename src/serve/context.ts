@@ -25,6 +25,7 @@ export type AppSettings = Pick<
   | 'allowedHosts'
   | 'topFactors'
   | 'extraFeaturePolicy'
+  | 'scoreUploadLimitBytes'
 >;
 
 /**

@@ -18,8 +18,13 @@ export interface PredictionEvent {
   readonly requestId: string;
   /** `Date.now()` at scoring time. */
   readonly at: number;
-  /** Endpoint family: `predict` or `v2`. */
-  readonly via: 'predict' | 'v2';
+  /** Endpoint family: `predict`, `v2` or `score` (a cohort upload). */
+  readonly via: 'predict' | 'v2' | 'score';
+  /**
+   * RA of each record, when the endpoint has it (`score`: the uploaded cohort). Personal data: an
+   * observer may keep it only pseudonymised, never as is.
+   */
+  readonly ras?: readonly (string | null)[];
 }
 
 export type PredictionObserver = (event: PredictionEvent) => void;

@@ -17,12 +17,16 @@ export interface Scored {
   bands: RiskBand[];
 }
 
-/** Scores `records` with bundle `b` for request `requestId`, arriving through endpoint family `via`. */
+/**
+ * Scores `records` with bundle `b` for request `requestId`, arriving through endpoint family `via`;
+ * `ras` (same order) when the endpoint has the students' RA, for monitoring's pseudonymised mode.
+ */
 export type Scorer = (
   b: ModelBundle,
   records: StudentRecord[],
   requestId: string,
   via: PredictionEvent['via'],
+  ras?: readonly (string | null)[],
 ) => Scored;
 
 export function createScorer(
@@ -38,7 +42,7 @@ export function createScorer(
         ),
       )
     : null;
-  return (b, records, requestId, via) => {
+  return (b, records, requestId, via, ras) => {
     const n = records.length;
     const scores = n === 1 ? [b.model.predictOne(records[0]!)] : b.model.predictProba(records);
     const thr = b.model.threshold;
@@ -56,7 +60,16 @@ export function createScorer(
     }
     metrics.countPredictions(alto, medio, n - alto - medio);
     if (observe)
-      observe({ modelVersion: b.version, records, scores, labels, requestId, at: Date.now(), via });
+      observe({
+        modelVersion: b.version,
+        records,
+        scores,
+        labels,
+        requestId,
+        at: Date.now(),
+        via,
+        ...(ras ? { ras } : {}),
+      });
     return { scores, labels, bands };
   };
 }

@@ -165,6 +165,13 @@ export const SERVE_SETTINGS = defineSettings({
       'Lowest risk_score with risk_band "medio" (below it: "baixo"). Empty = the model\'s own (medio_from, the threshold); else a probability or a multiple of the threshold (1t).',
     parse: parseBandCut,
   },
+  scoreUploadLimitBytes: {
+    env: 'SCORE_UPLOAD_LIMIT_BYTES',
+    default: 10_485_760 as number,
+    description:
+      'Largest workbook or CSV POST /score accepts, in bytes (held in memory, never written to disk); a larger upload gets 413.',
+    parse: parsers.int(1024, 1_073_741_824),
+  },
   topFactors: {
     env: 'TOP_FACTORS',
     default: 3 as number,

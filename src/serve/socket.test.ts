@@ -4,14 +4,10 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerVersion } from '../registry/index.js';
-import { buildApp } from './app.js';
 import { hashKey } from './auth.js';
-import { ModelHolder } from './holder.js';
-import { modelSource } from './loader.js';
-import { createMetrics } from './metrics.js';
 import { parseApiKeys } from './settings.js';
 import { BAD_REQUESTS, errorCodeOf } from './testing/bad-requests.js';
-import { trainRealArtifacts } from './testing/real-model.js';
+import { listenOnVersion, trainRealArtifacts } from './testing/real-model.js';
 import { EXAMPLE_STUDENT, testSettings } from './testing/support.js';
 
 /**
@@ -26,32 +22,10 @@ describe('serve app over a real socket', () => {
   beforeAll(async () => {
     const registryDir = path.join(root, 'registry');
     await registerVersion(registryDir, { artifacts: await trainRealArtifacts(root, 3), version: 'v1.0.0' });
-    const source = modelSource({
-      modelVersion: 'v1.0.0',
-      registryDir,
-      modelPath: '',
-      metadataPath: '',
-      signaturePath: '',
-    });
     const settings = testSettings({
       apiKeys: parseApiKeys(`${hashKey('admin-key')}:admin,${hashKey('pred-key')}:predict`),
     });
-    const holder = new ModelHolder({
-      policy: { extraFeatures: 'reject', maxInstances: settings.maxInstances },
-      bandAlto: null,
-      bandMedio: null,
-      load: source.load,
-    });
-    expect(await holder.reload('startup')).toBe('swapped');
-    app = await buildApp({
-      settings,
-      holder,
-      metrics: createMetrics(),
-      logger: false,
-      listModels: source.listModels,
-    });
-    await app.listen({ host: '127.0.0.1', port: 0 });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    ({ app, url: base } = await listenOnVersion(registryDir, 'v1.0.0', { settings }));
   });
   afterAll(async () => {
     await app.close();

@@ -64,6 +64,74 @@ function predictPaths(security: Security): Record<string, unknown> {
   };
 }
 
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+function scorePaths(security: Security): Record<string, unknown> {
+  const query = (name: string, description: string, schema: Record<string, unknown>) => ({
+    name,
+    in: 'query',
+    required: false,
+    description,
+    schema,
+  });
+  return {
+    '/score': {
+      post: {
+        summary:
+          'Rank a whole cohort: upload a PEDE workbook (.xlsx) or a PEDE<YYYY>.csv; every valid student of the year is scored, ranked and explained (see docs/scoring.md).',
+        security,
+        parameters: [
+          query('year', 'Year to score (default: the latest sheet).', {
+            type: 'string',
+            pattern: '^20\\d\\d$',
+          }),
+          query('capacity', 'Flag only the top students: a share (30%), a number (120) or "expected".', {
+            type: 'string',
+          }),
+          query('include_names', "Echo the students' names (personal data); default false.", {
+            type: 'string',
+            enum: ['true', 'false'],
+          }),
+          query(
+            'format',
+            'Answer as JSON (default), the xlsx list or CSV; an Accept header naming xlsx or text/csv does the same.',
+            {
+              type: 'string',
+              enum: ['json', 'xlsx', 'csv'],
+            },
+          ),
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            'multipart/form-data': {
+              schema: {
+                type: 'object',
+                required: ['file'],
+                properties: {
+                  file: { type: 'string', format: 'binary', description: 'The workbook or CSV (one file).' },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          200: {
+            description:
+              'The ranked rows (JSON: rank, ra, turma, fase, risk_score, risk_band, risk_label, within_capacity with a capacity, top_factors with their Portuguese text, missing_data, source_row) with the rejects and the rule used; or the xlsx / CSV file.',
+            content: {
+              'application/json': { schema: { type: 'object' } },
+              [XLSX]: { schema: { type: 'string', format: 'binary' } },
+              'text/csv': { schema: { type: 'string' } },
+            },
+          },
+          ...errorResponses([400, 401, 403, 413, 415, 422, 429, 503]),
+        },
+      },
+    },
+  };
+}
+
 function modelPaths(security: Security): Record<string, unknown> {
   return {
     '/metadata': {
@@ -244,6 +312,7 @@ export function apiPaths(auth: boolean): Record<string, unknown> {
     ...healthPaths(),
     ...modelPaths(security),
     ...predictPaths(security),
+    ...scorePaths(security),
     ...adminPaths(security),
     ...oipPaths(security),
     ...registryPaths(security),

@@ -145,6 +145,7 @@ export function testSettings(over: Partial<AppSettings> = {}): AppSettings {
     allowedHosts: [],
     topFactors: 3,
     extraFeaturePolicy: 'reject',
+    scoreUploadLimitBytes: 10_485_760,
     ...over,
   };
 }

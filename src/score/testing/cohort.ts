@@ -1,0 +1,66 @@
+/**
+ * Test helpers for src/score: a hand-made cohort (no workbook) around a real hand-typed student, and a
+ * stand-in model whose explanation is fixed by hand.
+ */
+import type { StudentRecord } from '../../core/student.js';
+import { HAND_TYPED_ROWS } from '../../data/testing/workbook-rows.js';
+import type { Factor, LoadedModel } from '../../model/types.js';
+import type { Cohort, CohortStudent } from '../input.js';
+
+/** A real 2024 student, typed by hand from the workbook (sheet PEDE2024, row 198; no RA, no name). */
+export const BASE_RECORD: StudentRecord = (() => {
+  const {
+    sheet: _sheet,
+    row: _row,
+    ...record
+  } = HAND_TYPED_ROWS.find((r) => r.sheet === 'PEDE2024' && r.row === 198)!;
+  return record;
+})();
+
+export function student(
+  ra: string,
+  over: Partial<StudentRecord> = {},
+  extra: Partial<CohortStudent> = {},
+): CohortStudent {
+  return { record: { ...BASE_RECORD, ...over }, ra, turma: '3A', nome: null, sourceRow: null, ...extra };
+}
+
+export function cohortOf(students: CohortStudent[], over: Partial<Cohort> = {}): Cohort {
+  return {
+    year: 2024,
+    sheet: 'PEDE2024',
+    sourceKind: 'xlsx',
+    years: [2024],
+    synthetic: false,
+    students,
+    rejects: [],
+    rowsRejected: 0,
+    ...over,
+  };
+}
+
+/**
+ * A model whose score is `ida / 10` inverted (1 − ida/10, missing IDA = 0.5) and whose one factor is
+ * IDA with the matching sign: enough to check ranking, flags and wording without a trained model.
+ */
+export function idaModel(threshold = 0.5): LoadedModel {
+  const score = (r: StudentRecord) => (r.ida === null ? 0.5 : 1 - r.ida / 10);
+  return {
+    formatVersion: 1,
+    threshold,
+    featureNames: ['ida', 'ieg', 'defasagem'],
+    learner: 'stand_in',
+    predictOne: score,
+    predictProba: (rs) => Float64Array.from(rs, score),
+    explain: (r, k = 3): Factor[] =>
+      [
+        {
+          feature: 'ida',
+          label: 'IDA (desempenho acadêmico)',
+          value: r.ida,
+          contribution: score(r) - 0.5,
+          direction: score(r) - 0.5 > 0 ? 'aumenta' : 'reduz',
+        } satisfies Factor,
+      ].slice(0, k),
+  };
+}

@@ -7,9 +7,6 @@ import { describe, expect, it } from 'vitest';
 import type { StudentRecord } from '../core/student.js';
 import { FEATURE_CATALOG } from '../features/catalog.js';
 import { syntheticRows } from '../features/testing/records.js';
-import { fitForest } from '../ml/forest.js';
-import { fitGbdt } from '../ml/gbdt.js';
-import { fitLogistic } from '../ml/logistic.js';
 import { categoryFieldOf, DESCRIBED_FEATURES, factorText, ptNumber } from './factor-text.js';
 import { loadModel } from './load.js';
 import { fixtureModels } from './testing/model-files.js';
@@ -17,28 +14,10 @@ import type { Factor } from './types.js';
 
 // One student in ten has no age in training, so the trees learn a side for a missing age.
 const rows = syntheticRows(500, 21).map((r, i) => (i % 10 === 3 ? { ...r, idade: null } : r));
-const { Xraw, Ximp, y, modelWith } = fixtureModels(rows);
-const gbdtFile = modelWith({
-  kind: 'gbdt',
-  input: 'raw',
-  output: 'log_odds',
-  params: {},
-  state: fitGbdt(Xraw, y, { maxIter: 60, maxLeafNodes: 8, maxDepth: 3, seed: 2 }),
-});
-const lrFile = modelWith({
-  kind: 'logistic_regression',
-  input: 'imputed',
-  output: 'log_odds',
-  params: {},
-  state: fitLogistic(Ximp, y),
-});
-const forestFile = modelWith({
-  kind: 'random_forest',
-  input: 'imputed',
-  output: 'probability',
-  params: {},
-  state: fitForest(Ximp, y, { nEstimators: 15, maxDepth: 6, seed: 3 }),
-});
+const fixture = fixtureModels(rows);
+const gbdtFile = fixture.gbdtFile({ maxIter: 60, maxLeafNodes: 8, maxDepth: 3, seed: 2 });
+const lrFile = fixture.logisticFile();
+const forestFile = fixture.forestFile({ nEstimators: 15, maxDepth: 6, seed: 3 });
 const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const gbdt = loadModel(roundTrip(gbdtFile));
 const lr = loadModel(roundTrip(lrFile));

@@ -1,39 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { type AppError, isAppError } from '../core/error-base.js';
 import { syntheticRows } from '../features/testing/records.js';
-import { contributionsForest, type ForestState, fitForest, predictRowForest } from '../ml/forest.js';
-import { contributionsGbdt, fitGbdt, type GbdtState, predictRowGbdt } from '../ml/gbdt.js';
-import { fitLogistic } from '../ml/logistic.js';
+import { contributionsForest, type ForestState, predictRowForest } from '../ml/forest.js';
+import { contributionsGbdt, type GbdtState, predictRowGbdt } from '../ml/gbdt.js';
 import { maxDepthOf, TreeShapWorkspace } from '../ml/tree.js';
 import { compileLearner } from './learners.js';
 import { loadModel } from './load.js';
 import { fixtureModels } from './testing/model-files.js';
 
 const rows = syntheticRows(400, 11);
-const { pipeline, y, Xraw, Ximp, modelWith } = fixtureModels(rows);
+const fixture = fixtureModels(rows);
+const { pipeline, Xraw, Ximp } = fixture;
 
-const gbdtFile = modelWith({
-  kind: 'gbdt',
-  input: 'raw',
-  output: 'log_odds',
-  params: {},
-  state: fitGbdt(Xraw, y, { maxIter: 30, maxLeafNodes: 8, seed: 1 }),
-});
-const lrFile = modelWith({
-  kind: 'logistic_regression',
-  input: 'imputed',
-  output: 'log_odds',
-  params: {},
-  state: fitLogistic(Ximp, y),
-});
-
-const forestFile = modelWith({
-  kind: 'random_forest',
-  input: 'imputed',
-  output: 'probability',
-  params: {},
-  state: fitForest(Ximp, y, { nEstimators: 20, maxDepth: 6, seed: 3 }),
-});
+const gbdtFile = fixture.gbdtFile({ maxIter: 30, maxLeafNodes: 8, seed: 1 });
+const lrFile = fixture.logisticFile();
+const forestFile = fixture.forestFile({ nEstimators: 20, maxDepth: 6, seed: 3 });
 
 const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 

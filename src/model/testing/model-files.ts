@@ -1,11 +1,14 @@
 /**
  * Model files for the model layer's tests, fitted on synthetic rows: the pipeline, the feature matrices
  * and a `modelWith(learner)` that wraps a learner into a complete model_v1 document (Platt calibration
- * fitted on the learner's own raw scores).
+ * fitted on the learner's own raw scores), and one of each learner kind.
  */
 import { compilePipeline, fitFeaturePipeline } from '../../features/pipeline.js';
 import type { FixtureRow } from '../../features/testing/records.js';
 import { fitCalibrator } from '../../ml/calibration.js';
+import { type ForestOptions, fitForest } from '../../ml/forest.js';
+import { fitGbdt, type GbdtOptions } from '../../ml/gbdt.js';
+import { fitLogistic } from '../../ml/logistic.js';
 import { createMatrix } from '../../ml/matrix.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileV1, TARGET } from '../format.js';
 import { compileLearner, type LearnerBlock } from '../learners.js';
@@ -42,5 +45,24 @@ export function fixtureModels(rows: readonly FixtureRow[]) {
       },
     };
   }
-  return { spec, pipeline, y, Xraw, Ximp, modelWith };
+  /** The three learner kinds a model file can ship, fitted on these rows. */
+  const gbdtFile = (opts: GbdtOptions): ModelFileV1 =>
+    modelWith({ kind: 'gbdt', input: 'raw', output: 'log_odds', params: {}, state: fitGbdt(Xraw, y, opts) });
+  const logisticFile = (): ModelFileV1 =>
+    modelWith({
+      kind: 'logistic_regression',
+      input: 'imputed',
+      output: 'log_odds',
+      params: {},
+      state: fitLogistic(Ximp, y),
+    });
+  const forestFile = (opts: ForestOptions): ModelFileV1 =>
+    modelWith({
+      kind: 'random_forest',
+      input: 'imputed',
+      output: 'probability',
+      params: {},
+      state: fitForest(Ximp, y, opts),
+    });
+  return { spec, pipeline, y, Xraw, Ximp, modelWith, gbdtFile, logisticFile, forestFile };
 }

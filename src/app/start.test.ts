@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,10 @@ describe('runMainJob (npm start)', () => {
     expect(await readChampion(open())).toBeNull();
     expect(await readHistory(open())).toEqual([]);
     expect((await listVersions(open())).map((v) => v.version)).toEqual([FIRST_VERSION]);
+    // The registered report (HTML beside the Markdown) says so, with the minimums start passed to train.
+    const report = readFileSync(path.join(registryDir, FIRST_VERSION, 'model_report.html'), 'utf8');
+    expect(report).toContain('O modelo NÃO passa nos critérios de promoção.');
+    expect(report).toMatch(/<td>Precisão no limiar<\/td><td class="num">0,999<\/td>/);
   });
 
   it('resumes a first start that registered v1.0.0 without promoting it, without training again', async () => {

@@ -11,6 +11,7 @@ import { AppError, isAppError } from '../core/error-base.js';
 import { type Progress, silentProgress } from '../core/progress.js';
 import {
   type GuardrailCheck,
+  guardrailMinimums,
   listVersions,
   openRegistry,
   promoteVersion,
@@ -153,7 +154,14 @@ async function buildFirstVersion(
   const summary = await ingest({ source, outDir: path.join(root, DEFAULTS.dataDir), progress });
   if (summary.synthetic) synthetic = true;
   const artifactsDir = path.join(root, DEFAULTS.artifactsDir);
-  await train({ dataPath: summary.outputs.modelingDataset, artifactsDir, seed, refit: true, progress });
+  await train({
+    dataPath: summary.outputs.modelingDataset,
+    artifactsDir,
+    seed,
+    refit: true,
+    progress,
+    guardrails: guardrailMinimums(opts.registry.settings),
+  });
   await registerVersion(opts.registry, {
     artifacts: artifactsDir,
     version: FIRST_VERSION,

@@ -1,72 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { type AppError, isAppError } from '../core/error-base.js';
-import { compilePipeline, fitFeaturePipeline } from '../features/pipeline.js';
 import { syntheticRows } from '../features/testing/records.js';
-import { fitCalibrator } from '../ml/calibration.js';
-import { contributionsForest, type ForestState, fitForest, predictRowForest } from '../ml/forest.js';
-import { contributionsGbdt, fitGbdt, type GbdtState, predictRowGbdt } from '../ml/gbdt.js';
-import { fitLogistic } from '../ml/logistic.js';
-import { createMatrix } from '../ml/matrix.js';
+import { contributionsForest, type ForestState, predictRowForest } from '../ml/forest.js';
+import { contributionsGbdt, type GbdtState, predictRowGbdt } from '../ml/gbdt.js';
 import { maxDepthOf, TreeShapWorkspace } from '../ml/tree.js';
-import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileV1, TARGET } from './format.js';
-import { compileLearner, type LearnerBlock } from './learners.js';
+import { compileLearner } from './learners.js';
 import { loadModel } from './load.js';
+import { fixtureModels } from './testing/model-files.js';
 
 const rows = syntheticRows(400, 11);
-const spec = fitFeaturePipeline(rows);
-const pipeline = compilePipeline(spec);
-const y = Float64Array.from(rows, (r) => r.em_risco);
-const Xraw = createMatrix(rows.length, pipeline.width, pipeline.transform(rows, false));
-const Ximp = createMatrix(rows.length, pipeline.width, pipeline.transform(rows, true));
+const fixture = fixtureModels(rows);
+const { pipeline, Xraw, Ximp } = fixture;
 
-function modelWith(learner: LearnerBlock): ModelFileV1 {
-  const l = compileLearner(learner, pipeline.width);
-  const X = learner.input === 'raw' ? Xraw : Ximp;
-  const raw = Float64Array.from({ length: X.rows }, (_, i) => l.raw(X.data, i * X.cols));
-  return {
-    format: MODEL_FORMAT,
-    format_version: MODEL_FORMAT_VERSION,
-    created_at: '2026-01-01T00:00:00.000Z',
-    target: TARGET,
-    features: spec,
-    learner,
-    calibrator: { kind: 'platt', fitted_on: 'test', state: fitCalibrator('platt', raw, y) },
-    threshold: 0.4,
-    threshold_policy: { kind: 'max_fbeta_with_min_recall', beta: 2, min_recall: 0.75, chosen_on: 'test' },
-    risk_bands: { medio_from: 0.4, alto_from: 0.5, alto_min_probability: 0.5 },
-    training: {
-      label_years: [2023, 2024],
-      rows: rows.length,
-      positives: 0,
-      seed: 1,
-      fit: 'refit',
-      data_sha256: 'x',
-    },
-  };
-}
-
-const gbdtFile = modelWith({
-  kind: 'gbdt',
-  input: 'raw',
-  output: 'log_odds',
-  params: {},
-  state: fitGbdt(Xraw, y, { maxIter: 30, maxLeafNodes: 8, seed: 1 }),
-});
-const lrFile = modelWith({
-  kind: 'logistic_regression',
-  input: 'imputed',
-  output: 'log_odds',
-  params: {},
-  state: fitLogistic(Ximp, y),
-});
-
-const forestFile = modelWith({
-  kind: 'random_forest',
-  input: 'imputed',
-  output: 'probability',
-  params: {},
-  state: fitForest(Ximp, y, { nEstimators: 20, maxDepth: 6, seed: 3 }),
-});
+const gbdtFile = fixture.gbdtFile({ maxIter: 30, maxLeafNodes: 8, seed: 1 });
+const lrFile = fixture.logisticFile();
+const forestFile = fixture.forestFile({ nEstimators: 20, maxDepth: 6, seed: 3 });
 
 const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 

@@ -8,6 +8,7 @@ import { FEATURES_ERRORS } from '../features/errors.js';
 import { compilePipeline, type FeaturePipeline } from '../features/pipeline.js';
 import { applyIsotonicOne, applyPlattOne, type CalibratorState } from '../ml/calibration.js';
 import { MODEL_ERRORS } from './errors.js';
+import { categoryFieldOf, factorLabel, factorText, isMissingFactor } from './factor-text.js';
 import {
   type CalibratorBlock,
   MODEL_FORMAT,
@@ -15,7 +16,7 @@ import {
   type ModelFileV1,
   type RiskBands,
 } from './format.js';
-import { compileLearner } from './learners.js';
+import { compileLearner, type LearnerKind } from './learners.js';
 import type { Factor, LoadedModel, RiskBand } from './types.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -36,6 +37,16 @@ function compileFeatures(block: unknown): FeaturePipeline {
     });
   }
 }
+
+/** Unit of each learner's raw score, hence of its contributions (the `output` a model file declares). */
+const RAW_UNIT: Record<LearnerKind, Factor['contribution_unit']> = {
+  gbdt: 'log_odds',
+  logistic_regression: 'log_odds',
+  random_forest: 'probability',
+  persistence: 'flag',
+};
+
+const clamp01 = (p: number): number => Math.min(1, Math.max(0, p));
 
 const isProb = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1;
 
@@ -141,10 +152,9 @@ export function loadModel(json: unknown): LoadedModelV1 {
     pipeline.transformInto(r, row, 0, impute);
     return learner.raw(row, 0);
   };
-  const predictOne = (r: StudentRecord): number => {
-    const p = cal(rawScore(r));
-    return Math.min(1, Math.max(0, p));
-  };
+  const predictOne = (r: StudentRecord): number => clamp01(cal(rawScore(r)));
+  const ageByFase = pipeline.spec.params.idade_mediana_por_fase;
+  const unit = RAW_UNIT[learner.kind];
 
   const model: LoadedModelV1 = {
     formatVersion: file.format_version,
@@ -162,7 +172,7 @@ export function loadModel(json: unknown): LoadedModelV1 {
         const n = Math.min(BLOCK, records.length - start);
         for (let i = 0; i < n; i++) pipeline.transformInto(records[start + i]!, block, i * width, impute);
         learner.rawBlock(block, n, blockRaw);
-        for (let i = 0; i < n; i++) out[start + i] = Math.min(1, Math.max(0, cal(blockRaw[i]!)));
+        for (let i = 0; i < n; i++) out[start + i] = clamp01(cal(blockRaw[i]!));
       }
       return out;
     },
@@ -184,23 +194,33 @@ export function loadModel(json: unknown): LoadedModelV1 {
         }
         order[i] = j;
       }
+      // The raw score the contributions add up to, and its calibrated risk: the reference for effect_pp.
+      const raw = learner.raw(row, 0);
+      const risk = clamp01(cal(raw));
       // The value shown is the student's own value: before imputation, and the category for one-hots.
       pipeline.transformInto(record, row, 0, false);
       const factors: Factor[] = new Array(n);
       for (let i = 0; i < n; i++) {
         const j = order[i]!;
         const f = fields[j]!;
-        let value: number | string | null = Number.isNaN(row[j]!) ? null : row[j]!;
-        if (f.kind === 'onehot') {
-          const field = f.name.startsWith('genero_') ? 'genero' : 'instituicao';
-          value = record[field] ?? null;
-        }
+        const c = contrib[j]!;
+        const subject = { value: row[j]!, median: f.impute_value, record, ageByFase };
+        const field = categoryFieldOf(f.name);
+        const value: number | string | null =
+          field !== null ? (record[field] ?? null) : Number.isNaN(row[j]!) ? null : row[j]!;
+        const label = factorLabel(f.name, subject);
+        const direction = c > 0 ? 'aumenta' : 'reduz';
+        const effect = 100 * (risk - clamp01(cal(raw - c)));
         factors[i] = {
           feature: f.name,
-          label: f.label,
+          label,
+          text: factorText(label, direction, effect),
           value,
-          contribution: contrib[j]!,
-          direction: contrib[j]! > 0 ? 'aumenta' : 'reduz',
+          missing: isMissingFactor(f.name, subject),
+          contribution: c,
+          contribution_unit: unit,
+          effect_pp: effect,
+          direction,
         };
       }
       return factors;

@@ -56,6 +56,7 @@ export function scoreResponse(
     top_factors: model.explain(record, k).map((f) => ({
       ...f,
       contribution: r4(f.contribution),
+      effect_pp: r4(f.effect_pp),
       value: typeof f.value === 'number' ? r4(f.value) : f.value,
     })),
   };
@@ -91,7 +92,7 @@ export function buildSignature(model: LoadedModelV1, modelVersion = 'dev'): Mode
         name: 'top_factors',
         type: 'array',
         description:
-          'Principais fatores do escore (contribuições exatas: TreeSHAP ou lineares), cada um com feature, label, value, contribution e direction (aumenta/reduz).',
+          'Principais fatores do escore, do maior para o menor: feature (nome do atributo), label (o atributo para este aluno, em português, ex. "IDA 3,2 — abaixo da mediana dos alunos (6,1)"; um valor ausente é um fator próprio, ex. "Idade não informada"), text (a frase para mostrar: label, direção e efeito aproximado), value (valor do aluno; null quando ausente), missing (true quando o valor é desconhecido), contribution (contribuição exata e aditiva ao escore bruto do modelo: TreeSHAP ou linear), contribution_unit (unidade da contribuição: log_odds no gradient boosting e na regressão logística), effect_pp (efeito aproximado no risco do aluno em pontos percentuais: o risco calibrado menos o risco calibrado sem esta contribuição; os efeitos de vários fatores não se somam) e direction (aumenta/reduz o risco).',
       },
     ],
     example_request: { ...EXAMPLE_STUDENT },

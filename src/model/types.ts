@@ -5,16 +5,33 @@
 import type { FieldSpec, StudentRecord } from '../core/student.js';
 import { METRIC_KEYS, type MetricKey } from '../ml/metrics.js';
 
-/** One factor behind a score: a derived feature's additive contribution (log-odds or probability). */
+/**
+ * One factor behind a score: a derived feature's exact additive contribution to the learner's raw
+ * score, with Portuguese words for people and the approximate effect on the student's risk.
+ */
 export interface Factor {
-  /** Derived feature name, e.g. `ieg`, `anos_no_programa`, `defasagem`. */
+  /** Derived feature name, e.g. `ieg`, `anos_no_programa`, `defasagem`, `instituicao_publica`. */
   feature: string;
-  /** Portuguese label for people. */
+  /**
+   * What the feature is for this student, in Portuguese, stated from the value and a reference the
+   * model holds (e.g. "IDA 3,2 — abaixo da mediana dos alunos (6,1)", "Idade não informada").
+   */
   label: string;
-  /** The feature's value for this student (null when missing). */
+  /** The sentence to show: label, direction and approximate effect ("…: aumenta o risco em cerca de 8,1 pontos percentuais"). */
+  text: string;
+  /** The feature's value for this student before imputation (the category for one-hot features); null when missing. */
   value: number | string | null;
-  /** Signed contribution to the raw score (log-odds for GBDT/LR); positive raises the risk. */
+  /** True when the value is unknown for this student (a missing value is its own factor). */
+  missing: boolean;
+  /** Exact signed contribution to the learner's raw score (unit in `contribution_unit`); positive raises the risk. */
   contribution: number;
+  /** Unit of `contribution`: the learner's raw score (log-odds for GBDT and logistic regression). */
+  contribution_unit: 'log_odds' | 'probability' | 'flag';
+  /**
+   * Approximate effect on this student's risk, in percentage points: the calibrated risk minus the
+   * calibrated risk of the raw score without this contribution. Effects of several factors do not add up.
+   */
+  effect_pp: number;
   direction: 'aumenta' | 'reduz';
 }
 

@@ -31,7 +31,7 @@ export {
 export { REGISTRY_ERRORS } from './errors.js';
 export { LocalFsStorage } from './fs-storage.js';
 export { type GcResult, gcRegistry } from './gc.js';
-export { checkGuardrails } from './guardrails.js';
+export { checkGuardrails, guardrailMinimums } from './guardrails.js';
 export { diffVersions, type ShowResult, showVersion, type VersionDiff } from './inspect.js';
 export {
   ARTIFACT_MAPPING,

@@ -78,6 +78,13 @@ export const ARTIFACT_MAPPING: readonly ArtifactMapping[] = [
     json: false,
     description: 'human-readable training report',
   },
+  {
+    name: 'model_report.html',
+    sources: fromDev('model_report.html'),
+    required: false,
+    json: false,
+    description: 'the same report as a self-contained web page with its charts',
+  },
 ];
 
 /** Files a manifest must list: without them a version cannot be served (INTEGRITY_FAILED). */

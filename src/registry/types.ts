@@ -1,4 +1,5 @@
 /** The registry's public data shapes (what is on disk and what the API and CLI return). */
+import type { GuardrailCheck } from '../model/guardrails.js';
 import type { BumpReason } from './bump-rules.js';
 import type { BumpKind } from './semver.js';
 
@@ -93,13 +94,7 @@ export interface Champion {
   manifest_sha256: string;
 }
 
-export interface GuardrailCheck {
-  metric: 'roc_auc' | 'precision' | 'recall';
-  min: number;
-  /** null when the metrics file has no test value for it. */
-  value: number | null;
-  ok: boolean;
-}
+export type { GuardrailCheck };
 
 /** One line of history.jsonl. */
 export interface HistoryEntry {

@@ -16,6 +16,7 @@ export const ARTIFACT_FILES = [
   'metrics_v1.json',
   'model_comparison.json',
   'model_report.md',
+  'model_report.html',
   'baseline_v1.json',
 ] as const;
 export type ArtifactName = (typeof ARTIFACT_FILES)[number];

@@ -1,6 +1,7 @@
 /**
- * Tiny SVG line charts for the Portuguese report (PR, ROC and calibration curves). No dependency:
- * the report must render in any Markdown viewer that shows inline SVG, and be byte-stable for a seed.
+ * Tiny SVG charts for the Portuguese HTML report (PR, ROC and calibration curves, feature importance).
+ * No dependency and nothing fetched: inline SVG in model_report.html, byte-stable for a seed. Each chart
+ * carries a <title> and a <desc> (what it shows, in words) for screen readers.
  */
 
 export interface Series {
@@ -18,8 +19,15 @@ export interface Marker {
   label: string;
 }
 
-export interface ChartSpec {
+/** What every chart has: an id (unique in the page), a title and a description in words. */
+export interface ChartText {
+  id: string;
   title: string;
+  /** What the chart shows, in words: read by screen readers and printed under the chart. */
+  description: string;
+}
+
+export interface ChartSpec extends ChartText {
   xLabel: string;
   yLabel: string;
   series: Series[];
@@ -36,7 +44,16 @@ const esc = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const f = (v: number): string => (Math.round(v * 10) / 10).toString();
 
-/** A unit-square chart (both axes 0..1), as one line of SVG so Markdown keeps it as one HTML block. */
+/** The opening tag, <title> and <desc> of an accessible chart. */
+function open(t: ChartText, width: number, height: number): string[] {
+  return [
+    `<svg width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11" role="img" aria-labelledby="${t.id}-title ${t.id}-desc">`,
+    `<title id="${t.id}-title">${esc(t.title)}</title>`,
+    `<desc id="${t.id}-desc">${esc(t.description)}</desc>`,
+  ];
+}
+
+/** A unit-square chart (both axes 0..1), as one line of SVG. */
 export function lineChart(spec: ChartSpec): string {
   const pw = W - M.left - M.right;
   const ph = H - M.top - M.bottom;
@@ -44,7 +61,7 @@ export function lineChart(spec: ChartSpec): string {
   const Y = (y: number): number => M.top + (1 - Math.min(1, Math.max(0, y))) * ph;
   const parts: string[] = [];
   parts.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11" role="img" aria-label="${esc(spec.title)}">`,
+    ...open(spec, W, H),
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
     `<text x="${W / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(spec.title)}</text>`,
   );
@@ -53,8 +70,8 @@ export function lineChart(spec: ChartSpec): string {
     parts.push(
       `<line x1="${f(X(v))}" y1="${f(Y(0))}" x2="${f(X(v))}" y2="${f(Y(1))}" stroke="#eee"/>`,
       `<line x1="${f(X(0))}" y1="${f(Y(v))}" x2="${f(X(1))}" y2="${f(Y(v))}" stroke="#eee"/>`,
-      `<text x="${f(X(v))}" y="${f(Y(0) + 14)}" text-anchor="middle">${v.toFixed(1)}</text>`,
-      `<text x="${f(X(0) - 6)}" y="${f(Y(v) + 4)}" text-anchor="end">${v.toFixed(1)}</text>`,
+      `<text x="${f(X(v))}" y="${f(Y(0) + 14)}" text-anchor="middle">${v.toFixed(1).replace('.', ',')}</text>`,
+      `<text x="${f(X(0) - 6)}" y="${f(Y(v) + 4)}" text-anchor="end">${v.toFixed(1).replace('.', ',')}</text>`,
     );
   }
   parts.push(
@@ -85,7 +102,10 @@ export function lineChart(spec: ChartSpec): string {
   for (const m of spec.markers ?? []) {
     parts.push(
       `<circle cx="${f(X(m.x))}" cy="${f(Y(m.y))}" r="5" fill="none" stroke="#d62728" stroke-width="2"/>`,
-      `<text x="${f(X(m.x) + 8)}" y="${f(Y(m.y) + 14)}" fill="#d62728">${esc(m.label)}</text>`,
+      // Right of the point, or left of it near the right edge, so the label stays inside the chart.
+      m.x > 0.6
+        ? `<text x="${f(X(m.x) - 8)}" y="${f(Y(m.y) + 16)}" fill="#d62728" text-anchor="end">${esc(m.label)}</text>`
+        : `<text x="${f(X(m.x) + 8)}" y="${f(Y(m.y) + 14)}" fill="#d62728">${esc(m.label)}</text>`,
     );
   }
   parts.push('</svg>');
@@ -93,16 +113,16 @@ export function lineChart(spec: ChartSpec): string {
 }
 
 /** A horizontal bar chart for feature importance (values ≥ 0). */
-export function barChart(title: string, bars: ReadonlyArray<{ label: string; value: number }>): string {
+export function barChart(text: ChartText, bars: ReadonlyArray<{ label: string; value: number }>): string {
   const rowH = 20;
   const left = 230;
   const width = 560;
   const height = 36 + bars.length * rowH;
   const max = Math.max(1e-12, ...bars.map((b) => b.value));
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11" role="img" aria-label="${esc(title)}">`,
+    ...open(text, width, height),
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${width / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(title)}</text>`,
+    `<text x="${width / 2}" y="16" text-anchor="middle" font-size="13" font-weight="bold">${esc(text.title)}</text>`,
   ];
   bars.forEach((b, i) => {
     const y = 28 + i * rowH;
@@ -110,7 +130,7 @@ export function barChart(title: string, bars: ReadonlyArray<{ label: string; val
     parts.push(
       `<text x="${left - 6}" y="${y + 13}" text-anchor="end">${esc(b.label)}</text>`,
       `<rect x="${left}" y="${y + 2}" width="${f(w)}" height="${rowH - 6}" fill="#1f77b4"/>`,
-      `<text x="${f(left + w + 4)}" y="${y + 13}">${b.value.toFixed(3)}</text>`,
+      `<text x="${f(left + w + 4)}" y="${y + 13}">${b.value.toFixed(3).replace('.', ',')}</text>`,
     );
   });
   parts.push('</svg>');

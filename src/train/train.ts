@@ -12,6 +12,7 @@ import type { ModelingRow } from '../data/transitions.js';
 import { calibrate } from '../ml/calibration.js';
 import { deriveSeed } from '../ml/rng.js';
 import { MODEL_FORMAT, MODEL_FORMAT_VERSION, type ModelFileV1, TARGET } from '../model/format.js';
+import type { GuardrailMinimums } from '../model/guardrails.js';
 import type { LearnerKind } from '../model/learners.js';
 import { type LoadedModelV1, loadModel } from '../model/load.js';
 import { buildSignature } from '../model/signature.js';
@@ -48,6 +49,11 @@ export interface TrainOptions {
   progress?: Progress;
   /** Clock for created_at (tests pin it). */
   now?: () => Date;
+  /**
+   * The registry's promotion minimums (PROMOTE_MIN_*), given by the composition layer so the report can
+   * state whether the model passes them; without them the report says they were not checked.
+   */
+  guardrails?: GuardrailMinimums;
 }
 
 export interface TrainSummary {
@@ -274,6 +280,7 @@ function writeArtifacts(
   bt: Backtest,
   candidates: CandidateResult[],
   ablation: AblationRow[],
+  guardrails: GuardrailMinimums | null,
 ): string[] {
   const { prodModel, prodPrepared } = ctx;
   const metrics: MetricsFile = {
@@ -300,8 +307,12 @@ function writeArtifacts(
     backtest: bt.model,
     testYear: ctx.testYear,
     devYears: ctx.dev.labelYears,
+    productionYears: prodPrepared.labelYears,
     refit: ctx.refit,
     validation: { y: ctx.dev.y, p: ctx.chosen.oofProb },
+    servedValidation: { y: prodPrepared.y, p: (ctx.refitDev ?? ctx.chosen).oofProb },
+    servedChoice: (ctx.refitDev ?? ctx.chosen).threshold,
+    guardrails,
     test: { y: bt.yTest, p: bt.pTest },
     synthetic: ctx.data.synthetic,
     cfg: ctx.cfg,
@@ -314,7 +325,8 @@ function writeArtifacts(
     'model_signature_v1.json': json(buildSignature(prodModel)),
     'metrics_v1.json': json(metrics),
     'model_comparison.json': json(buildComparison(ctx, candidates, ablation)),
-    'model_report.md': report,
+    'model_report.md': report.markdown,
+    'model_report.html': report.html,
     'baseline_v1.json': json(baseline),
   });
 }
@@ -409,7 +421,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     prodModel,
     data: { path: opts.dataPath, sha256, rows: rows.length, synthetic },
   };
-  const files = writeArtifacts(opts.artifactsDir, context, bt, candidates, ablation);
+  const files = writeArtifacts(opts.artifactsDir, context, bt, candidates, ablation, opts.guardrails ?? null);
   progress.tick();
   progress.done();
 

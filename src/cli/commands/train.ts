@@ -48,10 +48,13 @@ export function registerTrainCommands(program: Command): void {
           }
         }
         // Loaded here, not at the top: the training stack would slow every other command's start-up.
-        const [{ train }, { readConfigFile }] = await Promise.all([
-          import('../../train/train.js'),
-          import('../../train/config.js'),
-        ]);
+        const [{ train }, { readConfigFile }, { guardrailMinimums, REGISTRY_SETTINGS }, { loadSettings }] =
+          await Promise.all([
+            import('../../train/train.js'),
+            import('../../train/config.js'),
+            import('../../registry/index.js'),
+            import('../../core/config.js'),
+          ]);
         const s = await train({
           dataPath: opts.data,
           artifactsDir: opts.artifacts,
@@ -60,6 +63,8 @@ export function registerTrainCommands(program: Command): void {
           refit: opts.refit,
           ...(opts.config ? { config: readConfigFile(opts.config) } : {}),
           progress: progressFor(cmd),
+          // The report states whether the model passes the promotion guardrails (PROMOTE_MIN_*).
+          guardrails: guardrailMinimums(loadSettings(REGISTRY_SETTINGS)),
         });
         const m = s.test.metrics;
         emit(cmd, s, () =>

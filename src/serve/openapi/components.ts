@@ -94,13 +94,21 @@ const invalidBatchSchema = {
   },
 };
 
+/** One explanation factor (src/model/types.ts `Factor`; docs/api.md explains every field). */
 const factorSchema = {
   type: 'object',
   properties: {
-    feature: { type: 'string' },
-    label: { type: 'string' },
+    feature: { type: 'string', description: 'Derived feature name.' },
+    label: { type: 'string', description: 'The feature for this student, in Portuguese.' },
+    text: { type: 'string', description: 'The sentence to show: label, direction and approximate effect.' },
     value: { nullable: true, oneOf: [{ type: 'number' }, { type: 'string' }] },
-    contribution: { type: 'number' },
+    missing: { type: 'boolean', description: 'True when the value is unknown for this student.' },
+    contribution: { type: 'number', description: 'Exact additive contribution to the raw score.' },
+    contribution_unit: { type: 'string', enum: ['log_odds', 'probability', 'flag'] },
+    effect_pp: {
+      type: 'number',
+      description: 'Approximate effect on the risk, in percentage points (effects do not add up).',
+    },
     direction: { type: 'string', enum: ['aumenta', 'reduz'] },
   },
 };
@@ -171,6 +179,8 @@ export interface SchemaExamples {
   student?: Record<string, unknown>;
   batch?: Record<string, unknown>;
   invalidBatch?: Record<string, unknown>;
+  /** The signature's example response: what the model answered at training (never a schema placeholder). */
+  prediction?: Record<string, unknown>;
 }
 
 /** `components.schemas`, with the served model's examples when there is one. */
@@ -192,7 +202,7 @@ export function componentSchemas(
       ...example(examples.batch),
     },
     Factor: factorSchema,
-    Prediction: predictionSchema,
+    Prediction: { ...predictionSchema, ...example(examples.prediction) },
     BatchPrediction: {
       type: 'object',
       properties: {

@@ -9,6 +9,13 @@ import { apiPaths } from './paths.js';
 
 const cache = new WeakMap<ModelBundle, Record<string, unknown>>();
 
+/** The signature's example response (computed by the model at training), with the served version. */
+function predictionExample(bundle: ModelBundle): Record<string, unknown> | undefined {
+  const example = bundle.signature.example_response;
+  if (!example || typeof example.risk_score !== 'number') return undefined;
+  return { ...example, model_version: bundle.version };
+}
+
 function examplesOf(bundle: ModelBundle | null): SchemaExamples {
   if (!bundle) return {};
   const student = bundle.signature.example_request;
@@ -16,6 +23,7 @@ function examplesOf(bundle: ModelBundle | null): SchemaExamples {
     student,
     batch: batchExample(student),
     invalidBatch: invalidBatchExample(bundle)?.response,
+    prediction: predictionExample(bundle),
   };
 }
 

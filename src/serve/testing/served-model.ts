@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import type { StudentRecord } from '../../core/student.js';
 import { loadModel } from '../../model/load.js';
 import type { MetricsFile, ModelSignature } from '../../model/types.js';
-import { buildApp } from '../app.js';
+import { type AppSettings, buildApp } from '../app.js';
 import { ModelHolder } from '../holder.js';
 import { createMetrics } from '../metrics.js';
 import { testSettings } from './support.js';
@@ -17,8 +17,12 @@ import { testSettings } from './support.js';
 const read = (dir: string, f: string): unknown => JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
 
 /** An app serving `model` (a parsed model_v1.json, possibly edited) with the artifacts' other files. */
-export async function serveModel(artifactsDir: string, model: unknown = read(artifactsDir, 'model_v1.json')) {
-  const settings = testSettings({ topFactors: 0 });
+export async function serveModel(
+  artifactsDir: string,
+  model: unknown = read(artifactsDir, 'model_v1.json'),
+  over: Partial<AppSettings> = {},
+) {
+  const settings = testSettings({ topFactors: 0, ...over });
   const holder = new ModelHolder({
     policy: { extraFeatures: 'reject', maxInstances: settings.maxInstances },
     bandAlto: null,

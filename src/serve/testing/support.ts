@@ -28,12 +28,18 @@ export function standInModel(
     NUMERIC.filter((k) => weights[k] !== undefined).map((k) => {
       const v = r[k] as number | null;
       const c = v === null ? 0 : (weights[k] as number) * v;
+      const direction = c >= 0 ? 'aumenta' : 'reduz';
+      // effect_pp is not computed by this stand-in (the model layer's explain is tested in src/model).
       return {
         feature: k,
         label: k.toUpperCase(),
+        text: `${k.toUpperCase()}: ${direction} o risco`,
         value: v,
+        missing: v === null,
         contribution: c,
-        direction: c >= 0 ? 'aumenta' : 'reduz',
+        contribution_unit: 'log_odds',
+        effect_pp: 0,
+        direction,
       };
     });
   const predictOne = (r: StudentRecord): number => {

@@ -4,7 +4,6 @@
  * their Portuguese wording). Names only when the caller asked for them.
  */
 import type { Factor, RiskBand } from '../model/types.js';
-import { factorText } from './factors.js';
 import type { Cohort } from './input.js';
 import type { RankedCohort } from './rank.js';
 import type { ScoreContext } from './table.js';
@@ -67,7 +66,7 @@ export function scoreAnswerJson(ctx: ScoreContext, cohort: Cohort, ranked: Ranke
       risk_band: r.band,
       risk_label: r.label,
       ...(ranked.capacity ? { within_capacity: r.flagged } : {}),
-      top_factors: r.factors.map((f) => ({ ...f, text: factorText(f) })),
+      top_factors: r.factors,
       missing_data: r.missing,
       source_row: r.student.sourceRow,
     })),

@@ -86,11 +86,11 @@ describe('CSV for a Portuguese Excel', () => {
     expect(first[col('Risco (%)')]).toBe('75,0');
     expect(first[col('Faixa')]).toBe('alto');
     expect(first[col('Sinalizado')]).toBe('sim');
-    expect(first[col('Fator 1')]).toBe('IDA (desempenho acadêmico): 2,5 — aumenta o risco');
+    expect(first[col('Fator 1')]).toBe('IDA 2,5: aumenta o risco');
     expect(second[col('RA')]).toBe("'-7");
     expect(second[col('Turma')]).toBe('');
     expect(second[col('Dados ausentes')]).toBe('IDA');
-    expect(second[col('Fator 1')]).toBe('IDA (desempenho acadêmico): sem dado — reduz o risco');
+    expect(second[col('Fator 1')]).toBe('IDA não informada: reduz o risco');
     expect(third[col('Turma')]).toBe("'@x");
     expect(third[col('Risco (%)')]).toBe('10,0');
     expect(third[col('Versão do modelo')]).toBe('v1.2.0');

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../core/error-base.js';
-import type { Factor } from '../model/types.js';
-import { decimalPt, factorText, fieldsRead, missingData } from './factors.js';
+import { fieldsRead, missingData } from './factors.js';
 import { parseCapacity, rankCohort, resolveCapacity } from './rank.js';
 import { BASE_RECORD, cohortOf, idaModel, student } from './testing/cohort.js';
 
@@ -80,55 +79,16 @@ describe('rankCohort', () => {
     const r = await rankCohort(idaModel(), c, scoredBy([0.5, 0.4]), { capacity: null });
     const a = r.students.find((s) => s.student.ra === 'A')!;
     expect(a.factors).toHaveLength(1);
-    expect(factorText(a.factors[0]!)).toBe('IDA (desempenho acadêmico): sem dado — reduz o risco');
+    // The model's own factor, worded by the model, passes through untouched.
+    expect(a.factors[0]).toEqual(idaModel().explain(c.students[0]!.record, 1)[0]);
+    expect(a.factors[0]!.text).toBe('IDA não informada: reduz o risco');
     // IPP is missing too, but this model does not read it.
     expect(a.missing).toEqual(['IDA', 'IEG']);
     expect(r.students.find((s) => s.student.ra === 'B')!.missing).toEqual([]);
   });
 });
 
-describe('factor wording', () => {
-  const f = (over: Partial<Factor>): Factor => ({
-    feature: 'ieg',
-    label: 'IEG (engajamento)',
-    value: 4.25,
-    contribution: 0.3,
-    direction: 'aumenta',
-    ...over,
-  });
-
-  it('words values the Brazilian way and says which way the risk moves', () => {
-    expect(factorText(f({}))).toBe('IEG (engajamento): 4,3 — aumenta o risco');
-    expect(factorText(f({ feature: 'defasagem', label: 'Defasagem atual', value: -2 }))).toBe(
-      'Defasagem atual: -2 — aumenta o risco',
-    );
-    expect(
-      factorText(
-        f({
-          feature: 'atrasado_agora',
-          label: 'Já está atrasado (defasagem < 0)',
-          value: 0,
-          direction: 'reduz',
-        }),
-      ),
-    ).toBe('Já está atrasado (defasagem < 0): não — reduz o risco');
-    expect(
-      factorText(
-        f({ feature: 'instituicao_publica', label: 'Instituição: escola pública', value: 'publica' }),
-      ),
-    ).toBe('Instituição: escola pública — aumenta o risco');
-    expect(factorText(f({ value: null, direction: 'reduz' }))).toBe(
-      'IEG (engajamento): sem dado — reduz o risco',
-    );
-    // A factor that explain already words is used as it comes.
-    expect(factorText({ ...f({}), text: 'Engajamento baixo (4,3)' } as Factor)).toBe(
-      'Engajamento baixo (4,3)',
-    );
-    expect(decimalPt(7)).toBe('7');
-    expect(decimalPt(7.04)).toBe('7');
-    expect(decimalPt(0.125, 2)).toBe('0,13');
-  });
-
+describe('missing data', () => {
   it('missing data lists only the fields the features read, in the record order', () => {
     expect(fieldsRead(['ind_media', 'fase'])).toEqual(['fase', 'ian', 'ida', 'ieg', 'iaa', 'ips', 'ipv']);
     const rec = { ...BASE_RECORD, ian: null, instituicao: null, ipv: Number.NaN };

@@ -4,8 +4,8 @@
  * all take their rows from here, so the three agree.
  */
 import type { Capacity } from '../ml/capacity.js';
+import { ptNumber as decimalPt } from '../model/factor-text.js';
 import type { EvaluationBlock, MetricsFile, RiskBand } from '../model/types.js';
-import { decimalPt, factorText } from './factors.js';
 import type { Cohort } from './input.js';
 import type { RankedCohort, RankedStudent } from './rank.js';
 
@@ -121,7 +121,7 @@ export function tableColumns(ctx: ScoreContext, ranked: RankedCohort): OutColumn
           k === 0
             ? 'Os três fatores que mais pesaram no risco deste aluno, do maior para o menor, com o valor do aluno e se aumentam ou reduzem o risco ("sem dado" quando o dado falta).'
             : `Fator ${k + 1} em peso (ver Fator 1).`,
-        value: (r) => (r.factors[k] ? factorText(r.factors[k]!) : null),
+        value: (r) => r.factors[k]?.text ?? null,
       }),
     ),
     {

@@ -52,15 +52,23 @@ export function idaModel(threshold = 0.5): LoadedModel {
     learner: 'stand_in',
     predictOne: score,
     predictProba: (rs) => Float64Array.from(rs, score),
-    explain: (r, k = 3): Factor[] =>
-      [
+    explain: (r, k = 3): Factor[] => {
+      const c = score(r) - 0.5;
+      const direction = c > 0 ? 'aumenta' : 'reduz';
+      const label = r.ida === null ? 'IDA não informada' : `IDA ${String(r.ida).replace('.', ',')}`;
+      return [
         {
           feature: 'ida',
-          label: 'IDA (desempenho acadêmico)',
+          label,
+          text: `${label}: ${direction} o risco`,
           value: r.ida,
-          contribution: score(r) - 0.5,
-          direction: score(r) - 0.5 > 0 ? 'aumenta' : 'reduz',
+          missing: r.ida === null,
+          contribution: c,
+          contribution_unit: 'probability',
+          effect_pp: 100 * c,
+          direction,
         } satisfies Factor,
-      ].slice(0, k),
+      ].slice(0, k);
+    },
   };
 }

@@ -126,7 +126,7 @@ describe('/dashboard/config and /dashboard/session', () => {
     expect(config.statusCode).toBe(200);
     expect(config.json()).toEqual({
       auth: true,
-      features: { score: false, drift: false, slo: false, outcomes: false },
+      features: { score: true, drift: false, slo: false, outcomes: false },
     });
     expect((await app.inject({ url: '/dashboard/session' })).json().error.code).toBe(
       'DEF_ERR_API_UNAUTHORIZED',

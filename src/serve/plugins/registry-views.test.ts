@@ -1,5 +1,7 @@
 /** The dashboard's reading of training files: odd shapes become nulls, never a throw or a made-up number. */
+
 import { describe, expect, it } from 'vitest';
+import { barChart, lineChart } from '../../train/svg.js';
 import { ANONYMOUS_ADMIN } from '../auth.js';
 import {
   blockView,
@@ -164,6 +166,38 @@ describe('registry views', () => {
     expect(reportCharts(md).map((c) => [c.kind, c.title])).toEqual([
       ['roc', 'Curva ROC (ano de teste)'],
       ['calibration', 'Calibração & mais'],
+    ]);
+  });
+
+  it('report charts of the HTML report: the SVG training draws, titled by its <title>', () => {
+    const html = [
+      '<figure>',
+      lineChart({
+        id: 'pr',
+        title: 'Precisão × recall (2024)',
+        description: 'Curva do ano de teste',
+        xLabel: 'Recall',
+        yLabel: 'Precisão',
+        series: [
+          {
+            name: 'modelo',
+            points: [
+              [0, 1],
+              [1, 0.4],
+            ],
+            color: '#1f77b4',
+          },
+        ],
+      }),
+      '</figure><figure>',
+      barChart({ id: 'importancia', title: 'Importância dos fatores', description: 'd' }, [
+        { label: 'IDA', value: 1 },
+      ]),
+      '</figure>',
+    ].join('');
+    expect(reportCharts(html).map((c) => [c.kind, c.title])).toEqual([
+      ['pr', 'Precisão × recall (2024)'],
+      ['importance', 'Importância dos fatores'],
     ]);
   });
 

@@ -195,17 +195,24 @@ const unescapeXml = (s: string): string =>
     .replace(/&amp;/g, '&');
 
 /**
- * The charts the training report embeds as inline SVG, with their titles (`aria-label`). The dashboard
+ * The charts the training report embeds as inline SVG (model_report.html; model_report.md of older
+ * versions), with their titles (the SVG's `<title>`, or `aria-label`). The dashboard
  * shows them as images when training did not store the curves as data. Scripts and external
  * references are refused outright: an SVG shown through <img> cannot run either, but none belongs here.
  */
-export function reportCharts(markdown: string): ReportChart[] {
+export function reportCharts(report: string): ReportChart[] {
   const out: ReportChart[] = [];
-  for (const m of markdown.matchAll(/<svg\b[^>]*>[\s\S]*?<\/svg>/g)) {
+  for (const m of report.matchAll(/<svg\b[^>]*>[\s\S]*?<\/svg>/g)) {
     const svg = m[0];
     if (svg.length > MAX_CHART_BYTES || /<script|<foreignObject|\bon\w+\s*=|href\s*=/i.test(svg)) continue;
-    const title = unescapeXml(/\baria-label="([^"]*)"/.exec(svg)?.[1] ?? '');
-    out.push({ kind: chartKind(title), title, svg });
+    const title = unescapeXml(
+      /<title\b[^>]*>([^<]*)<\/title>/.exec(svg)?.[1] ?? /\baria-label="([^"]*)"/.exec(svg)?.[1] ?? '',
+    );
+    // Inline in HTML an <svg> needs no namespace; shown on its own (as an image) it does.
+    const standalone = /^<svg\b[^>]*\bxmlns=/.test(svg)
+      ? svg
+      : svg.replace(/^<svg\b/, '<svg xmlns="http://www.w3.org/2000/svg"');
+    out.push({ kind: chartKind(title), title, svg: standalone });
     if (out.length >= MAX_CHARTS) break;
   }
   return out;

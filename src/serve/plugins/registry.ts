@@ -46,7 +46,9 @@ import type {
 } from './registry-types.js';
 import { evaluationView, forRole, reportCharts } from './registry-views.js';
 
-const REPORT_FILE = 'model_report.md';
+/** The training report holding the charts: the HTML page (current), the Markdown file (older versions). */
+const REPORT_FILES = ['model_report.html', 'model_report.md'] as const;
+const reportFileOf = (files: Record<string, unknown>) => REPORT_FILES.find((f) => f in files);
 
 /** Details keys that name where the registry lives: never sent to a client. */
 const PATH_KEYS = new Set(['registry', 'path', 'directory', 'location']);
@@ -187,7 +189,7 @@ async function versionDetail(
     history: show.history.map((e) => forRole(e, req.principal)),
     guardrails: metrics === null ? null : checkGuardrails(metrics, ctx.settings),
     evaluation: metrics === null ? null : evaluationView(metrics, metadata),
-    has_report_charts: REPORT_FILE in m.files,
+    has_report_charts: reportFileOf(m.files) !== undefined,
   };
 }
 
@@ -201,8 +203,9 @@ async function chartsOf(
     throw new AppError(REGISTRY_ERRORS.VERSION_NOT_FOUND, `Version ${version} is not in the registry.`, {
       version,
     });
-  if (!(REPORT_FILE in manifest.files)) return { version, charts: [] };
-  const bytes = await readVerifiedFile(ctx.storage, manifest, REPORT_FILE);
+  const file = reportFileOf(manifest.files);
+  if (file === undefined) return { version, charts: [] };
+  const bytes = await readVerifiedFile(ctx.storage, manifest, file);
   return { version, charts: reportCharts(bytes.toString('utf8')) };
 }
 

@@ -41,7 +41,8 @@ export class TreeExplainer {
   readonly linearTrees: number;
   readonly pathTrees: number;
   readonly tableBytes: number;
-  private readonly table: TableShap | null;
+  /** The tabulated trees (read by src/model/decision-shap.ts); null when none is tabulated. */
+  readonly table: TableShap | null;
   private readonly linear: LinearShap | null;
   private readonly trees: FlatTrees;
   private readonly pathRoots: Int32Array;

@@ -81,28 +81,31 @@ export function tableSizeOf(t: FlatTrees, root: number, seen: Int32Array): { num
   return { numbers, maxK };
 }
 
-/** The tabulated trees: preorder nodes, per-edge mask updates, and per-leaf tables. */
+/**
+ * The tabulated trees: preorder nodes, per-edge mask updates, and per-leaf tables. The layout is
+ * readable so a caller can re-arrange the same numbers for its own hot path (src/model/decision-shap.ts).
+ */
 export class TableShap {
   readonly bytes: number;
   /** Parent in this list (−1 for a root); 1 when the node is its parent's left child. */
-  private readonly parent: Int32Array;
-  private readonly isLeft: Uint8Array;
+  readonly parent: Int32Array;
+  readonly isLeft: Uint8Array;
   /** Bit set when the row follows the edge and the parent's feature is new on the path. */
-  private readonly setBit: Int32Array;
+  readonly setBit: Int32Array;
   /** Bit cleared when the row does not follow the edge and the parent's feature is a repeat. */
-  private readonly clearBit: Int32Array;
-  private readonly feature: Int32Array;
-  private readonly threshold: Float64Array;
-  private readonly nanLeft: Uint8Array;
+  readonly clearBit: Int32Array;
+  readonly feature: Int32Array;
+  readonly threshold: Float64Array;
+  readonly nanLeft: Uint8Array;
   /** Leaves: distinct path features k, offset of the (A, C) table, offset of the path's features. */
-  private readonly leafK: Int32Array;
-  private readonly leafTable: Int32Array;
-  private readonly leafPath: Int32Array;
+  readonly leafK: Int32Array;
+  readonly leafTable: Int32Array;
+  readonly leafPath: Int32Array;
   /** Per leaf, interleaved A(Q), C(Q) for Q = 0 .. 2^k − 1, already multiplied by v · scale. */
-  private readonly table: Float64Array;
+  readonly table: Float64Array;
   /** Per leaf path element: its feature and 1 − z. */
-  private readonly pathFeature: Int32Array;
-  private readonly pathOneMinusZ: Float64Array;
+  readonly pathFeature: Int32Array;
+  readonly pathOneMinusZ: Float64Array;
   private readonly goLeft: Uint8Array;
   private readonly mask: Int32Array;
 

@@ -9,6 +9,7 @@ import { expectedRawGbdt, type GbdtState } from '../ml/gbdt.js';
 import { contributionsLogistic, type LogisticState, predictRowLogistic } from '../ml/logistic.js';
 import type { FlatTrees } from '../ml/tree.js';
 import { TreeExplainer } from '../ml/tree-explainer.js';
+import { DecisionShap } from './decision-shap.js';
 import { MODEL_ERRORS } from './errors.js';
 
 export const LEARNER_KINDS = ['persistence', 'logistic_regression', 'random_forest', 'gbdt'] as const;
@@ -324,8 +325,9 @@ function treeLearner(
     const s = { ...(state as unknown as ForestState), trees };
     expected = () => expectedRawForest(s);
   }
-  // Built on the first explanation (training compiles learners only to score): see tree-explainer.ts.
-  let explainer: TreeExplainer | null = null;
+  // Built on the first explanation (training compiles learners only to score): see tree-explainer.ts;
+  // small trees (boosting) are explained from direction-word tables instead (decision-shap.ts).
+  let explainer: Pick<TreeExplainer, 'add'> | null = null;
   let bias = 0;
   return {
     kind,
@@ -338,7 +340,8 @@ function treeLearner(
     },
     contributions(row, off, out) {
       if (explainer === null) {
-        explainer = new TreeExplainer(trees, { scale: 1 / divisor });
+        const full = new TreeExplainer(trees, { scale: 1 / divisor });
+        explainer = DecisionShap.of(full) ?? full;
         bias = expected();
       }
       out.fill(0, 0, nFeatures);

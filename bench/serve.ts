@@ -13,6 +13,8 @@
  *   same JSON body and answers a small JSON object (the physical limit of the HTTP stack here).
  * - Load: autocannon in this process on 127.0.0.1, keep-alive, bounded runs of BENCH_SECONDS (default
  *   5 s) per case after a 1 s warm-up; req/s is the mean, p50/p99 are autocannon's latencies (ms).
+ * - CPU per request: the server process's user + system time (/proc/<pid>/stat) over each c=32 run,
+ *   divided by the requests answered: on a shared machine this moves less than req/s does.
  * - RSS: VmRSS and VmHWM (peak) of the API process from /proc after the load.
  * - Cold start: spawn `serve` on the existing registry and poll GET /ready every 5 ms until 200;
  *   reported for the compiled file and for `tsx src/cli/main.ts` (what `npm start` runs); median of 3.
@@ -53,10 +55,14 @@ export interface LoadCase {
   p99_ms: number;
   non2xx: number;
   errors: number;
+  /** Server CPU (user + system) per answered request, µs. */
+  cpu_us_per_req: number;
 }
 
 export interface ServeBenchResult {
   method: string;
+  /** `uptime`'s 1-minute load average when the load started, and the cores. */
+  machine_load: string;
   seconds_per_run: number;
   first_start_ms: number;
   cold_start_compiled_ms: number;
@@ -106,6 +112,13 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** User + system CPU seconds of process `pid` so far. */
+function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // Fields 14 and 15 of stat (utime, stime), counted after the command name: indices 11 and 12.
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function rssOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
@@ -124,10 +137,13 @@ async function load(
   body: string,
   connections: number,
   seconds: number,
-): Promise<AutocannonResult> {
+  cpuSeconds: () => number,
+): Promise<AutocannonResult & { cpuSeconds: number }> {
   const opts = { url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections };
   await autocannon({ ...opts, duration: 1 }); // warm-up, not reported
-  return autocannon({ ...opts, duration: seconds });
+  const before = cpuSeconds();
+  const r = await autocannon({ ...opts, duration: seconds });
+  return { ...r, cpuSeconds: cpuSeconds() - before };
 }
 
 /**
@@ -282,12 +298,14 @@ export async function benchServe(
     if (check.status !== 200) throw new Error(`predict answered ${check.status}: ${await check.text()}`);
 
     const cases: LoadCase[] = [];
+    const machineLoad = `load average ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} cores`;
     for (const connections of [1, 32]) {
       for (const target of ['bare', 'predict', 'predict_nofactors'] as const) {
         const port = target === 'bare' ? barePort : target === 'predict' ? apiPort : plainPort;
+        const pid = (target === 'bare' ? bare : target === 'predict' ? api : plain).pid!;
         const url = `http://127.0.0.1:${port}/${target === 'bare' ? 'bare' : 'predict'}`;
         log(`load: ${target} at concurrency ${connections} for ${seconds} s…`);
-        const r = await load(url, body, connections, seconds);
+        const r = await load(url, body, connections, seconds, () => cpuSecondsOf(pid));
         cases.push({
           target,
           connections,
@@ -296,6 +314,7 @@ export async function benchServe(
           p99_ms: r.latency.p99,
           non2xx: r.non2xx,
           errors: r.errors + r.timeouts,
+          cpu_us_per_req: Math.round((1e6 * r.cpuSeconds) / Math.max(1, r.requests.total)),
         });
       }
     }
@@ -310,6 +329,7 @@ export async function benchServe(
     const ratio = (c: number, t: LoadCase['target'] = 'predict') =>
       Number((find(t, c).req_per_s / find('bare', c).req_per_s).toFixed(3));
     const result: ServeBenchResult = {
+      machine_load: machineLoad,
       method: `autocannon on 127.0.0.1, keep-alive, 1 s warm-up then BENCH_SECONDS per case; API = esbuild-compiled \`serve\` (champion trained by runMainJob on ${job.synthetic ? 'a synthetic workbook' : 'the real PEDE workbook'}), rate limiter on; bare = fastify POST route parsing the same body; RSS from /proc after the load; cold start = spawn → first 200 on /ready, median of 3; shared 2-core machine.`,
       seconds_per_run: seconds,
       first_start_ms: firstStartMs,
@@ -326,10 +346,11 @@ export async function benchServe(
     };
     result.targets = {
       p50_c1_ms: { target: '≤ 1', value: precise.predict.p50_ms, ok: precise.predict.p50_ms <= 1 },
+      // Issue 10: at c=32 with exact top factors, at least half the bare route's requests per second.
       throughput_ratio_c32: {
-        target: '≥ 0.70',
+        target: '≥ 0.5',
         value: result.throughput_ratio_c32,
-        ok: result.throughput_ratio_c32 >= 0.7,
+        ok: result.throughput_ratio_c32 >= 0.5,
       },
       rss_mb: { target: '≤ 120', value: result.peak_rss_mb, ok: result.peak_rss_mb <= 120 },
       cold_start_ms: { target: '≤ 1000', value: coldCompiled, ok: coldCompiled <= 1000 },
@@ -348,13 +369,15 @@ export async function benchServe(
 export function renderServeBench(r: ServeBenchResult): string {
   const rows = r.cases.map(
     (c) =>
-      `| ${c.target.padEnd(17)} | ${String(c.connections).padStart(2)} | ${String(c.req_per_s).padStart(6)} | ${c.p50_ms.toFixed(2).padStart(6)} | ${c.p99_ms.toFixed(2).padStart(6)} | ${c.non2xx + c.errors} |`,
+      `| ${c.target.padEnd(17)} | ${String(c.connections).padStart(2)} | ${String(c.req_per_s).padStart(6)} | ${c.p50_ms.toFixed(2).padStart(6)} | ${c.p99_ms.toFixed(2).padStart(6)} | ${c.non2xx + c.errors} | ${String(c.cpu_us_per_req).padStart(17)} |`,
   );
   return [
     `Method: ${r.method}`,
     '',
-    '| route             |  c |  req/s | p50 ms | p99 ms | errors |',
-    '| ----------------- | -- | ------ | ------ | ------ | ------ |',
+    `Machine: ${r.machine_load} when the load started (the same run measures every row).`,
+    '',
+    '| route             |  c |  req/s | p50 ms | p99 ms | errors | server CPU µs/req |',
+    '| ----------------- | -- | ------ | ------ | ------ | ------ | ----------------- |',
     ...rows,
     '',
     `throughput predict/bare: c=1 ${r.throughput_ratio_c1}, c=32 ${r.throughput_ratio_c32}; without top_factors (TOP_FACTORS=0) c=32 ${r.throughput_ratio_nofactors_c32}`,

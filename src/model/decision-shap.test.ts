@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { StudentRecord } from '../core/student.js';
+import { syntheticRows } from '../features/testing/records.js';
 import { fitGbdt } from '../ml/gbdt.js';
 import { createMatrix } from '../ml/matrix.js';
 import { createRng } from '../ml/rng.js';
@@ -6,6 +8,8 @@ import { randomRow, randomTree } from '../ml/testing/trees.js';
 import { emptyTrees, type FlatTrees } from '../ml/tree.js';
 import { TreeExplainer } from '../ml/tree-explainer.js';
 import { DecisionShap, MAX_DECISION_SPLITS } from './decision-shap.js';
+import { loadModel } from './load.js';
+import { fixtureModels } from './testing/model-files.js';
 
 function phiOf(
   e: { add(row: ArrayLike<number>, offset: number, phi: Float64Array): void },
@@ -80,5 +84,61 @@ describe('DecisionShap: the same contributions as TreeExplainer, bit for bit', (
     shallow.roots.push(randomTree(shallow, rng, 3, 2, 1000));
     expect(DecisionShap.of(new TreeExplainer(shallow, { maxTableFeatures: -1 }))).toBeNull();
     expect(DecisionShap.of(new TreeExplainer(shallow, { reference: true }))).toBeNull();
+  });
+});
+
+/** A random student: any field may be missing, values inside and outside what training saw. */
+function randomStudent(rng: ReturnType<typeof createRng>): StudentRecord {
+  const num = (lo: number, hi: number) => (rng.next() < 0.15 ? null : lo + rng.next() * (hi - lo));
+  const int = (lo: number, hi: number) => (rng.next() < 0.15 ? null : lo + rng.int(hi - lo + 1));
+  const pick = <T>(xs: readonly T[]) => (rng.next() < 0.15 ? null : xs[rng.int(xs.length)]!);
+  return {
+    ano_base: int(2022, 2024),
+    fase: int(0, 9),
+    idade: int(6, 22),
+    genero: pick(['feminino', 'masculino'] as const),
+    instituicao: pick(['publica', 'privada_bolsa', 'privada', 'concluiu_em'] as const),
+    ano_ingresso: int(2016, 2024),
+    ian: pick([2.5, 5, 10]),
+    ida: num(0, 10),
+    ieg: num(0, 10),
+    iaa: num(0, 10),
+    ips: num(0, 10),
+    ipp: num(0, 10),
+    ipv: num(0, 10),
+    inde: num(0, 10),
+    defasagem: int(-4, 3),
+  } as StudentRecord;
+}
+
+describe('served explanations: the fast explainer answers exactly what the reference one does', () => {
+  // A model file trained as the shipped one is (depth-3 boosting on the feature pipeline, raw inputs
+  // with missing values), read back from JSON as the server reads it.
+  const rows = syntheticRows(600, 8).map((r, i) => (i % 9 === 4 ? { ...r, idade: null, ida: null } : r));
+  const file = JSON.parse(
+    JSON.stringify(fixtureModels(rows).gbdtFile({ maxIter: 120, maxLeafNodes: 8, maxDepth: 3, seed: 4 })),
+  );
+  const fast = loadModel(file);
+  const reference = loadModel(file, { explainer: 'reference' });
+
+  it('the shipped kind of model is one the fast explainer takes (else the comparison below proves nothing)', () => {
+    expect(file.learner.kind).toBe('gbdt');
+    expect(DecisionShap.of(new TreeExplainer(file.learner.state.trees))).not.toBeNull();
+  });
+
+  it('2,000 random students: every factor (all of them, not only the top 3) identical, bit for bit', () => {
+    const rng = createRng(99);
+    const width = fast.featureNames.length;
+    let nonZero = 0;
+    for (let i = 0; i < 2000; i++) {
+      const student = randomStudent(rng);
+      const a = fast.explain(student, width);
+      const b = reference.explain(student, width);
+      // toStrictEqual compares numbers with Object.is: −0 and 0 differ, NaN equals NaN.
+      expect(a).toStrictEqual(b);
+      expect(JSON.stringify(fast.explain(student, 3))).toBe(JSON.stringify(reference.explain(student, 3)));
+      nonZero += a.length;
+    }
+    expect(nonZero).toBeGreaterThan(2000 * 5);
   });
 });

@@ -295,11 +295,22 @@ function sumServingTreesBlock(
   }
 }
 
+/**
+ * Which explainer tree ensembles use: `fast` (the default) serves small trees from direction-word
+ * tables (decision-shap.ts), bit-identical to `reference`, TreeExplainer alone (what tests compare to).
+ */
+export type ExplainerChoice = 'fast' | 'reference';
+
+export interface CompileOptions {
+  explainer?: ExplainerChoice;
+}
+
 function treeLearner(
   kind: 'gbdt' | 'random_forest',
   state: unknown,
   nFeatures: number,
   impute: boolean,
+  explainerChoice: ExplainerChoice,
 ): ScoringLearner {
   const stateKind = kind === 'gbdt' ? 'gbdt' : 'forest';
   if (!isObj(state) || state.kind !== stateKind) throw bad(`${kind} state is missing`);
@@ -341,7 +352,7 @@ function treeLearner(
     contributions(row, off, out) {
       if (explainer === null) {
         const full = new TreeExplainer(trees, { scale: 1 / divisor });
-        explainer = DecisionShap.of(full) ?? full;
+        explainer = (explainerChoice === 'fast' ? DecisionShap.of(full) : null) ?? full;
         bias = expected();
       }
       out.fill(0, 0, nFeatures);
@@ -352,7 +363,11 @@ function treeLearner(
 }
 
 /** Compiles the learner block; throws MODEL FORMAT_INVALID naming the problem. */
-export function compileLearner(block: unknown, nFeatures: number): ScoringLearner {
+export function compileLearner(
+  block: unknown,
+  nFeatures: number,
+  options: CompileOptions = {},
+): ScoringLearner {
   if (!isObj(block)) throw bad('the "learner" block is not an object');
   const kind = block.kind;
   if (typeof kind !== 'string' || !(LEARNER_KINDS as readonly string[]).includes(kind)) {
@@ -366,6 +381,12 @@ export function compileLearner(block: unknown, nFeatures: number): ScoringLearne
     case 'gbdt':
     case 'random_forest':
       if (block.input !== 'raw' && block.input !== 'imputed') throw bad('"input" must be "raw" or "imputed"');
-      return treeLearner(kind as 'gbdt' | 'random_forest', block.state, nFeatures, block.input === 'imputed');
+      return treeLearner(
+        kind as 'gbdt' | 'random_forest',
+        block.state,
+        nFeatures,
+        block.input === 'imputed',
+        options.explainer ?? 'fast',
+      );
   }
 }

@@ -16,7 +16,7 @@ import {
   type ModelFileV1,
   type RiskBands,
 } from './format.js';
-import { compileLearner, type LearnerKind } from './learners.js';
+import { type CompileOptions, compileLearner, type LearnerKind } from './learners.js';
 import type { Factor, LoadedModel, RiskBand } from './types.js';
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -123,12 +123,15 @@ export interface LoadedModelV1 extends LoadedModel {
   rawScore(record: StudentRecord): number;
 }
 
-/** Validates `json` (a parsed model_v1.json) and compiles it. Throws MODEL_FORMAT_INVALID on anything wrong. */
-export function loadModel(json: unknown): LoadedModelV1 {
+/**
+ * Validates `json` (a parsed model_v1.json) and compiles it. Throws MODEL_FORMAT_INVALID on anything
+ * wrong. `options.explainer: 'reference'` explains with TreeExplainer alone (tests compare the two).
+ */
+export function loadModel(json: unknown, options: CompileOptions = {}): LoadedModelV1 {
   checkModelHeader(json);
   const pipeline = compileFeatures(json.features);
   const width = pipeline.width;
-  const learner = compileLearner(json.learner, width);
+  const learner = compileLearner(json.learner, width, options);
   const cal = compileCalibrator(json.calibrator as CalibratorBlock);
   const threshold = json.threshold;
   if (!isProb(threshold)) throw invalid('"threshold" must be a number in [0, 1]');

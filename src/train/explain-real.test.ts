@@ -1,7 +1,8 @@
 /**
  * Exact explanations on models trained on the real PEDE workbook (set PEDE_XLSX to run): for every
- * real student, the served contributions (TreeExplainer) equal the path-recursion reference to 1e-9
- * and add up with the base value to the raw score (local accuracy). It lives with training, the
+ * real student, the served contributions equal the path-recursion reference to 1e-9 and add up with
+ * the base value to the raw score (local accuracy), and every factor the server answers is exactly
+ * the one TreeExplainer alone gives (the fast explainer changes no answer). It lives with training, the
  * lowest layer that can both ingest and train; the model layer's own tests use synthetic rows.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -48,6 +49,8 @@ describe.skipIf(!available)('exact explanations on real-data models', () => {
 
   function check(file: ModelFileV1): void {
     const model = loadModel(file);
+    // The served explainer (direction-word tables for the boosted trees) against TreeExplainer alone.
+    const reference = loadModel(file, { explainer: 'reference' });
     const pipeline = compilePipeline(file.features);
     const learner = compileLearner(file.learner, pipeline.width);
     const state = file.learner.state as ForestState | GbdtState;
@@ -69,6 +72,8 @@ describe.skipIf(!available)('exact explanations on real-data models', () => {
       expect(Math.abs(sum - model.rawScore(r))).toBeLessThan(1e-10);
       const top = model.explain(r, 5);
       expect(top.length).toBeLessThanOrEqual(5);
+      // Every factor of every real student, bit for bit (toStrictEqual: Object.is on numbers).
+      expect(model.explain(r, pipeline.width)).toStrictEqual(reference.explain(r, pipeline.width));
     }
     expect(worst).toBeLessThan(1e-9);
   }

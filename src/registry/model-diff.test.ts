@@ -183,19 +183,65 @@ describe('model diff: each change and the rule it falls under', () => {
     expect(bare('c'.repeat(64)).training.data_sha256).toBe('c'.repeat(64));
   });
 
-  it('a feature left out as constant on the new data is named as such', () => {
-    const all = trained({ learner: 'gbdt' });
-    const spec = all.features as { features: Array<{ name: string }>; dropped_constant: string[] };
-    const after = {
-      ...all,
+  /** `m` with `names` moved from the features the learner sees to those left out as constant. */
+  const leftOut = (m: Model, names: readonly string[]): Model => {
+    const spec = m.features as { features: Array<{ name: string }>; dropped_constant: string[] };
+    return {
+      ...m,
       features: {
         ...spec,
-        features: spec.features.filter((f) => f.name !== DROPPED),
-        dropped_constant: [DROPPED],
+        features: spec.features.filter((f) => !names.includes(f.name)),
+        dropped_constant: [...spec.dropped_constant, ...names],
       },
     };
-    expect(diff(all, after).changes[0]!.detail).toBe(
-      `1 derived feature(s) removed: ${DROPPED} (${DROPPED} left out as constant on the training data)`,
+  };
+  const ONE_HOT = 'instituicao_concluiu_em';
+
+  it('a requested feature now constant on new training data (a rare category absent) is new data: MINOR', () => {
+    const before = trained({ learner: 'gbdt' });
+    const after = leftOut(trained({ learner: 'gbdt', newData: true }), [ONE_HOT]);
+    const d = diff(before, after);
+    expect(d.required).toBe('minor');
+    expect(d.changes.map((c) => [c.kind, c.rule])).toEqual([
+      ['constant_features_changed', 'new_training_data'],
+      ['training_data_changed', 'new_training_data'],
+    ]);
+    expect(d.changes[0]!.detail).toBe(
+      `${ONE_HOT} now constant on the training data and left out (same feature set asked for, new training data)`,
     );
+    // And back the next year: the category is present again.
+    const back = diff(after, trained({ learner: 'gbdt' }));
+    expect(back.required).toBe('minor');
+    expect(back.changes[0]).toMatchObject({
+      kind: 'constant_features_changed',
+      rule: 'new_training_data',
+      detail: `${ONE_HOT} no longer constant and used (same feature set asked for, new training data)`,
+    });
+  });
+
+  it('on the same training data a change of the constant columns can only be a preprocessing change: PATCH', () => {
+    const before = trained({ learner: 'gbdt' });
+    expect(summary(before, leftOut(before, [DROPPED]))).toEqual([
+      ['constant_features_changed', 'patch', 'preprocessing_fix'],
+    ]);
+  });
+
+  it('a feature taken out of the feature set is MAJOR even when the older model had it left out as constant', () => {
+    const before = leftOut(trained({ learner: 'gbdt' }), [DROPPED]);
+    const after = trained({ learner: 'gbdt', features: WITHOUT });
+    expect(diff(before, after).changes).toEqual([
+      expect.objectContaining({
+        kind: 'features_removed',
+        bump: 'major',
+        detail: `1 derived feature(s) removed: ${DROPPED} (already left out as constant before: ${DROPPED})`,
+      }),
+    ]);
+  });
+
+  it('the requested feature set is the used features plus those left out as constant', () => {
+    const f = facts(leftOut(trained({ learner: 'gbdt' }), [DROPPED, ONE_HOT]));
+    expect(f.requested).toEqual([...DEFAULT_FEATURES].sort());
+    expect(f.features).not.toContain(DROPPED);
+    expect(f.dropped_constant).toEqual(expect.arrayContaining([DROPPED, ONE_HOT]));
   });
 });

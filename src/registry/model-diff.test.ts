@@ -68,6 +68,29 @@ describe('model diff: each change and the rule it falls under', () => {
     );
   });
 
+  it('iterations chosen by early stopping (in the folds, whose median the final fit uses) are a fit result, not a parameter', () => {
+    /** As train writes a shipped GBDT: early stopping configured, the final fit at the folds' median. */
+    const shipped = (m: Model, iterations: number): Model => {
+      const learner = m.learner as { params: Model };
+      const params = { ...learner.params, iterations, early_stopping: false, n_iter_no_change: 15 };
+      return { ...m, learner: { ...learner, params } };
+    };
+    const before = shipped(trained({ learner: 'gbdt' }), 22);
+    const newData = diff(before, shipped(trained({ learner: 'gbdt', newData: true }), 39));
+    expect(newData.changes.map((c) => c.kind)).toEqual(['training_data_changed']);
+    // On the same data another count can only come from another fit: a small adjustment.
+    expect(summary(before, shipped(trained({ learner: 'gbdt' }), 23))).toEqual([
+      ['refitted', 'patch', 'small_adjustment'],
+    ]);
+    // Without early stopping the count is the configuration.
+    const fixed = (n: number) => {
+      const m = trained({ learner: 'gbdt' });
+      const learner = m.learner as { params: Model };
+      return { ...m, learner: { ...learner, params: { ...learner.params, iterations: n } } };
+    };
+    expect(summary(fixed(22), fixed(39))).toEqual([['learner_params_changed', 'minor', 'new_parameters']]);
+  });
+
   it('the same learner with new parameters is MINOR and names each parameter', () => {
     const d = diff(
       trained({ learner: 'gbdt' }),

@@ -87,11 +87,17 @@ export interface ModelFacts {
   };
 }
 
-/** Params that depend on the data rather than the configuration (only when early stopping chose them). */
+/**
+ * Params that depend on the data rather than the configuration: the iteration count, when early
+ * stopping chose it — in this fit (`early_stopping: true`), or in the cross-fitting folds whose median
+ * the final fit used (the params configure early stopping: `n_iter_no_change` or `validation_fraction`).
+ */
 function splitParams(learner: Obj, trainingSeed: unknown): { params: Obj; seed: unknown; fitted: Obj } {
   const { seed = trainingSeed, ...rest } = obj(learner.params);
   const fitted: Obj = {};
-  if (rest.early_stopping === true && 'iterations' in rest) {
+  const earlyStopped =
+    rest.early_stopping === true || 'n_iter_no_change' in rest || 'validation_fraction' in rest;
+  if (earlyStopped && 'iterations' in rest) {
     fitted.iterations = rest.iterations;
     delete rest.iterations;
   }

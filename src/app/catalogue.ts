@@ -48,7 +48,8 @@ export function renderErrorsMarkdown(): string {
     '',
     'Exit codes: 0 ok · 2 invalid input · 3 conflict · 4 not found · 5 integrity · 6 refused by policy ·',
     '7 environment (disk, lock, port) · 70 internal bug. `defasagem retrain` also ends with 10 (challenger',
-    'registered, not promoted) or 11 (registered, rejected); 0 there means promoted.',
+    'registered, not better), 11 (registered, rejected) or 12 (registered, passes, no --promote); 0 there means',
+    'promoted.',
     '',
   ];
   for (const m of CATALOGUE) {

@@ -2,7 +2,7 @@ import { defineSettings, parsers } from '../core/config-base.js';
 
 /**
  * The retraining command's tolerances: how much worse than the champion a challenger may be on each
- * metric, on the same rows, and still replace it (docs/artifacts-architecture.md, "Retrain"). The
+ * metric, on the same rows, and still replace it (docs/retrain.md). The
  * promotion guardrails (PROMOTE_MIN_*) hold as well.
  */
 export const RETRAIN_SETTINGS = defineSettings({

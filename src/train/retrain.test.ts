@@ -72,8 +72,8 @@ describe('retrain on the same data twice', () => {
     // No --config: the challenger takes the champion's recorded configuration and seed.
     const r = await run(reg, twoYears, { config: undefined });
     expect(r).toMatchObject({
-      outcome: 'registered',
-      exit_code: RETRAIN_EXIT.registered,
+      outcome: 'not_better',
+      exit_code: RETRAIN_EXIT.not_better,
       version: 'v1.0.1', // the same configuration and data: no model change, a PATCH is enough
       verdict: 'not_better',
       decision: 'keep_champion',
@@ -167,6 +167,52 @@ describe('a challenger trained on shuffled labels', () => {
       forced: true,
       reason: 'retrain --force: test of the override',
     });
+  });
+});
+
+describe('a challenger better than the champion', () => {
+  const reg = path.join(tmp, 'better');
+  // A champion fitted on shuffled labels (forced past the guardrails), then real labels with a new year.
+  const noise = writeDataset(
+    path.join(tmp, 'noise-two-years.parquet'),
+    shuffleLabels(
+      rows.filter((r) => (r.ano_base as number) <= 2023),
+      [2023, 2024],
+      7,
+    ),
+  );
+  const threeYears = writeDataset(path.join(tmp, 'three-years.parquet'), rows);
+  beforeAll(async () => {
+    const r = await run(reg, noise, { force: true, reason: 'a weak champion for the test' });
+    expect(r).toMatchObject({ verdict: 'rejected', promoted: true, version: 'v1.0.0' });
+  });
+
+  it('passes without --promote: registered, not promoted, exit 12 (promote-worthy)', async () => {
+    const r = await run(reg, threeYears, { promote: false });
+    expect(r).toMatchObject({
+      outcome: 'passed',
+      exit_code: RETRAIN_EXIT.passed,
+      verdict: 'better',
+      decision: 'keep_champion',
+      registered: true,
+      promoted: false,
+      champion: { before: 'v1.0.0', after: 'v1.0.0' },
+    });
+    // 2025 is new to the champion: its shipped model (the one in production) is scored as is.
+    expect(r.evaluation).toMatchObject({ mode: 'shipped', label_year: 2025 });
+    expect(r.reasons[0]).toMatch(/^better on ROC-AUC \+0\.\d{3}/);
+    const roc = r.comparison.find((c) => c.metric === 'roc_auc')!;
+    expect(roc.challenger! - roc.champion!).toBeGreaterThan(0.1);
+    expect((await readChampion(reg))?.version).toBe('v1.0.0');
+  });
+
+  it('with --promote it becomes the champion (exit 0), the move recorded with the verdict', async () => {
+    const r = await run(reg, threeYears);
+    expect(r).toMatchObject({ outcome: 'promoted', exit_code: 0, verdict: 'better', forced: null });
+    expect((await readChampion(reg))?.version).toBe(r.version);
+    const last = (await readHistory(reg)).at(-1)!;
+    expect(last).toMatchObject({ from: 'v1.0.0', to: r.version });
+    expect(last.reason).toMatch(/^retrain: better on ROC-AUC/);
   });
 });
 

@@ -26,6 +26,7 @@ import {
   checkGuardrails,
   collectArtifacts,
   type GuardrailCheck,
+  guardrailMinimums,
   parseVersion,
   promoteVersion,
   REGISTRY_ERRORS,
@@ -43,14 +44,16 @@ import { DEFAULT_TOLERANCES, type RetrainTolerances } from './retrain-settings.j
 import { type PlannedVersion, planVersion } from './retrain-version.js';
 import { type BacktestView, type TrainSummary, train } from './train.js';
 
-/** Exit codes of `defasagem retrain` besides the error catalogue's (docs/artifacts-architecture.md). */
+/** Exit codes of `defasagem retrain` besides the error catalogue's (docs/retrain.md). */
 export const RETRAIN_EXIT = {
-  /** The challenger was registered and is the champion now. */
+  /** The challenger was registered and is the champion now (a dry run: would be). */
   promoted: 0,
-  /** Registered, not promoted: not better than the champion, or --promote not given. */
-  registered: 10,
+  /** Registered, not promoted: within every tolerance but no better than the champion. */
+  not_better: 10,
   /** Registered with the verdict `rejected` (worse than a tolerance, or a guardrail fails); not promoted. */
   rejected: 11,
+  /** Registered, not promoted because --promote was not given, though it passes: promote-worthy. */
+  passed: 12,
 } as const;
 export type RetrainOutcome = keyof typeof RETRAIN_EXIT;
 
@@ -218,6 +221,8 @@ async function trainChallenger(
     seed: recipe.seed,
     refit: true,
     config: recipe.config,
+    // The report states the promotion guardrails the verdict reads (the registry's PROMOTE_MIN_*).
+    guardrails: guardrailMinimums(opts.registry.settings),
     progress,
     ...(opts.now ? { now: opts.now } : {}),
     onBacktest: (v) => {
@@ -319,7 +324,8 @@ async function commit(
 
 function outcomeOf(decision: RetrainRecord['decision'], verdict: RetrainRecord['verdict']): RetrainOutcome {
   if (decision === 'promote') return 'promoted';
-  return verdict === 'rejected' ? 'rejected' : 'registered';
+  if (verdict === 'rejected') return 'rejected';
+  return verdict === 'not_better' ? 'not_better' : 'passed';
 }
 
 export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {

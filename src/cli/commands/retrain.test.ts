@@ -1,10 +1,18 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { syntheticRows } from '../../features/testing/records.js';
-import { FAST_CONFIG, shuffleLabels, treeDigest, writeDataset } from '../../train/testing/retrain.js';
-import { runCommandInProcess } from '../testing/support.js';
+import { readChampion, readManifest, renderChangelog } from '../../registry/index.js';
+import {
+  FAST_CONFIG,
+  shuffleLabels,
+  testRegistry,
+  treeDigest,
+  writeDataset,
+} from '../../train/testing/retrain.js';
+import { buildProgram } from '../program.js';
+import { runCommandInProcess, runProgramInProcess } from '../testing/support.js';
 import { registerRetrainCommand } from './retrain.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'defasagem-retrain-cli-'));
@@ -24,6 +32,15 @@ const retrain = (data: string, ...args: string[]) =>
   cli('retrain', '--data', data, '--registry', registry, '--config', config, ...args);
 
 describe('defasagem retrain', () => {
+  it('a dry run that passes without --promote exits 12 and says --promote would promote it', async () => {
+    const r = await retrain(twoYears, '--bump', 'auto', '--dry-run');
+    expect(r.code).toBe(12);
+    expect(r.out).toContain(
+      'result      dry run, nothing written: would register v1.0.0, not promoted (it passes: --promote would make it the champion); champion stays none (exit 12)',
+    );
+    expect(treeDigest(registry)).toBe('absent');
+  });
+
   it('--json: the result schedulers read, and exit 0 when the challenger is promoted', async () => {
     const r = await retrain(twoYears, '--json', '--bump', 'auto', '--promote');
     expect(r.code).toBe(0);
@@ -120,4 +137,70 @@ describe('defasagem retrain', () => {
       vi.unstubAllEnvs();
     }
   });
+});
+
+const PEDE = process.env.PEDE_XLSX;
+const available = !!PEDE && existsSync(PEDE);
+if (!available) console.warn('PEDE_XLSX not set or missing: real-workbook retrain tests SKIPPED');
+
+/**
+ * The real workbook through the whole program (`buildProgram()`, the top-level catch) with the default
+ * training configuration: the 2023→2024 transitions (765, 308 lagging: docs/GUIDE facts) are the rows
+ * both sides are judged on.
+ */
+describe.skipIf(!available)('defasagem retrain on the real workbook, twice', () => {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'defasagem-retrain-real-'));
+  const reg = path.join(root, 'registry');
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+  const run = (...args: string[]) =>
+    runProgramInProcess(buildProgram(), ['retrain', '--data', PEDE!, '--registry', reg, ...args]);
+
+  it('first: no champion, the guardrails hold, registered and promoted (exit 0)', async () => {
+    const r = await run('--json', '--bump', 'auto', '--promote');
+    expect(r.code, r.out + r.err).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out).toMatchObject({
+      outcome: 'promoted',
+      version: 'v1.0.0',
+      verdict: 'no_champion',
+      data: { kind: 'workbook', label_years: [2023, 2024] },
+      evaluation: { mode: 'none', label_year: 2024, rows: 765, positives: 308 },
+      training: { test_year: 2024, development_years: [2023], config_source: 'the defaults (no champion)' },
+    });
+    expect(out.guardrails.every((g: { ok: boolean }) => g.ok)).toBe(true);
+  }, 120_000);
+
+  it('a dry run of the second: exit 10 (not better), the registry byte-identical', async () => {
+    const before = treeDigest(reg);
+    const r = await run('--bump', 'auto', '--promote', '--dry-run');
+    expect(r.code, r.out + r.err).toBe(10);
+    expect(r.out).toContain('verdict     NOT BETTER than the champion');
+    expect(r.out).toMatch(/result {6}dry run, nothing written: would register v1\.\d\.\d, not promoted/);
+    expect(treeDigest(reg)).toBe(before);
+  }, 120_000);
+
+  it('second: the champion developed again without 2024, identical on 2024, registered not promoted (exit 10)', async () => {
+    const r = await run('--json', '--bump', 'auto', '--promote');
+    expect(r.code, r.out + r.err).toBe(10);
+    const out = JSON.parse(r.out);
+    expect(out).toMatchObject({
+      outcome: 'not_better',
+      verdict: 'not_better',
+      promoted: false,
+      champion: { before: 'v1.0.0', after: 'v1.0.0' },
+      evaluation: { mode: 'redeveloped', label_year: 2024, rows: 765 },
+    });
+    for (const row of out.comparison.filter((c: { rule: string | null }) => c.rule !== null))
+      expect(row).toMatchObject({ change: 0, ok: true });
+    // Each ingest salts the pseudonymous student ids afresh, so the modelling dataset's bytes (the
+    // data sha256 the versioning rules compare) differ: new training data, a MINOR bump.
+    expect(out.version).toBe('v1.1.0');
+    expect(out.bump).toMatchObject({ compared_with: 'v1.0.0', required: 'minor' });
+    expect((await readChampion(reg))?.version).toBe('v1.0.0');
+    const manifest = await readManifest(testRegistry(reg).storage, 'v1.1.0');
+    expect(manifest?.retrain).toMatchObject({ verdict: 'not_better', champion: 'v1.0.0' });
+    expect(await renderChangelog(reg)).toContain(
+      '- Retrain against champion v1.0.0: **not better than the champion**; champion kept',
+    );
+  }, 120_000);
 });

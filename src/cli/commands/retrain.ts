@@ -74,7 +74,7 @@ function human(r: RetrainResult): string {
   const result =
     r.outcome === 'promoted'
       ? `${what ? `${what} register and promote` : 'registered and promoted'} ${r.version}${r.forced ? ' (forced)' : ''}; champion ${r.champion.before ?? 'none'} → ${r.version}`
-      : `${what ? `${what} register` : 'registered'} ${r.version}, not promoted${r.decision === 'keep_champion' && r.verdict !== 'rejected' && r.verdict !== 'not_better' ? ' (no --promote)' : ''}; champion stays ${r.champion.before ?? 'none'}`;
+      : `${what ? `${what} register` : 'registered'} ${r.version}, not promoted${r.outcome === 'passed' ? ' (it passes: --promote would make it the champion)' : ''}; champion stays ${r.champion.before ?? 'none'}`;
   return [
     `data        ${clean(r.data.path)} (${r.data.kind}, sha256 ${r.data.sha256.slice(0, 12)}…): ${r.data.transitions} transitions, label years ${r.data.label_years.join(', ')}`,
     `challenger  ${r.training.learner}, seed ${r.training.seed}, configuration: ${r.training.config_source}`,
@@ -105,7 +105,7 @@ export function registerRetrainCommand(program: Command): void {
     program
       .command('retrain')
       .description(
-        'Train a challenger on new data, compare it with the champion on the latest transitions neither was fitted on, register it with the verdict, and promote it only when it passes. Exit 0 promoted, 10 registered but not promoted, 11 rejected; errors use the catalogue codes (docs/errors.md).',
+        'Train a challenger on new data, compare it with the champion on the latest transitions neither was fitted on, register it with the verdict, and promote it only when it passes. Exit 0 promoted, 10 registered but not better, 11 rejected, 12 passes but --promote not given; errors use the catalogue codes (docs/errors.md).',
       )
       .requiredOption(
         '--data <path>',

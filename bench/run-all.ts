@@ -9,6 +9,7 @@ const BENCHES: Array<{ name: string; file: string; fn: string }> = [
   { name: 'ml', file: './ml.ts', fn: 'benchMl' },
   { name: 'train', file: './train.ts', fn: 'benchTrain' },
   { name: 'score', file: './score.ts', fn: 'benchScore' },
+  { name: 'retrain', file: './retrain.ts', fn: 'benchRetrain' },
   { name: 'registry', file: './registry.ts', fn: 'benchRegistry' },
   { name: 'serve', file: './serve.ts', fn: 'benchServe' },
   { name: 'monitor', file: './monitor.ts', fn: 'benchMonitor' },

@@ -10,6 +10,7 @@ import { SCORE_ERRORS } from '../score/errors.js';
 import { SERVE_ERRORS } from '../serve/errors.js';
 import { OIP_ERRORS } from '../serve/oip/errors.js';
 import { TRAIN_ERRORS } from '../train/errors.js';
+import { RETRAIN_ERRORS } from '../train/retrain-errors.js';
 
 /**
  * Every error a user can meet, by module: the composition layer gathers them because it is the one
@@ -21,6 +22,7 @@ export const CATALOGUE: ReadonlyArray<{ module: string; errors: Readonly<Record<
   { module: 'ml (learners, metrics)', errors: ML_ERRORS },
   { module: 'features (feature pipeline)', errors: FEATURES_ERRORS },
   { module: 'train', errors: TRAIN_ERRORS },
+  { module: 'retrain (champion vs challenger)', errors: RETRAIN_ERRORS },
   { module: 'model', errors: MODEL_ERRORS },
   { module: 'registry', errors: REGISTRY_ERRORS },
   { module: 'monitor (inference events, drift, outcomes)', errors: MONITOR_ERRORS },
@@ -45,7 +47,9 @@ export function renderErrorsMarkdown(): string {
     'below and a JSON body `{ "error": { "code", "message", "hint", "details" } }`.',
     '',
     'Exit codes: 0 ok · 2 invalid input · 3 conflict · 4 not found · 5 integrity · 6 refused by policy ·',
-    '7 environment (disk, lock, port) · 70 internal bug.',
+    '7 environment (disk, lock, port) · 70 internal bug. `defasagem retrain` also ends with 10 (challenger',
+    'registered, not better), 11 (registered, rejected) or 12 (registered, passes, no --promote); 0 there means',
+    'promoted.',
     '',
   ];
   for (const m of CATALOGUE) {

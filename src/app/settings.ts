@@ -8,6 +8,7 @@ import { MONITOR_SETTINGS, type MonitorSettings } from '../monitor/settings.js';
 import { REGISTRY_SETTINGS, type RegistrySettings } from '../registry/settings.js';
 import type { ServerSettings } from '../serve/server.js';
 import { SERVE_SETTINGS } from '../serve/settings.js';
+import { RETRAIN_SETTINGS } from '../train/retrain-settings.js';
 
 /** Every module's settings, for `defasagem config` and docs. A module with settings adds itself here. */
 export const ALL_SETTINGS: ReadonlyArray<{ module: string; settings: SettingsSchema }> = [
@@ -15,6 +16,7 @@ export const ALL_SETTINGS: ReadonlyArray<{ module: string; settings: SettingsSch
   { module: 'serve', settings: SERVE_SETTINGS },
   { module: 'registry', settings: REGISTRY_SETTINGS },
   { module: 'monitor', settings: MONITOR_SETTINGS },
+  { module: 'retrain', settings: RETRAIN_SETTINGS },
 ];
 
 /** The settings of one process, read once. */

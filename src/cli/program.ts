@@ -2,6 +2,7 @@ import { Command, type Option } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
 import { registerRegistryCommands } from './commands/registry.js';
+import { registerRetrainCommand } from './commands/retrain.js';
 import { registerScoreCommand } from './commands/score.js';
 import { registerServeCommands } from './commands/serve.js';
 import { registerStartCommand } from './commands/start.js';
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerTrainCommands(program);
   registerRegistryCommands(program);
   registerScoreCommand(program);
+  registerRetrainCommand(program);
   registerServeCommands(program);
   registerStartCommand(program);
   registerConfigCommand(program);

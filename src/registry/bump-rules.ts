@@ -8,7 +8,9 @@
  * - PATCH: bug fixes, small adjustments (the design's example: a preprocessing bug fixed).
  *
  * Every change the signature diff (the API contract) or the model diff finds names one of these
- * rules; the bump a new version needs is the largest bump among its changes.
+ * rules; the bump a new version needs is the largest bump among its changes. "Features" means the
+ * feature set the pipeline is asked for (the configuration); columns left out because they were
+ * constant on the training data are a property of the data and fall under new training data.
  */
 import type { BumpKind } from './semver.js';
 
@@ -31,7 +33,7 @@ export const BUMP_RULES = {
   },
   features_removed: {
     bump: 'major',
-    text: 'features removed',
+    text: 'features removed from the feature set',
   },
   compatible_contract: {
     bump: 'minor',

@@ -79,7 +79,7 @@ describe('register follows the versioning rules (contract and model)', () => {
       'DEF_ERR_REGISTRY_BUMP_TOO_SMALL',
     );
     await expect(registerVersion(ctx, { artifacts: fewer, version: 'v2.0.1' })).rejects.toThrow(
-      `1 derived feature(s) removed: ${DROPPED} [MAJOR: features removed]`,
+      `1 derived feature(s) removed: ${DROPPED} [MAJOR: features removed from the feature set]`,
     );
     expect((await registerVersion(ctx, { artifacts: fewer, version: 'v3.0.0' })).semver.required).toBe(
       'major',
@@ -307,7 +307,7 @@ describe('register follows the versioning rules (contract and model)', () => {
       '- Version bump from v2.0.0: MINOR; the rules require MAJOR (**below the rules**).',
     );
     expect(section('v2.1.0')).toContain(
-      `  - Model, MAJOR: 1 derived feature(s) removed: ${DROPPED} [MAJOR: features removed].`,
+      `  - Model, MAJOR: 1 derived feature(s) removed: ${DROPPED} [MAJOR: features removed from the feature set].`,
     );
     expect(section('v2.1.0')).toContain(
       '- Registered with --force by caio, overriding MAJOR required against v2.0.0: ieg is noisy',

@@ -14,7 +14,7 @@ import {
   parseVersion,
   sortVersions,
 } from './semver.js';
-import type { BumpOverride, HistoryEntry, Manifest } from './types.js';
+import type { BumpOverride, HistoryEntry, Manifest, RetrainRecord } from './types.js';
 
 export type ChangelogStatus = 'champion' | 'previous champion' | 'never promoted';
 
@@ -36,6 +36,8 @@ export interface ChangelogEntry {
   bump: ChangelogBump | null;
   /** The override recorded in the manifest when the version was registered with --force. */
   forced: BumpOverride | null;
+  /** The retraining command's comparison with the champion, when `defasagem retrain` registered it. */
+  retrain: RetrainRecord | null;
   moves: HistoryEntry[];
 }
 
@@ -107,6 +109,7 @@ export async function changelogEntries(registry: RegistryRef): Promise<Changelog
         .map((r) => `${r.bump === 'major' ? 'BREAKING: ' : ''}${r.detail}`),
       bump,
       forced: manifest?.bump?.forced ?? null,
+      retrain: manifest?.retrain ?? null,
       moves: history.filter((e) => e.to === version),
     });
     prev = { version, manifest, side };
@@ -138,6 +141,36 @@ function bumpLines(e: ChangelogEntry): string[] {
   return lines;
 }
 
+const VERDICT_TEXT: Record<RetrainRecord['verdict'], string> = {
+  better: 'better than the champion',
+  not_better: 'not better than the champion',
+  rejected: 'rejected',
+  no_champion: 'no champion to compare with',
+};
+const oneLine = (t: string) => t.replace(/\s*\n\s*/g, ' ');
+
+/** The retraining verdict: what was decided, on which rows, and the side-by-side table. */
+export function retrainLines(r: RetrainRecord, version: string): string[] {
+  const e = r.evaluation;
+  const lines = [
+    `- Retrain${r.champion ? ` against champion ${r.champion}` : ''}: **${VERDICT_TEXT[r.verdict]}**; ${r.decision === 'promote' ? 'to be promoted' : 'champion kept'}${r.reasons.length ? ` (${r.reasons.map(oneLine).join('; ')})` : ''}.`,
+    `  - Compared on ${e.rows} transitions of label year ${e.label_year} (${e.positives} lagging): champion ${e.champion_model ?? '—'}; challenger ${e.challenger_model}. ${oneLine(e.why)}`,
+  ];
+  if (r.forced) lines.push(`  - Promoted with --force by ${r.forced.by}: ${oneLine(r.forced.reason)}`);
+  if (r.champion) {
+    lines.push(
+      '',
+      `| label year ${e.label_year} | champion ${r.champion} | challenger ${version} | change | tolerance |`,
+      '| --- | ---: | ---: | ---: | --- |',
+      ...r.comparison.map(
+        (c) =>
+          `| ${c.metric} | ${fmt(c.champion)} | ${fmt(c.challenger)} | ${signed(c.change)} | ${c.rule ? `${c.rule} ${c.ok ? 'ok' : '**fails**'}` : '—'} |`,
+      ),
+    );
+  }
+  return lines;
+}
+
 /** The model changelog in Markdown, rendered from the manifests and the champion history. */
 export async function renderChangelog(registry: RegistryRef): Promise<string> {
   const ctx = contextOf(registry);
@@ -162,6 +195,7 @@ export async function renderChangelog(registry: RegistryRef): Promise<string> {
     );
     if (e.notes) lines.push(`- Notes: ${e.notes.replace(/\s*\n\s*/g, ' ')}`);
     if (e.previous) lines.push(...bumpLines(e));
+    if (e.retrain) lines.push(...retrainLines(e.retrain, e.version), '');
     for (const m of e.moves) {
       lines.push(
         `- ${m.action === 'rollback' ? 'Rolled back to' : 'Promoted'} on ${day(m.at)} by ${m.by}${m.from ? ` (replacing ${m.from})` : ''}${m.forced ? ', guardrails overridden' : ''}${m.reason ? `: ${m.reason}` : ''}.`,

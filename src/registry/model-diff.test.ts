@@ -68,6 +68,29 @@ describe('model diff: each change and the rule it falls under', () => {
     );
   });
 
+  it('iterations chosen by early stopping (in the folds, whose median the final fit uses) are a fit result, not a parameter', () => {
+    /** As train writes a shipped GBDT: early stopping configured, the final fit at the folds' median. */
+    const shipped = (m: Model, iterations: number): Model => {
+      const learner = m.learner as { params: Model };
+      const params = { ...learner.params, iterations, early_stopping: false, n_iter_no_change: 15 };
+      return { ...m, learner: { ...learner, params } };
+    };
+    const before = shipped(trained({ learner: 'gbdt' }), 22);
+    const newData = diff(before, shipped(trained({ learner: 'gbdt', newData: true }), 39));
+    expect(newData.changes.map((c) => c.kind)).toEqual(['training_data_changed']);
+    // On the same data another count can only come from another fit: a small adjustment.
+    expect(summary(before, shipped(trained({ learner: 'gbdt' }), 23))).toEqual([
+      ['refitted', 'patch', 'small_adjustment'],
+    ]);
+    // Without early stopping the count is the configuration.
+    const fixed = (n: number) => {
+      const m = trained({ learner: 'gbdt' });
+      const learner = m.learner as { params: Model };
+      return { ...m, learner: { ...learner, params: { ...learner.params, iterations: n } } };
+    };
+    expect(summary(fixed(22), fixed(39))).toEqual([['learner_params_changed', 'minor', 'new_parameters']]);
+  });
+
   it('the same learner with new parameters is MINOR and names each parameter', () => {
     const d = diff(
       trained({ learner: 'gbdt' }),
@@ -183,19 +206,65 @@ describe('model diff: each change and the rule it falls under', () => {
     expect(bare('c'.repeat(64)).training.data_sha256).toBe('c'.repeat(64));
   });
 
-  it('a feature left out as constant on the new data is named as such', () => {
-    const all = trained({ learner: 'gbdt' });
-    const spec = all.features as { features: Array<{ name: string }>; dropped_constant: string[] };
-    const after = {
-      ...all,
+  /** `m` with `names` moved from the features the learner sees to those left out as constant. */
+  const leftOut = (m: Model, names: readonly string[]): Model => {
+    const spec = m.features as { features: Array<{ name: string }>; dropped_constant: string[] };
+    return {
+      ...m,
       features: {
         ...spec,
-        features: spec.features.filter((f) => f.name !== DROPPED),
-        dropped_constant: [DROPPED],
+        features: spec.features.filter((f) => !names.includes(f.name)),
+        dropped_constant: [...spec.dropped_constant, ...names],
       },
     };
-    expect(diff(all, after).changes[0]!.detail).toBe(
-      `1 derived feature(s) removed: ${DROPPED} (${DROPPED} left out as constant on the training data)`,
+  };
+  const ONE_HOT = 'instituicao_concluiu_em';
+
+  it('a requested feature now constant on new training data (a rare category absent) is new data: MINOR', () => {
+    const before = trained({ learner: 'gbdt' });
+    const after = leftOut(trained({ learner: 'gbdt', newData: true }), [ONE_HOT]);
+    const d = diff(before, after);
+    expect(d.required).toBe('minor');
+    expect(d.changes.map((c) => [c.kind, c.rule])).toEqual([
+      ['constant_features_changed', 'new_training_data'],
+      ['training_data_changed', 'new_training_data'],
+    ]);
+    expect(d.changes[0]!.detail).toBe(
+      `${ONE_HOT} now constant on the training data and left out (same feature set asked for, new training data)`,
     );
+    // And back the next year: the category is present again.
+    const back = diff(after, trained({ learner: 'gbdt' }));
+    expect(back.required).toBe('minor');
+    expect(back.changes[0]).toMatchObject({
+      kind: 'constant_features_changed',
+      rule: 'new_training_data',
+      detail: `${ONE_HOT} no longer constant and used (same feature set asked for, new training data)`,
+    });
+  });
+
+  it('on the same training data a change of the constant columns can only be a preprocessing change: PATCH', () => {
+    const before = trained({ learner: 'gbdt' });
+    expect(summary(before, leftOut(before, [DROPPED]))).toEqual([
+      ['constant_features_changed', 'patch', 'preprocessing_fix'],
+    ]);
+  });
+
+  it('a feature taken out of the feature set is MAJOR even when the older model had it left out as constant', () => {
+    const before = leftOut(trained({ learner: 'gbdt' }), [DROPPED]);
+    const after = trained({ learner: 'gbdt', features: WITHOUT });
+    expect(diff(before, after).changes).toEqual([
+      expect.objectContaining({
+        kind: 'features_removed',
+        bump: 'major',
+        detail: `1 derived feature(s) removed: ${DROPPED} (already left out as constant before: ${DROPPED})`,
+      }),
+    ]);
+  });
+
+  it('the requested feature set is the used features plus those left out as constant', () => {
+    const f = facts(leftOut(trained({ learner: 'gbdt' }), [DROPPED, ONE_HOT]));
+    expect(f.requested).toEqual([...DEFAULT_FEATURES].sort());
+    expect(f.features).not.toContain(DROPPED);
+    expect(f.dropped_constant).toEqual(expect.arrayContaining([DROPPED, ONE_HOT]));
   });
 });

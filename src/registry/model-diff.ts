@@ -56,6 +56,11 @@ export interface ModelFacts {
   features: string[] | null;
   /** Requested features left out because they were constant on the training data. */
   dropped_constant: string[];
+  /**
+   * The feature set the pipeline was asked for (a design decision): the features the learner sees plus
+   * those left out as constant (a property of the data). Sorted; null when the file has no readable list.
+   */
+  requested: string[] | null;
   pipeline: {
     version: number | null;
     /** The student fields the pipeline reads (canonical JSON). */
@@ -82,11 +87,17 @@ export interface ModelFacts {
   };
 }
 
-/** Params that depend on the data rather than the configuration (only when early stopping chose them). */
+/**
+ * Params that depend on the data rather than the configuration: the iteration count, when early
+ * stopping chose it — in this fit (`early_stopping: true`), or in the cross-fitting folds whose median
+ * the final fit used (the params configure early stopping: `n_iter_no_change` or `validation_fraction`).
+ */
 function splitParams(learner: Obj, trainingSeed: unknown): { params: Obj; seed: unknown; fitted: Obj } {
   const { seed = trainingSeed, ...rest } = obj(learner.params);
   const fitted: Obj = {};
-  if (rest.early_stopping === true && 'iterations' in rest) {
+  const earlyStopped =
+    rest.early_stopping === true || 'n_iter_no_change' in rest || 'validation_fraction' in rest;
+  if (earlyStopped && 'iterations' in rest) {
     fitted.iterations = rest.iterations;
     delete rest.iterations;
   }
@@ -113,6 +124,9 @@ export function modelFacts(model: unknown, metadata?: unknown): ModelFacts {
   const policy = isObj(m.threshold_policy) ? { ...m.threshold_policy } : null;
   if (policy) delete policy.chosen_on;
   const calibrator = obj(m.calibrator);
+  const dropped = Array.isArray(features.dropped_constant)
+    ? features.dropped_constant.filter((n): n is string => typeof n === 'string')
+    : [];
   return {
     format_version: num(m.format_version),
     target: isObj(m.target) ? `${str(target.name) ?? '?'}: ${str(target.definition) ?? ''}` : null,
@@ -122,9 +136,8 @@ export function modelFacts(model: unknown, metadata?: unknown): ModelFacts {
       state: digest(learner.state),
     },
     features: names,
-    dropped_constant: Array.isArray(features.dropped_constant)
-      ? features.dropped_constant.filter((n): n is string => typeof n === 'string')
-      : [],
+    dropped_constant: dropped,
+    requested: names ? [...new Set([...names, ...dropped])].sort() : null,
     pipeline: {
       version: num(features.pipeline_version),
       input_fields: canonicalJson(features.input_fields ?? null),
@@ -159,6 +172,7 @@ export type ModelChangeKind =
   | 'learner_changed'
   | 'features_removed'
   | 'features_added'
+  | 'constant_features_changed'
   | 'feature_order_changed'
   | 'learner_params_changed'
   | 'training_data_changed'
@@ -187,20 +201,36 @@ function keyChanges(a: Obj, b: Obj): string[] {
   return keys.filter((k) => !same(a[k], b[k])).map((k) => `${k} ${show(a[k])} → ${show(b[k])}`);
 }
 
-function featureChanges(a: ModelFacts, b: ModelFacts, out: BumpReason[]): boolean {
-  if (!a.features || !b.features) return false;
-  const before = new Set(a.features);
-  const after = new Set(b.features);
-  const removed = a.features.filter((f) => !after.has(f));
-  const added = b.features.filter((f) => !before.has(f));
+/** What changed in the features; `requested`/`used` say whether the feature set or only the used columns moved. */
+interface FeatureChange {
+  requested: boolean;
+  used: boolean;
+}
+
+/**
+ * The feature set asked for is a design decision: a feature removed from it is MAJOR, one added MINOR.
+ * Which of the requested features were constant on the training data (and so left out) is a property
+ * of the data: with new data that is part of the new training data (MINOR, e.g. a rare category absent
+ * from next year's students); on the same data it can only come from a preprocessing change (PATCH).
+ */
+function featureChanges(
+  a: ModelFacts,
+  b: ModelFacts,
+  dataChanged: boolean,
+  out: BumpReason[],
+): FeatureChange {
+  if (!a.features || !b.features || !a.requested || !b.requested) return { requested: false, used: false };
+  const [reqA, reqB] = [new Set(a.requested), new Set(b.requested)];
+  const removed = a.requested.filter((f) => !reqB.has(f));
+  const added = b.requested.filter((f) => !reqA.has(f));
   if (removed.length > 0) {
-    const constant = removed.filter((f) => b.dropped_constant.includes(f));
+    const unused = removed.filter((f) => !a.features!.includes(f));
     out.push(
       reasonFor(
         'model',
         'features_removed',
         'features_removed',
-        `${removed.length} derived feature(s) removed: ${list(removed)}${constant.length ? ` (${list(constant)} left out as constant on the training data)` : ''}`,
+        `${removed.length} derived feature(s) removed: ${list(removed)}${unused.length ? ` (already left out as constant before: ${list(unused)})` : ''}`,
       ),
     );
   }
@@ -214,7 +244,26 @@ function featureChanges(a: ModelFacts, b: ModelFacts, out: BumpReason[]): boolea
       ),
     );
   }
-  if (removed.length === 0 && added.length === 0 && !same(a.features, b.features)) {
+  const [usedA, usedB] = [new Set(a.features), new Set(b.features)];
+  const nowConstant = a.features.filter((f) => reqB.has(f) && !usedB.has(f));
+  const backInUse = b.features.filter((f) => reqA.has(f) && !usedA.has(f));
+  if (nowConstant.length > 0 || backInUse.length > 0) {
+    const parts = [
+      ...(nowConstant.length ? [`${list(nowConstant)} now constant on the training data and left out`] : []),
+      ...(backInUse.length ? [`${list(backInUse)} no longer constant and used`] : []),
+    ];
+    out.push(
+      reasonFor(
+        'model',
+        'constant_features_changed',
+        dataChanged ? 'new_training_data' : 'preprocessing_fix',
+        `${parts.join('; ')} (same feature set asked for${dataChanged ? ', new training data' : ', same training data'})`,
+      ),
+    );
+  }
+  const requested = removed.length > 0 || added.length > 0;
+  const used = nowConstant.length > 0 || backInUse.length > 0;
+  if (!requested && !used && !same(a.features, b.features)) {
     out.push(
       reasonFor(
         'model',
@@ -224,7 +273,7 @@ function featureChanges(a: ModelFacts, b: ModelFacts, out: BumpReason[]): boolea
       ),
     );
   }
-  return removed.length > 0 || added.length > 0;
+  return { requested, used };
 }
 
 function trainingChange(a: ModelFacts['training'], b: ModelFacts['training']): string | null {
@@ -301,8 +350,9 @@ export function diffModels(a: ModelFacts, b: ModelFacts): ModelDiff {
   }
   if (a.target !== b.target) add('target_changed', 'target_changed', `target "${a.target}" → "${b.target}"`);
   const learnerChanged = learnerChanges(a, b, out);
-  const featuresChanged = featureChanges(a, b, out);
   const data = trainingChange(a.training, b.training);
+  const features = featureChanges(a, b, data !== null, out);
+  const featuresChanged = features.requested || features.used;
   if (data) add('training_data_changed', 'new_training_data', data);
   const policyChanged = scoreMeaningChanges(a, b, add);
   const seedChanged = !same(a.learner.seed, b.learner.seed);
@@ -313,11 +363,11 @@ export function diffModels(a: ModelFacts, b: ModelFacts): ModelDiff {
     pipeline.push('learned pipeline values changed on the same data');
   }
   if (pipeline.length > 0) {
-    const features = featuresChanged ? 'the feature changes above' : 'the same features';
+    const which = featuresChanged ? 'the feature changes above' : 'the same features';
     add(
       'pipeline_changed',
       'preprocessing_fix',
-      `feature preprocessing changed with ${features}: ${pipeline.join('; ')}`,
+      `feature preprocessing changed with ${which}: ${pipeline.join('; ')}`,
     );
   }
   if (seedChanged)

@@ -18,7 +18,7 @@ import { deadLocalLeftover } from './leftovers.js';
 import { serializeManifest, sha256 } from './manifest.js';
 import { canonicalJson } from './model-diff.js';
 import { type BumpKind, bumpVersion, parseVersion, type Version } from './semver.js';
-import type { BumpOverride, Manifest, ManifestBump } from './types.js';
+import type { BumpOverride, Manifest, ManifestBump, RetrainRecord } from './types.js';
 import { actor, gitCommitOf } from './who.js';
 
 export interface RegisterOptions {
@@ -37,6 +37,8 @@ export interface RegisterOptions {
   reason?: string;
   /** Clock, for tests. */
   now?: () => Date;
+  /** The retraining command's comparison with the champion, stored in the manifest as `retrain`. */
+  retrain?: RetrainRecord;
 }
 
 /** The versioning rules' verdict for a registration: both verdicts, the step to the next version, overrides. */
@@ -166,6 +168,7 @@ export async function registerVersion(registry: RegistryRef, opts: RegisterOptio
       gitCommit,
       notes: opts.notes ?? '',
       bump: record,
+      ...(opts.retrain ? { retrain: opts.retrain } : {}),
     });
     try {
       await ctx.storage.writeVersion(
@@ -214,7 +217,14 @@ const MAX_BUMP_ATTEMPTS = 50;
 function buildManifest(
   version: Version,
   collected: CollectedArtifacts,
-  meta: { now: Date; by: string; gitCommit: string | null; notes: string; bump: ManifestBump },
+  meta: {
+    now: Date;
+    by: string;
+    gitCommit: string | null;
+    notes: string;
+    bump: ManifestBump;
+    retrain?: RetrainRecord;
+  },
 ): Manifest {
   const files: Manifest['files'] = {};
   for (const a of collected.artifacts) files[a.name] = { sha256: sha256(a.data), size: a.data.length };
@@ -234,5 +244,6 @@ function buildManifest(
     metrics_summary: summarizeMetrics(collected.metrics),
     files,
     bump: meta.bump,
+    ...(meta.retrain ? { retrain: meta.retrain } : {}),
   };
 }

@@ -41,6 +41,51 @@ export interface Manifest {
   files: Record<string, ManifestFile>;
   /** The versioning rules' verdict at registration (absent in versions registered before the rules). */
   bump?: ManifestBump;
+  /** Set when `defasagem retrain` registered the version: its comparison with the champion. */
+  retrain?: RetrainRecord;
+}
+
+/** One row of a champion-vs-challenger comparison. */
+export interface RetrainComparisonRow {
+  metric: string;
+  champion: number | null;
+  challenger: number | null;
+  /** challenger − champion. */
+  change: number | null;
+  /** The tolerance rule, e.g. `change ≥ −0.02`; null for a metric shown for information only. */
+  rule: string | null;
+  ok: boolean | null;
+}
+
+/**
+ * `retrain` of manifest.json: what `defasagem retrain` decided about this version (the challenger)
+ * against the champion of the moment, on which rows and why.
+ */
+export interface RetrainRecord {
+  /** `better`, `not_better` (within tolerances, nothing improved), `rejected`, `no_champion`. */
+  verdict: 'better' | 'not_better' | 'rejected' | 'no_champion';
+  /** `promote` when the command promotes it (passed with --promote, or --force); else `keep_champion`. */
+  decision: 'promote' | 'keep_champion';
+  /** The champion it was compared with (null: none). */
+  champion: string | null;
+  /** The rows both sides were scored on, the model of each side, and why those. */
+  evaluation: {
+    label_year: number;
+    rows: number;
+    positives: number;
+    champion_model: string | null;
+    challenger_model: string;
+    why: string;
+  };
+  comparison: RetrainComparisonRow[];
+  guardrails: GuardrailCheck[];
+  /** Every reason of the verdict, one sentence each. */
+  reasons: string[];
+  /** Set when --force --reason promoted it against the verdict. */
+  forced: { by: string; reason: string } | null;
+  /** The --data given (path and sha256 of the file) and where the challenger's configuration came from. */
+  data: { path: string; kind: 'workbook' | 'dataset'; sha256: string };
+  config_source: string;
 }
 
 /** A registration that overrode the versioning rules with --force --reason. */

@@ -54,6 +54,21 @@ export interface TrainOptions {
    * state whether the model passes them; without them the report says they were not checked.
    */
   guardrails?: GuardrailMinimums;
+  /** Called with the backtest model and the split once the backtest is evaluated (the retraining command). */
+  onBacktest?: (b: BacktestView) => void;
+}
+
+/** What the backtest was: the model developed without the test year, the split and the run's settings. */
+export interface BacktestView {
+  file: ModelFileV1;
+  model: LoadedModelV1;
+  devRows: ModelingRow[];
+  testRows: ModelingRow[];
+  testYear: number;
+  cfg: TrainConfig;
+  seed: number;
+  dataSha256: string;
+  createdAt: string;
 }
 
 export interface TrainSummary {
@@ -142,6 +157,27 @@ function foldsOf(p: Prepared, cfg: TrainConfig, seed: number, what: string): Fol
   return folds;
 }
 
+/** One candidate developed on the development set: the seed per kind is what makes it reproducible. */
+function developKind(
+  dev: Prepared,
+  folds: Fold[],
+  cfg: TrainConfig,
+  seed: number,
+  kind: LearnerKind,
+  onFold = () => {},
+) {
+  return develop({
+    kind,
+    X: matrixFor(dev, kind),
+    y: dev.y,
+    folds,
+    cfg,
+    seed: deriveSeed(seed, SIMPLICITY_ORDER.indexOf(kind)),
+    persistenceFeature: dev.pipeline.names.indexOf('atrasado_agora'),
+    onFold,
+  });
+}
+
 function developCandidates(
   dev: Prepared,
   folds: Fold[],
@@ -156,23 +192,40 @@ function developCandidates(
   );
   progress.stage('Cross-fitting the candidates', kinds.length * cfg.folds);
   const developed = new Map<LearnerKind, Developed>();
-  for (const kind of kinds) {
+  for (const kind of kinds)
     developed.set(
       kind,
-      develop({
-        kind,
-        X: matrixFor(dev, kind),
-        y: dev.y,
-        folds,
-        cfg,
-        seed: deriveSeed(seed, SIMPLICITY_ORDER.indexOf(kind)),
-        persistenceFeature,
-        onFold: () => progress.tick(),
-      }),
+      developKind(dev, folds, cfg, seed, kind, () => progress.tick()),
     );
-  }
   progress.done();
   return developed;
+}
+
+/**
+ * The backtest model one learner kind gets when `train` develops it on `devRows` with `cfg` and `seed`
+ * (same pipeline, folds, seeds, calibration and threshold): the retraining command develops the
+ * champion's recorded configuration again with it, on the challenger's development rows.
+ */
+export function developBacktestModel(a: {
+  devRows: ModelingRow[];
+  cfg: TrainConfig;
+  seed: number;
+  kind: LearnerKind;
+  dataSha256: string;
+  createdAt: string;
+}): ModelFileV1 {
+  const dev = prepare(a.devRows, a.cfg.features);
+  const chosen = developKind(dev, foldsOf(dev, a.cfg, a.seed, 'development'), a.cfg, a.seed, a.kind);
+  return assembleModel({
+    createdAt: a.createdAt,
+    prepared: dev,
+    dev: chosen,
+    cfg: a.cfg,
+    fit: 'backtest',
+    seed: a.seed,
+    dataSha256: a.dataSha256,
+    chosenOn: `transições com ano do rótulo ${dev.labelYears.join(', ')}`,
+  });
 }
 
 function selectFrom(developed: Map<LearnerKind, Developed>, dev: Prepared, cfg: TrainConfig, seed: number) {
@@ -361,6 +414,17 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
 
   const bt = evaluateBacktest({ createdAt, dev, chosen, cfg, seed, sha256, testRows, testYear, progress });
   const backtestModel = bt.file;
+  opts.onBacktest?.({
+    file: bt.file,
+    model: bt.model,
+    devRows,
+    testRows,
+    testYear,
+    cfg,
+    seed,
+    dataSha256: sha256,
+    createdAt,
+  });
 
   let ablation: AblationRow[] = [];
   if (cfg.ablation && selection.kind !== 'persistence') {

@@ -49,6 +49,7 @@ export { abandonedLeftover, deadLocalLeftover } from './leftovers.js';
 export { latestVersion, listVersions } from './list.js';
 export { readManifest, readVerifiedFile } from './manifest.js';
 export { diffModels, type ModelDiff, type ModelFacts, modelFacts } from './model-diff.js';
+export { type VersionProvenance, versionProvenance, versionSynthetic } from './provenance.js';
 export { type RegisterOptions, type RegisterResult, registerVersion, type SemverCheck } from './register.js';
 export { checkResolvedBytes, type ModelSourceSettings, resolveModelSource } from './resolve.js';
 export {

@@ -9,6 +9,7 @@ import { REGISTRY_ERRORS } from './errors.js';
 import { SIGNATURE_FILE } from './layout.js';
 import { readManifest } from './manifest.js';
 import type { ModelDiff } from './model-diff.js';
+import { versionSynthetic } from './provenance.js';
 import {
   allowedBump,
   type BumpKind,
@@ -62,6 +63,8 @@ export async function readJsonArtifact<T>(
 export interface ShowResult {
   version: string;
   is_champion: boolean;
+  /** Trained on synthetic data (true), real data (false), or not recorded (null). */
+  synthetic: boolean | null;
   manifest: Manifest;
   integrity: VerifyReport;
   signature: Pick<ModelSignature, 'inputs' | 'outputs'> | null;
@@ -79,6 +82,7 @@ export async function showVersion(registry: RegistryRef, version: string): Promi
   return {
     version,
     is_champion: state.kind === 'ok' && state.champion.version === version,
+    synthetic: await versionSynthetic(ctx, manifest),
     manifest,
     integrity,
     signature: sig ? { inputs: sig.inputs ?? [], outputs: sig.outputs ?? [] } : null,
@@ -98,6 +102,11 @@ export interface VersionDiff {
   a: string;
   b: string;
   metrics: { test: MetricDelta[]; validation: MetricDelta[] };
+  /**
+   * Whether each version was trained on synthetic data; `warning` when only one of them was, since their
+   * metrics are then measured on different students (fake ones for one of them) and do not compare.
+   */
+  synthetic: { a: boolean | null; b: boolean | null; warning?: string };
   model_format_version: { a: number; b: number };
   same_signature: boolean;
   /** The contract verdict: what changed in the API signature (older → newer). */
@@ -149,6 +158,23 @@ function verdictText(older: Version, newer: Version, v: Verdict, ok: boolean): s
   return `the changes need ${v.required.toUpperCase()} (${both}), but ${step} is a ${actual} bump: ${over.join('; ')}`;
 }
 
+/** Both versions' `synthetic`, with a warning when one was trained on synthetic data and the other was not. */
+function syntheticPair(
+  a: string,
+  b: string,
+  sa: boolean | null,
+  sb: boolean | null,
+): VersionDiff['synthetic'] {
+  if (sa === sb || (sa !== true && sb !== true)) return { a: sa, b: sb };
+  const [fake, other, otherSays] = sa === true ? [a, b, sb] : [b, a, sa];
+  const what = otherSays === false ? 'real data' : 'data it does not say is synthetic or real';
+  return {
+    a: sa,
+    b: sb,
+    warning: `${fake} was trained and tested on SYNTHETIC data (fake students), ${other} on ${what}: their metrics are measured on different students and do not compare`,
+  };
+}
+
 const NOTHING: Verdict = {
   required: 'patch',
   contract: { required: 'patch', changes: [] },
@@ -170,6 +196,7 @@ export async function diffVersions(registry: RegistryRef, a: string, b: string):
   const unreadable = [sOld ? null : older.text, sNew ? null : newer.text].filter((v) => v !== null);
   const v = sOld && sNew ? verdictBetween(sOld, sNew) : NOTHING;
   const ok = unreadable.length === 0 && bumpCovers(allowedBump(older, newer), v.required);
+  const synthetic = syntheticPair(a, b, await versionSynthetic(ctx, ma), await versionSynthetic(ctx, mb));
   const warning = unreadable.length
     ? `${unreadable.join(' and ')} cannot be read or fail their integrity check: nothing was compared (run verify)`
     : undefined;
@@ -180,6 +207,7 @@ export async function diffVersions(registry: RegistryRef, a: string, b: string):
       test: deltas(ma.metrics_summary?.test ?? null, mb.metrics_summary?.test ?? null),
       validation: deltas(ma.metrics_summary?.validation ?? null, mb.metrics_summary?.validation ?? null),
     },
+    synthetic,
     model_format_version: { a: ma.model_format_version, b: mb.model_format_version },
     same_signature: ma.signature_sha256 === mb.signature_sha256,
     signature: { changes: v.contract.changes, required: v.contract.required },

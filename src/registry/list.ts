@@ -3,6 +3,7 @@ import { championState } from './champion-file.js';
 import { contextOf, type RegistryRef } from './context.js';
 import { readManifest } from './manifest.js';
 import { mapLimit } from './map-limit.js';
+import { versionSynthetic } from './provenance.js';
 import { isVersion, parseVersion, sortVersions } from './semver.js';
 import type { VersionSummary } from './types.js';
 
@@ -31,6 +32,7 @@ export async function listVersions(registry: RegistryRef): Promise<VersionSummar
         notes: '',
         model_format_version: null,
         learner: null,
+        synthetic: null,
         test_metrics: null,
         readable: false,
         ...(problem ? { problem } : {}),
@@ -43,6 +45,7 @@ export async function listVersions(registry: RegistryRef): Promise<VersionSummar
       notes: manifest.notes,
       model_format_version: manifest.model_format_version,
       learner: manifest.metrics_summary?.learner ?? null,
+      synthetic: await versionSynthetic(ctx, manifest),
       test_metrics: manifest.metrics_summary?.test ?? null,
       readable: true,
     };

@@ -1,4 +1,5 @@
 import { AppError } from '../core/error-base.js';
+import { trainedOnSynthetic } from '../model/provenance.js';
 import { type CollectedArtifacts, collectArtifacts, summarizeMetrics } from './artifacts.js';
 import {
   autoBump,
@@ -13,7 +14,7 @@ import {
 import { describeReason } from './bump-rules.js';
 import { contextOf, type RegistryContext, type RegistryRef } from './context.js';
 import { REGISTRY_ERRORS, versionExistsError } from './errors.js';
-import { MANIFEST_FILE, SIGNATURE_FILE } from './layout.js';
+import { MANIFEST_FILE, METADATA_FILE, SIGNATURE_FILE } from './layout.js';
 import { deadLocalLeftover } from './leftovers.js';
 import { serializeManifest, sha256 } from './manifest.js';
 import { canonicalJson } from './model-diff.js';
@@ -242,6 +243,7 @@ function buildManifest(
     model_format_version: collected.model.format_version,
     signature_sha256: files[SIGNATURE_FILE]!.sha256,
     metrics_summary: summarizeMetrics(collected.metrics),
+    synthetic: trainedOnSynthetic(collected.artifacts.find((a) => a.name === METADATA_FILE)?.json),
     files,
     bump: meta.bump,
     ...(meta.retrain ? { retrain: meta.retrain } : {}),

@@ -37,6 +37,11 @@ export interface Manifest {
   /** sha256 of model_signature.json: two versions with the same hash have the same API contract. */
   signature_sha256: string;
   metrics_summary: MetricsSummary;
+  /**
+   * True when the model was trained on the synthetic workbook (fake students), false on real data, null
+   * when its metadata does not say; absent in manifests written before the field (read the metadata).
+   */
+  synthetic?: boolean | null;
   /** Every file of the version except manifest.json itself. */
   files: Record<string, ManifestFile>;
   /** The versioning rules' verdict at registration (absent in versions registered before the rules). */
@@ -167,6 +172,8 @@ export interface VersionSummary {
   is_champion: boolean;
   model_format_version: number | null;
   learner: string | null;
+  /** Trained on synthetic data (true), on real data (false), or not recorded (null). */
+  synthetic: boolean | null;
   test_metrics: Record<string, number> | null;
   /** false when the manifest is missing or unreadable, or the version is not a real directory (run verify). */
   readable: boolean;

@@ -89,7 +89,8 @@ export interface RunContext {
   refitDev: Developed | null;
   production: ModelFileV1;
   prodModel: LoadedModelV1;
-  data: { path: string; sha256: string; rows: number; synthetic: boolean };
+  /** The modelling dataset; `source_sha256` is the workbook's (or CSV folder's) it was ingested from. */
+  data: { path: string; sha256: string; rows: number; synthetic: boolean; source_sha256: string | null };
 }
 
 export function buildComparison(ctx: RunContext, candidates: CandidateResult[], ablation: AblationRow[]) {
@@ -140,6 +141,8 @@ export function buildMetadata(ctx: RunContext) {
     model_file: 'model_v1.json',
     model_format_version: MODEL_FORMAT_VERSION,
     learner: ctx.selection.kind,
+    /** True when the training data came from the synthetic workbook (`defasagem synth`): fake students. */
+    synthetic: ctx.data.synthetic,
     target: TARGET,
     protocol: {
       test_label_year: ctx.testYear,

@@ -128,6 +128,9 @@ describe('train on synthetic transitions', () => {
     const meta = read(dirA, 'model_metadata_v1.json');
     expect(meta.training_periods.development.label_years).toEqual([2023]);
     expect(meta.data.sha256).toMatch(/^[0-9a-f]{64}$/);
+    // A parquet written without ingest's provenance: not marked synthetic, no workbook hash.
+    expect(meta.synthetic).toBe(false);
+    expect(meta.data.source_sha256).toBeNull();
     expect(meta.seed).toBe(7);
     expect(meta.features.length).toBe(model.featureNames.length);
     expect(meta.features.map((f: { name: string }) => f.name)).not.toContain('idade_vs_fase');

@@ -94,7 +94,9 @@ const SELECTION_SEED_OFFSET = 200;
 
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
-function loadRows(dataPath: string): Promise<{ rows: ModelingRow[]; sha256: string; synthetic: boolean }> {
+function loadRows(
+  dataPath: string,
+): Promise<{ rows: ModelingRow[]; sha256: string; synthetic: boolean; sourceSha256: string | null }> {
   return readModelingDatasetWithInfo(dataPath).then((info) => {
     const sha256 = createHash('sha256').update(readFileSync(dataPath)).digest('hex');
     const bad = info.rows.findIndex((r) => r.ano_base === null || !Number.isInteger(r.ano_base));
@@ -105,7 +107,7 @@ function loadRows(dataPath: string): Promise<{ rows: ModelingRow[]; sha256: stri
         { path: dataPath, row: bad + 1 },
       );
     }
-    return { rows: info.rows, sha256, synthetic: info.synthetic };
+    return { rows: info.rows, sha256, synthetic: info.synthetic, sourceSha256: info.sourceSha256 };
   });
 }
 
@@ -394,7 +396,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   checkArtifactsTarget(opts.artifactsDir);
 
   progress.stage('Reading data', 1);
-  const { rows, sha256, synthetic } = await loadRows(opts.dataPath);
+  const { rows, sha256, synthetic, sourceSha256 } = await loadRows(opts.dataPath);
   progress.tick();
   progress.done();
 
@@ -483,7 +485,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     refitDev: refit?.developed ?? null,
     production,
     prodModel,
-    data: { path: opts.dataPath, sha256, rows: rows.length, synthetic },
+    data: { path: opts.dataPath, sha256, rows: rows.length, synthetic, source_sha256: sourceSha256 },
   };
   const files = writeArtifacts(opts.artifactsDir, context, bt, candidates, ablation, opts.guardrails ?? null);
   progress.tick();

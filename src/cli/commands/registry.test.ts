@@ -214,6 +214,46 @@ describe('registry CLI: the versioning rules', () => {
   });
 });
 
+describe('registry CLI: synthetic versions are named as such', () => {
+  it('list marks them and says what that means, show says it first, diff warns against comparing them', async () => {
+    const { dir } = tempRegistry();
+    const fake = writeFixtureArtifacts(tempDir('art'), { metadata: { synthetic: true }, seed: 1 });
+    const real = writeFixtureArtifacts(tempDir('art'), { metadata: { synthetic: false }, seed: 2 });
+    for (const [version, art] of [
+      ['v1.0.0', fake],
+      ['v1.1.0', real],
+    ] as const)
+      expect(
+        (await cli('register', version, '--artifacts', art, '--registry', dir, '--force', '--reason', 'x'))
+          .code,
+      ).toBe(0);
+
+    const list = (await cli('list', '--registry', dir)).out;
+    expect(list).toMatch(/^ {2}version +data +created/m);
+    expect(list).toMatch(/^ {2}v1\.0\.0 +SYNTHETIC +\d{4}-/m);
+    expect(list).toMatch(/^ {2}v1\.1\.0 +real +\d{4}-/m);
+    expect(list).toContain(
+      'SYNTHETIC: v1.0.0 was trained on fake students (`defasagem synth`); their metrics say nothing about real ones',
+    );
+    const json = JSON.parse((await cli('list', '--registry', dir, '--json')).out);
+    expect(json.map((v: { synthetic: boolean }) => v.synthetic)).toEqual([true, false]);
+
+    const show = (await cli('show', 'v1.0.0', '--registry', dir)).out.split('\n');
+    expect(show[1]).toBe(
+      '  data      SYNTHETIC: trained and tested on fake students (`defasagem synth`); its metrics say nothing about real ones',
+    );
+    expect((await cli('show', 'v1.1.0', '--registry', dir)).out).toContain(
+      '  data      real (trained on a PEDE workbook)',
+    );
+
+    const diff = (await cli('diff', 'v1.0.0', 'v1.1.0', '--registry', dir)).out.split('\n');
+    expect(diff.slice(1, 3)).toEqual([
+      '  data      v1.0.0 SYNTHETIC, v1.1.0 real',
+      '  WARNING   v1.0.0 was trained and tested on SYNTHETIC data (fake students), v1.1.0 on real data: their metrics are measured on different students and do not compare',
+    ]);
+  });
+});
+
 describe('registry CLI on broken state and bad paths', () => {
   it('changelog --out into a missing folder or onto a directory is IO_FAILED (exit 7), not a bug', async () => {
     const { dir, ctx } = tempRegistry();
@@ -271,7 +311,7 @@ describe('registry CLI on broken state and bad paths', () => {
     );
     writeFileSync(path.join(dir, 'v1.0.1', 'manifest.json'), '{');
     const out = (await cli('list', '--registry', dir)).out;
-    expect(out).toMatch(/^ {2}v1\.0\.1 +unreadable +—/m);
+    expect(out).toMatch(/^ {2}v1\.0\.1 +\? +unreadable +—/m);
     expect(out).toContain(
       'note v1.0.1: The manifest.json of v1.0.1 is not valid JSON (run `registry verify v1.0.1`)',
     );

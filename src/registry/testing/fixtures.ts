@@ -30,6 +30,8 @@ export interface FixtureOptions {
   /** Write a distinct model payload (so versions differ). */
   seed?: number;
   extras?: boolean;
+  /** Extra keys of the metadata file (e.g. `synthetic`, or `data: { synthetic }` as older training wrote). */
+  metadata?: Record<string, unknown>;
   /** Edits the model file before it is written (e.g. to break its learner). */
   model?: (m: Record<string, unknown>) => Record<string, unknown>;
   /**
@@ -252,6 +254,7 @@ export function writeFixtureArtifacts(dir: string, opts: FixtureOptions = {}): s
     [n('model_metadata_v1.json', 'model_metadata.json')]: JSON.stringify({
       trained_on: [2022, 2023],
       seed: opts.seed ?? 0,
+      ...opts.metadata,
     }),
     [n('model_signature_v1.json', 'model_signature.json')]: JSON.stringify(
       exampleForInputs((opts.signature ?? ((s) => s))(fixtureSignature())),

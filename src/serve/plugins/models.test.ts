@@ -45,6 +45,7 @@ describe('GET /models by role', () => {
       is_champion: true,
       model_format_version: 1,
       learner: 'random_forest',
+      synthetic: false,
       test_metrics: { roc_auc: 0.8 },
       readable: true,
     };

@@ -53,6 +53,10 @@ const signed = (v: number | null) => (v === null ? '—' : `${v >= 0 ? '+' : '�
 
 const BUMP = (b: string | null) => (b ?? 'none').toUpperCase();
 
+/** The training data of a version in a word: a synthetic one must never pass for a real one. */
+const dataWord = (synthetic: boolean | null) =>
+  synthetic === true ? 'SYNTHETIC' : synthetic === false ? 'real' : '?';
+
 /** `    MAJOR learner random_forest → gbdt  (algorithm change …)`, one line per change. */
 function reasonLines(reasons: readonly BumpReason[], indent: string): string[] {
   return reasons.map(
@@ -121,19 +125,33 @@ export function formatList(
           `no versions in ${clean(dir)}${dirExists ? '' : ' (the directory does not exist: check --registry / REGISTRY_DIR)'}`,
         ]
       : [
-          '  version              created     by           roc_auc  prec.   recall  notes',
+          '  version              data       created     by           roc_auc  prec.   recall  notes',
           ...versions.map(
             (v) =>
-              `${v.is_champion ? '*' : ' '} ${v.version.padEnd(20)} ${(v.created_at?.slice(0, 10) ?? 'unreadable').padEnd(11)} ${clean(v.created_by).slice(0, 12).padEnd(12)} ${num(v.test_metrics?.roc_auc)}  ${num(v.test_metrics?.precision)}  ${num(v.test_metrics?.recall)}  ${clean(v.notes.split('\n')[0]).slice(0, 40)}`,
+              `${v.is_champion ? '*' : ' '} ${v.version.padEnd(20)} ${dataWord(v.synthetic).padEnd(10)} ${(v.created_at?.slice(0, 10) ?? 'unreadable').padEnd(11)} ${clean(v.created_by).slice(0, 12).padEnd(12)} ${num(v.test_metrics?.roc_auc)}  ${num(v.test_metrics?.precision)}  ${num(v.test_metrics?.recall)}  ${clean(v.notes.split('\n')[0]).slice(0, 40)}`,
           ),
         ];
-  return [...rows, ...notes.map(clean)].join('\n');
+  const fake = versions.filter((v) => v.synthetic === true).map((v) => v.version);
+  const legend = fake.length
+    ? [
+        `SYNTHETIC: ${fake.join(', ')} ${fake.length === 1 ? 'was' : 'were'} trained on fake students (\`defasagem synth\`); their metrics say nothing about real ones`,
+      ]
+    : [];
+  return [...rows, ...legend, ...notes.map(clean)].join('\n');
 }
+
+const SHOW_DATA: Record<ReturnType<typeof dataWord>, string> = {
+  SYNTHETIC:
+    'SYNTHETIC: trained and tested on fake students (`defasagem synth`); its metrics say nothing about real ones',
+  real: 'real (trained on a PEDE workbook)',
+  '?': 'not recorded (registered from artifacts whose metadata does not say synthetic or real)',
+};
 
 export function formatShow(s: ShowResult): string {
   const m = s.manifest;
   return [
     `${s.version}${s.is_champion ? '  (champion)' : ''}`,
+    `  data      ${SHOW_DATA[dataWord(s.synthetic)]}`,
     `  created   ${clean(m.created_at)} by ${clean(m.created_by)}`,
     `  source    ${clean(m.source.directory)}${m.source.git_commit ? ` @ ${clean(m.source.git_commit.slice(0, 12))}` : ''}`,
     `  model     format ${m.model_format_version}, learner ${clean(m.metrics_summary?.learner) || '?'}, threshold ${m.metrics_summary?.threshold ?? '?'}`,
@@ -168,6 +186,8 @@ export function formatHistory(entries: readonly HistoryEntry[]): string {
 export function formatDiff(d: VersionDiff): string {
   return [
     `${d.a} → ${d.b}`,
+    `  data      ${d.a} ${dataWord(d.synthetic.a)}, ${d.b} ${dataWord(d.synthetic.b)}`,
+    ...(d.synthetic.warning ? [`  WARNING   ${clean(d.synthetic.warning)}`] : []),
     '  test metrics',
     ...d.metrics.test.map(
       (m) => `    ${clean(m.metric).padEnd(10)} ${num(m.a)} → ${num(m.b)}  (${signed(m.delta)})`,

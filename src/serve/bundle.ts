@@ -2,6 +2,7 @@
  * A model bundle: everything the server needs to answer with one model version, built once at load
  * time (compiled validator, risk-band cut-offs, safe metadata) so the hot path only reads it.
  */
+import { trainedOnSynthetic } from '../model/provenance.js';
 import type { LoadedModel, MetricsFile, ModelSignature } from '../model/types.js';
 import type { BandCut } from './settings.js';
 import { type CompiledInput, compileInput, type InputPolicy } from './validation.js';
@@ -30,6 +31,11 @@ export interface ModelBundle extends Omit<BundleParts, 'metadata'> {
   readonly bands: BandCuts;
   /** Metadata without filesystem paths or hosts: safe to show to any client. */
   readonly metadata: Record<string, unknown>;
+  /**
+   * Trained on synthetic data (fake students: true), real data (false), or not recorded (null). Read
+   * once here; /ready, /metadata, every prediction and the start-up log show it.
+   */
+  readonly synthetic: boolean | null;
   readonly loadedAt: string;
 }
 
@@ -100,6 +106,7 @@ export function assembleBundle(parts: BundleParts, options: BundleOptions): Mode
       typeof meta === 'object' && meta !== null && !Array.isArray(meta)
         ? (meta as Record<string, unknown>)
         : {},
+    synthetic: trainedOnSynthetic(parts.metadata),
     input: compileInput(parts.signature, options.policy),
     bands: resolveBands(parts.model, options.bandAlto, options.bandMedio),
     loadedAt: new Date().toISOString(),

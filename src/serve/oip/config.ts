@@ -29,6 +29,9 @@ export function modelMetadata(b: ModelBundle): Record<string, unknown> {
     platform: platformOf(b),
     inputs: b.signature.inputs.map((f) => ({ name: f.name, datatype: datatypeFor(f.type), shape: [-1] })),
     outputs: OIP_OUTPUTS,
+    // Not in the protocol's metadata answer (its other answers carry optional `parameters`): an extra
+    // key clients ignore, saying whether the model was trained on synthetic data.
+    parameters: { synthetic: b.synthetic },
   };
 }
 

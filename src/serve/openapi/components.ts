@@ -113,6 +113,13 @@ const factorSchema = {
   },
 };
 
+const syntheticSchema = {
+  type: 'boolean',
+  nullable: true,
+  description:
+    'true when the served model was trained on the synthetic workbook (fake students): its scores say nothing about real students. null when its metadata does not say.',
+};
+
 const predictionSchema = {
   type: 'object',
   properties: {
@@ -134,6 +141,7 @@ const predictionSchema = {
       description: 'Action band (RISK_BAND_ALTO / RISK_BAND_MEDIO).',
     },
     model_version: { type: 'string' },
+    synthetic: syntheticSchema,
     top_factors: { type: 'array', items: ref('Factor') },
   },
 };
@@ -207,6 +215,7 @@ export function componentSchemas(
       type: 'object',
       properties: {
         model_version: { type: 'string' },
+        synthetic: syntheticSchema,
         predictions: { type: 'array', items: ref('Prediction') },
       },
     },

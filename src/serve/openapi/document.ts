@@ -27,6 +27,16 @@ function examplesOf(bundle: ModelBundle | null): SchemaExamples {
   };
 }
 
+/** A loud first paragraph when the served model was trained on synthetic data; a short line otherwise. */
+function syntheticNotice(bundle: ModelBundle | null): string {
+  if (!bundle) return '';
+  if (bundle.synthetic === true)
+    return `**⚠ The served model ${bundle.version} was trained on SYNTHETIC data (fake students from \`defasagem synth\`): its scores say nothing about real students.** Train on the real PEDE workbook (\`npm start -- --source <workbook.xlsx>\`) before using them. Every answer carries \`"synthetic": true\`.\n\n`;
+  return bundle.synthetic === false
+    ? `Served model ${bundle.version}, trained on real data (\`"synthetic": false\` in every answer).\n\n`
+    : '';
+}
+
 export function openApiFor(
   bundle: ModelBundle | null,
   opts: { maxInstances: number; auth: boolean },
@@ -38,6 +48,7 @@ export function openApiFor(
       title: 'defasagem prediction API',
       version: bundle?.version ?? 'no model loaded',
       description:
+        syntheticNotice(bundle) +
         'Risk of school lag (defasagem) next year for Passos Mágicos students. Never send names, RA or CPF. ' +
         'Errors: `{ "error": { "code", "message", "hint", "details": { "field", "rule" } } }` (see docs/errors.md).',
     },

@@ -1,6 +1,7 @@
 /**
  * Liveness and readiness, public: GET /health answers while the process runs; GET /ready says which
- * model is served, or (503, Retry-After) why none is, and whether the last reload failed.
+ * model is served and whether it was trained on synthetic data, or (503, Retry-After) why none is, and
+ * whether the last reload failed.
  */
 import type { ServePlugin } from '../context.js';
 import type { ModelHolder } from '../holder.js';
@@ -20,6 +21,8 @@ function readiness(holder: ModelHolder): { ok: boolean; body: Record<string, unk
     body: {
       ready: true,
       model_version: b.version,
+      // A model trained on the synthetic workbook answers like a real one: say which it is.
+      synthetic: b.synthetic,
       loaded_at: b.loadedAt,
       // The old model keeps serving after a failed reload; say so here.
       ...(holder.lastFailure

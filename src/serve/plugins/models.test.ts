@@ -26,7 +26,7 @@ describe('model routes', () => {
   it('GET /models lists the registry and what is served', async () => {
     const r = await app.inject({ url: '/models' });
     expect(r.json()).toEqual({
-      serving: { version: 'v1.0.0', source: 'registry', requested: 'champion' },
+      serving: { version: 'v1.0.0', synthetic: null, source: 'registry', requested: 'champion' },
       registry: { champion: 'v1.0.0', versions: ['v1.0.0'] },
     });
   });

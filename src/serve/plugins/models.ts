@@ -32,6 +32,7 @@ export function metadataOf(b: ModelBundle): Record<string, unknown> {
   return {
     model_name: OIP_MODEL_NAME,
     model_version: b.version,
+    synthetic: b.synthetic,
     source: b.source,
     requested: b.requested || 'dev',
     learner: b.model.learner,
@@ -81,7 +82,9 @@ export const modelRoutes: ServePlugin = async (app, { holder, access, listModels
     const b = holder.current;
     const registry = listModels ? listingFor(await listModels(), req.principal) : null;
     return {
-      serving: b ? { version: b.version, source: b.source, requested: b.requested } : null,
+      serving: b
+        ? { version: b.version, synthetic: b.synthetic, source: b.source, requested: b.requested }
+        : null,
       registry,
     };
   });

@@ -20,6 +20,8 @@ interface ScoreOut {
   risk_label: 0 | 1;
   risk_band: RiskBand;
   model_version: string;
+  /** The served model was trained on synthetic data (fake students); null when its metadata does not say. */
+  synthetic: boolean | null;
   top_factors: Factor[];
 }
 
@@ -62,7 +64,7 @@ function sendBatch(
           bands[next]!,
         );
       if (next < records.length) setImmediate(step);
-      else reply.send({ model_version: b.version, predictions });
+      else reply.send({ model_version: b.version, synthetic: b.synthetic, predictions });
     } catch (err) {
       reply.send(err);
     }
@@ -78,6 +80,7 @@ export const predictRoutes: ServePlugin = async (app, { holder, access, score, s
     risk_label: label,
     risk_band: band,
     model_version: b.version,
+    synthetic: b.synthetic,
     top_factors: topK > 0 ? b.model.explain(rec, topK) : [],
   });
 

@@ -12,10 +12,11 @@ export function holderEvents(metrics: ServeMetrics, log: Logger): HolderEvents {
         {
           event: 'model_swap',
           version: next.version,
+          synthetic: next.synthetic,
           previous: previous?.version ?? null,
           trigger: reason,
         },
-        previous ? `now serving ${next.version} (was ${previous.version})` : `serving ${next.version}`,
+        `${previous ? `now serving ${next.version} (was ${previous.version})` : `serving ${next.version}`}${next.synthetic ? ', trained on SYNTHETIC data (fake students): its scores say nothing about real ones' : ''}`,
       );
     },
     onFailure(failure, reason, serving) {

@@ -64,7 +64,7 @@ describe('runMainJob (npm start)', () => {
   it('resumes a first start that registered v1.0.0 without promoting it, without training again', async () => {
     const said: string[] = [];
     const result = await runMainJob({ registry: open(loose), source: null, root, say: (l) => said.push(l) });
-    expect(result).toMatchObject({ created: true, version: FIRST_VERSION });
+    expect(result).toMatchObject({ action: 'created', version: FIRST_VERSION, synthetic: true });
     expect(said.join('\n')).toMatch(/is registered: promoting it/);
     expect(said.join('\n')).not.toMatch(/building the first model/);
     expect((await readChampion(open()))?.version).toBe(FIRST_VERSION);
@@ -73,17 +73,20 @@ describe('runMainJob (npm start)', () => {
     expect(history[0]).toMatchObject({ to: FIRST_VERSION, forced: false });
   });
 
-  it('leaves a registry that has a champion untouched', async () => {
+  it('leaves a registry that has a champion untouched, and says a synthetic one is synthetic', async () => {
     const said: string[] = [];
     const result = await runMainJob({ registry: open(), source: null, root, say: (l) => said.push(l) });
     expect(result).toEqual({
-      created: false,
+      action: 'kept',
       version: FIRST_VERSION,
+      previous: null,
       source: null,
-      synthetic: false,
+      synthetic: true,
       elapsedMs: 0,
     });
-    expect(said).toEqual([]);
+    expect(said).toHaveLength(2);
+    expect(said[0]).toContain(`The champion ${FIRST_VERSION} was trained on SYNTHETIC data`);
+    expect(said[1]).toContain('npm start -- --source /caminho/para/PEDE2024.xlsx');
     expect(await readHistory(open())).toHaveLength(1);
   });
 

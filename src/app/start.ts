@@ -2,25 +2,36 @@
  * The main job behind `npm start`: make sure the registry has a champion, then serve
  * MODEL_VERSION=champion. Only an empty registry is bootstrapped (ingest → train → register v1.0.0 →
  * promote); a registry that has versions or a history but no champion.json is refused, because
- * choosing its champion is an operator's decision (`defasagem registry promote`). A registry with a
- * champion is left untouched, so later starts go straight to serving.
+ * choosing its champion is an operator's decision (`defasagem registry promote`).
+ *
+ * A synthetic model never stands in the way of a real one: when the champion was trained on the
+ * synthetic workbook and a real one is given (--source, or a workbook in data/raw/), the job trains on
+ * it, registers the next version by the versioning rules and promotes it through the guardrails. A
+ * champion trained on real data is never replaced here (an operator retrains and compares the two
+ * first): later starts go straight to serving, saying what they did not do with a --source.
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { AppError, isAppError } from '../core/error-base.js';
 import { type Progress, silentProgress } from '../core/progress.js';
 import {
+  compareVersions,
   type GuardrailCheck,
   guardrailMinimums,
   listVersions,
   openRegistry,
+  parseVersion,
   promoteVersion,
   REGISTRY_ERRORS,
   REGISTRY_SETTINGS,
+  type RegisterResult,
   type RegistryContext,
   readChampion,
   readHistory,
+  readManifest,
   registerVersion,
+  versionProvenance,
+  versionSynthetic,
 } from '../registry/index.js';
 import { SERVE_ERRORS } from '../serve/errors.js';
 import { type RunningServer, startServer } from '../serve/server.js';
@@ -40,15 +51,26 @@ export interface MainJobOptions {
 }
 
 export interface MainJobResult {
-  /** True when this run promoted the first champion. */
-  created: boolean;
+  /**
+   * `created`: this run promoted the first champion; `replaced`: it replaced a synthetic champion with a
+   * model trained on real data; `kept`: the champion is the one that was there.
+   */
+  action: 'created' | 'replaced' | 'kept';
+  /** The champion now. */
   version: string;
+  /** The synthetic champion this run replaced; null unless `replaced`. */
+  previous: string | null;
+  /** The workbook this run trained on (null when it trained on none). */
   source: string | null;
-  synthetic: boolean;
+  /** Whether the champion now was trained on synthetic data (null: its metadata does not say). */
+  synthetic: boolean | null;
   elapsedMs: number;
 }
 
 export const FIRST_VERSION = 'v1.0.0';
+
+/** The placeholder the README and the messages use for the real workbook's path. */
+const WORKBOOK_PLACEHOLDER = '/caminho/para/PEDE2024.xlsx';
 
 /** --source, else the first data/raw/*.xlsx, else null (synthetic). */
 function pickSource(root: string, given: string | null): string | null {
@@ -67,7 +89,7 @@ function pickSource(root: string, given: string | null): string | null {
   return found.length > 0 ? path.join(raw, found[0]!) : null;
 }
 
-/** Makes sure the registry has a champion; builds the first one only when the registry is empty. */
+/** Makes sure the registry has a champion: builds the first one in an empty registry, replaces a synthetic one. */
 export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const started = performance.now();
   const root = opts.root ?? process.cwd();
@@ -75,9 +97,7 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
   const { registry } = opts;
 
   const champion = await readChampion(registry);
-  if (champion) {
-    return { created: false, version: champion.version, source: null, synthetic: false, elapsedMs: 0 };
-  }
+  if (champion) return withChampion(opts, champion.version, root, say, started);
 
   const versions = (await listVersions(registry)).map((v) => v.version);
   const history = await readHistory(registry);
@@ -89,13 +109,140 @@ export async function runMainJob(opts: MainJobOptions): Promise<MainJobResult> {
     // An earlier start registered the first version and stopped before promoting it: finish the job
     // (promotion verifies its hashes and guardrails first) instead of failing on "version exists".
     say(`No champion in ${registry.storage.location}, but ${FIRST_VERSION} is registered: promoting it.`);
+    const manifest = await readManifest(registry.storage, FIRST_VERSION);
+    synthetic = manifest ? (await versionSynthetic(registry, manifest)) === true : false;
   } else {
     throw championMissing(registry.storage.location, versions, history.at(-1)?.to ?? null);
   }
-  await promoteFirstVersion(registry);
+  await promoteForStart(registry, FIRST_VERSION, null, source);
   const elapsedMs = Math.round(performance.now() - started);
-  say(`Champion ${FIRST_VERSION} promoted in ${elapsedMs} ms${synthetic ? ' (SYNTHETIC data)' : ''}.`);
-  return { created: true, version: FIRST_VERSION, source, synthetic, elapsedMs };
+  say(
+    `Champion ${FIRST_VERSION} promoted in ${elapsedMs} ms${synthetic ? ' (SYNTHETIC data)' : ' (real data)'}.`,
+  );
+  return { action: 'created', version: FIRST_VERSION, previous: null, source, synthetic, elapsedMs };
+}
+
+/**
+ * A registry with a champion: served as it is, unless the champion was trained on synthetic data and a
+ * real workbook is at hand (then it is replaced). Says what it did not do and why.
+ */
+async function withChampion(
+  opts: MainJobOptions,
+  champion: string,
+  root: string,
+  say: (line: string) => void,
+  started: number,
+): Promise<MainJobResult> {
+  const manifest = await readManifest(opts.registry.storage, champion);
+  const synthetic = manifest ? await versionSynthetic(opts.registry, manifest) : null;
+  const kept: MainJobResult = {
+    action: 'kept',
+    version: champion,
+    previous: null,
+    source: null,
+    synthetic,
+    elapsedMs: 0,
+  };
+  const source = pickSource(root, opts.source);
+  if (synthetic === true && !source) {
+    say(
+      `⚠ ⚠ ⚠  The champion ${champion} was trained on SYNTHETIC data (fake students): its scores say nothing about real ones.`,
+    );
+    say(
+      `⚠ ⚠ ⚠  To replace it with a model trained on the real PEDE workbook: npm start -- --source ${WORKBOOK_PLACEHOLDER} (or put the .xlsx in data/raw/).`,
+    );
+    return kept;
+  }
+  if (synthetic === true && source) return replaceSynthetic(opts, champion, source, root, say, started);
+  if (opts.source) {
+    say(
+      `--source ${source} was NOT used: the champion ${champion} was trained on ${synthetic === false ? 'real data' : 'data not recorded as synthetic'}, and \`start\` replaces only a synthetic champion (it serves ${champion} as it is).`,
+    );
+    say(
+      `To train on this workbook and replace ${champion} yourself: defasagem ingest --source ${source} && defasagem train && defasagem registry register --bump auto && defasagem registry diff ${champion} <new version> && defasagem registry promote <new version> --reason "..." (docs/first-hour.md).`,
+    );
+  }
+  return kept;
+}
+
+/**
+ * The champion is synthetic and a real workbook is here: ingest it, train, register the next version
+ * (the smallest bump the versioning rules allow) and promote it through the guardrails. A version an
+ * earlier start already trained on this workbook and could not promote is promoted, not trained again.
+ */
+async function replaceSynthetic(
+  opts: MainJobOptions,
+  champion: string,
+  source: string,
+  root: string,
+  say: (line: string) => void,
+  started: number,
+): Promise<MainJobResult> {
+  const { registry } = opts;
+  say(
+    `The champion ${champion} was trained on SYNTHETIC data and a real workbook is here (${source}): replacing it (ingest → train → register the next version → promote).`,
+  );
+  const { ingest } = await import('../data/ingest.js');
+  const progress = opts.progress ?? silentProgress;
+  const summary = await ingest({ source, outDir: path.join(root, DEFAULTS.dataDir), progress });
+  if (summary.synthetic) {
+    say(
+      `${source} is a synthetic workbook too (written by \`defasagem synth\`): the SYNTHETIC champion ${champion} stays. Give the real PEDE workbook: npm start -- --source ${WORKBOOK_PLACEHOLDER}.`,
+    );
+    return { action: 'kept', version: champion, previous: null, source, synthetic: true, elapsedMs: 0 };
+  }
+  let version = await earlierAttempt(registry, champion, summary.source.sha256);
+  if (version) {
+    say(
+      `${version} was trained on this workbook by an earlier start and not promoted: promoting it, without training again.`,
+    );
+  } else {
+    const registered = await trainAndRegister(opts, root, summary.outputs.modelingDataset, {
+      bump: 'auto',
+      notes: `Trained by \`defasagem start\` on ${path.basename(source)} to replace the SYNTHETIC champion ${champion}.`,
+    });
+    version = registered.version;
+    say(`Registered ${version}: ${bumpSentence(registered)}.`);
+  }
+  await promoteForStart(registry, version, champion, source);
+  const elapsedMs = Math.round(performance.now() - started);
+  say(
+    `Champion ${champion} (SYNTHETIC) → ${version} (real data, ${path.basename(source)}) promoted in ${elapsedMs} ms. ${champion} stays registered.`,
+  );
+  return { action: 'replaced', version, previous: champion, source, synthetic: false, elapsedMs };
+}
+
+/** How the versioning rules numbered a registration, in one clause. */
+function bumpSentence(r: RegisterResult): string {
+  const s = r.semver;
+  if (!s.compared_with) return 'the first version of the registry';
+  const rules = [
+    ...new Set(s.reasons.filter((x) => x.bump === s.required).map((x) => x.rule.replaceAll('_', ' '))),
+  ];
+  return `a ${s.required.toUpperCase()} bump from ${s.compared_with}, the smallest the versioning rules allow (${rules.join(', ') || 'no change'}; docs/artifacts-architecture.md)`;
+}
+
+/**
+ * A version above the champion, trained on real data from the workbook with this sha256, that was
+ * never champion: what an earlier start registered before the guardrails refused it.
+ */
+async function earlierAttempt(
+  registry: RegistryContext,
+  champion: string,
+  sourceSha256: string,
+): Promise<string | null> {
+  const moved = new Set((await readHistory(registry)).flatMap((e) => [e.to, e.from]));
+  const above = (await listVersions(registry))
+    .map((v) => v.version)
+    .filter((v) => compareVersions(parseVersion(v), parseVersion(champion)) > 0 && !moved.has(v))
+    .reverse();
+  for (const version of above) {
+    const manifest = await readManifest(registry.storage, version);
+    if (!manifest) continue;
+    const p = await versionProvenance(registry, manifest);
+    if (p.synthetic === false && p.source_sha256 === sourceSha256) return version;
+  }
+  return null;
 }
 
 /** A registry that is not empty but has no champion: an operator has to say which version serves. */
@@ -122,14 +269,12 @@ async function buildFirstVersion(
   root: string,
   say: (line: string) => void,
 ): Promise<{ source: string; synthetic: boolean }> {
-  // The data and training stacks load only when a first model has to be built.
-  const [{ ingest }, { parseYears, writeSyntheticWorkbook }, { train }] = await Promise.all([
+  // The data and training stacks load only when a model has to be built.
+  const [{ ingest }, { parseYears, writeSyntheticWorkbook }] = await Promise.all([
     import('../data/ingest.js'),
     import('../data/synth.js'),
-    import('../train/train.js'),
   ]);
   const progress = opts.progress ?? silentProgress;
-  const seed = DEFAULTS.seed;
   say(
     `No champion in ${opts.registry.storage.location}: building the first model (ingest → train → register ${FIRST_VERSION} → promote).`,
   );
@@ -140,12 +285,14 @@ async function buildFirstVersion(
     synthetic = true;
     say('⚠ ⚠ ⚠  NO REAL PEDE WORKBOOK FOUND (none given with --source, none in data/raw/).');
     say(`⚠ ⚠ ⚠  Generating a SYNTHETIC workbook at ${source}: the model will be trained on FAKE students.`);
-    say('⚠ ⚠ ⚠  Put the real PEDE .xlsx in data/raw/ (or pass --source) and delete the registry to retrain.');
+    say(
+      `⚠ ⚠ ⚠  Later, \`npm start -- --source ${WORKBOOK_PLACEHOLDER}\` (or the .xlsx in data/raw/) replaces it with a model trained on real data.`,
+    );
     mkdirSync(path.dirname(source), { recursive: true });
     await writeSyntheticWorkbook(source, {
       students: DEFAULTS.syntheticStudents,
       years: parseYears(DEFAULTS.syntheticYears),
-      seed,
+      seed: DEFAULTS.seed,
     });
   } else {
     say(`Training on ${source}.`);
@@ -153,23 +300,34 @@ async function buildFirstVersion(
 
   const summary = await ingest({ source, outDir: path.join(root, DEFAULTS.dataDir), progress });
   if (summary.synthetic) synthetic = true;
-  const artifactsDir = path.join(root, DEFAULTS.artifactsDir);
-  await train({
-    dataPath: summary.outputs.modelingDataset,
-    artifactsDir,
-    seed,
-    refit: true,
-    progress,
-    guardrails: guardrailMinimums(opts.registry.settings),
-  });
-  await registerVersion(opts.registry, {
-    artifacts: artifactsDir,
+  await trainAndRegister(opts, root, summary.outputs.modelingDataset, {
     version: FIRST_VERSION,
     notes: synthetic
       ? 'First model from `defasagem start`, trained on a SYNTHETIC workbook.'
       : `First model from \`defasagem start\`, trained on ${path.basename(source)}.`,
   });
   return { source, synthetic };
+}
+
+/** train (with the project's defaults) → register, as the start job does it. */
+async function trainAndRegister(
+  opts: MainJobOptions,
+  root: string,
+  dataPath: string,
+  registration: { version: string; notes: string } | { bump: 'auto'; notes: string },
+): Promise<RegisterResult> {
+  const { train } = await import('../train/train.js');
+  const artifactsDir = path.join(root, DEFAULTS.artifactsDir);
+  const progress = opts.progress ?? silentProgress;
+  await train({
+    dataPath,
+    artifactsDir,
+    seed: DEFAULTS.seed,
+    refit: true,
+    progress,
+    guardrails: guardrailMinimums(opts.registry.settings),
+  });
+  return registerVersion(opts.registry, { artifacts: artifactsDir, ...registration });
 }
 
 /** The guardrail settings by metric, to name them in the error. */
@@ -180,16 +338,24 @@ const GUARDRAIL_ENV: Record<GuardrailCheck['metric'], string> = {
 };
 
 /**
- * Promotes v1.0.0 as the first champion, through the same guardrails as every promotion. A first
- * model that misses them is never served: the job stops, naming the guardrails, and v1.0.0 stays
- * registered (the next start tries the promotion again).
+ * Promotes a version start built, through the same guardrails as every promotion: the first champion
+ * (`replacing` null) or the replacement of a synthetic one. A model that misses them is never served,
+ * and nothing else is served in its place: the job stops, naming the guardrails and what to do, and
+ * the version stays registered (the next start tries the promotion again without training again).
  */
-async function promoteFirstVersion(registry: RegistryContext): Promise<void> {
+async function promoteForStart(
+  registry: RegistryContext,
+  version: string,
+  replacing: string | null,
+  source: string | null,
+): Promise<void> {
   try {
     await promoteVersion(registry, {
-      version: FIRST_VERSION,
-      expectCurrent: 'none',
-      reason: 'first champion, created by `defasagem start`',
+      version,
+      expectCurrent: replacing ?? 'none',
+      reason: replacing
+        ? `trained on real data (${source ? path.basename(source) : 'a workbook'}) by \`defasagem start\`, replacing the SYNTHETIC champion ${replacing}`
+        : 'first champion, created by `defasagem start`',
     });
   } catch (err) {
     if (!isAppError(err) || err.spec !== REGISTRY_ERRORS.GUARDRAIL_FAILED) throw err;
@@ -200,9 +366,12 @@ async function promoteFirstVersion(registry: RegistryContext): Promise<void> {
         (c) =>
           `test ${c.metric} ${c.value === null ? 'missing' : c.value.toFixed(3)} < ${GUARDRAIL_ENV[c.metric]}=${c.min}`,
       );
+    const what = replacing
+      ? `The model ${version}, trained on ${source ? path.basename(source) : 'the real workbook'}, misses the promotion guardrails (${failed.join('; ')}), so it is registered but not promoted; the SYNTHETIC champion ${replacing} is not served in its place, so nothing is served.`
+      : `The first model ${version} misses the promotion guardrails (${failed.join('; ')}), so it is registered but not promoted and nothing is served.`;
     throw new AppError(
       REGISTRY_ERRORS.GUARDRAIL_FAILED,
-      `The first model ${FIRST_VERSION} misses the promotion guardrails (${failed.join('; ')}), so it is registered but not promoted and nothing is served. Train a better model and register and promote it, or accept this one with \`defasagem registry promote --version ${FIRST_VERSION} --force --reason "..."\`; then start again.`,
+      `${what} Read why in its report (\`defasagem registry show ${version}\`; model_report.md in the registry's ${version}/ folder). Then train a better model and register and promote it, or accept this one with \`defasagem registry promote --version ${version} --force --reason "..."\`; then start again (it does not train again on the same workbook).`,
       { ...err.details, registry: registry.storage.location },
       { cause: err },
     );

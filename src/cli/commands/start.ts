@@ -7,9 +7,12 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description(
-      'The main job (`npm start`): on an empty registry, ingest (--source, else data/raw/*.xlsx, else a synthetic workbook), train, register v1.0.0 and promote it; then serve MODEL_VERSION=champion. A registry with versions but no champion is refused (promote one with `defasagem registry promote`).',
+      'The main job (`npm start`): on an empty registry, ingest (--source, else data/raw/*.xlsx, else a synthetic workbook), train, register v1.0.0 and promote it; when the champion was trained on synthetic data and a real workbook is given (--source or data/raw/*.xlsx), train on it, register the next version and promote it; then serve MODEL_VERSION=champion. A champion trained on real data is never replaced here (train, register and promote it yourself: docs/first-hour.md); a registry with versions but no champion is refused (promote one with `defasagem registry promote`).',
     )
-    .option('--source <path>', 'PEDE workbook (.xlsx) or CSV directory to train the first model on')
+    .option(
+      '--source <path>',
+      'PEDE workbook (.xlsx) or CSV directory to train on: the first model, or the replacement of a synthetic champion',
+    )
     .option('--host <host>', 'address to listen on (env HOST, default 127.0.0.1)')
     .option('--port <port>', 'port to listen on (env PORT, default 8000)', portOption)
     .action(async (opts: { source?: string; host?: string; port?: number }, cmd: Command) => {
@@ -24,8 +27,20 @@ export function registerStartCommand(program: Command): void {
         progress: progressFor(cmd),
         say: (line) => process.stderr.write(`${line}\n`),
       });
+      const did =
+        prepared.action === 'created'
+          ? `champion ${prepared.version} created in ${prepared.elapsedMs} ms; `
+          : prepared.action === 'replaced'
+            ? `champion ${prepared.previous} (synthetic) replaced by ${prepared.version} in ${prepared.elapsedMs} ms; `
+            : '';
+      const data =
+        prepared.synthetic === true
+          ? 'trained on SYNTHETIC data'
+          : prepared.synthetic === false
+            ? 'trained on real data'
+            : 'training data not recorded';
       process.stderr.write(
-        `${prepared.created ? `champion ${prepared.version} created in ${prepared.elapsedMs} ms; ` : ''}serving MODEL_VERSION=champion at ${server.url} (docs: ${server.url}/docs)\n`,
+        `${did}serving MODEL_VERSION=champion (${server.holder.current?.version ?? prepared.version}, ${data}) at ${server.url} (docs: ${server.url}/docs)\n`,
       );
       await server.closed;
     });

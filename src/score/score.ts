@@ -13,6 +13,7 @@ import { AppError } from '../core/error-base.js';
 import { type Progress, silentProgress } from '../core/progress.js';
 import type { Reject } from '../data/normalise.js';
 import { sourceFsError } from '../data/source.js';
+import { trainedOnSynthetic } from '../model/provenance.js';
 import type { MetricsFile } from '../model/types.js';
 import { type LoadFailure, loadResolvedModel, type ResolvedModel } from '../registry/load-resolved.js';
 import type { ModelSourceSettings } from '../registry/resolve.js';
@@ -92,12 +93,6 @@ export function loadScoringModel(settings: ModelSourceSettings): Promise<Resolve
   return loadResolvedModel(settings, loadFailed);
 }
 
-/** Whether the model's training data was synthetic, as its metadata records it (null: not said). */
-export function modelSynthetic(metadata: unknown): boolean | null {
-  const s = (metadata as { data?: { synthetic?: unknown } } | null)?.data?.synthetic;
-  return typeof s === 'boolean' ? s : null;
-}
-
 /** What the "Sobre" sheet needs to know about the model that scored. */
 export interface ScoringModelInfo {
   readonly version: string;
@@ -119,7 +114,7 @@ export function scoreContext(
     modelSource: m.source,
     learner: m.model.learner,
     bands: { alto: bands.alto, medio: bands.medio },
-    modelSynthetic: modelSynthetic(m.metadata),
+    modelSynthetic: trainedOnSynthetic(m.metadata),
     metrics: m.metrics,
     includeNames,
     at,

@@ -4,6 +4,7 @@
  * so every field is read defensively: a missing or odd field becomes null, never a 500, and nothing
  * here passes on a filesystem path or a person's name unless the caller is an operator. Pure functions.
  */
+import { trainedOnSynthetic } from '../../model/provenance.js';
 import type { Principal } from '../auth.js';
 import type {
   Bands,
@@ -158,10 +159,9 @@ function periodsOf(metadata: Obj | null): EvaluationView['periods'] {
 export function evaluationView(metrics: unknown, metadata: unknown): EvaluationView {
   const m = obj(metrics);
   const md = obj(metadata);
-  const synthetic = obj(md?.data)?.synthetic;
   return {
     learner: str(m?.learner) ?? str(md?.learner),
-    synthetic: typeof synthetic === 'boolean' ? synthetic : null,
+    synthetic: trainedOnSynthetic(md),
     threshold: num(md?.threshold) ?? num(m?.threshold),
     bands: bandsOf(md),
     test: blockView(m?.test),

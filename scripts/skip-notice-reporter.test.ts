@@ -17,6 +17,9 @@ const REPORTER = path.join(REPO, 'scripts/skip-notice-reporter.ts');
 const SKIPPING = `console.warn('*** PEDE_XLSX not set: fixture tests SKIPPED ***');
 describe.skip('real data', () => { it('one', () => {}); it('two', () => {}); });
 `;
+const NO_PACKAGE = `console.warn('promtool not found (apt-get install prometheus): the promtool check is SKIPPED');
+describe.skip('promtool', () => { it('checks', () => {}); });
+`;
 const RUNNING = `describe('always', () => { it('runs', () => { expect(1 + 1).toBe(2); }); });
 `;
 
@@ -53,7 +56,19 @@ describe('the skip notice at the end of npm test', () => {
     expect(lines.slice(block)).toEqual([
       ' ⚠  NOT EVERYTHING RAN: 1 warning(s) of skipped tests (PEDE_XLSX is not set)',
       '    real.test.js: PEDE_XLSX not set: fixture tests SKIPPED (2 tests skipped)',
-      ' Run them with the real workbook: PEDE_XLSX=/caminho/para/PEDE2024.xlsx npm test',
+      ' Run the real-data ones with the workbook: PEDE_XLSX=/caminho/para/PEDE2024.xlsx npm test',
+      '═'.repeat(100),
+    ]);
+  }, 60_000);
+
+  it('names a test skipped for lack of a system package, without the workbook hint when only that skipped', () => {
+    const { out, status } = run({ 'promtool.test.js': NO_PACKAGE, 'plain.test.js': RUNNING });
+    expect(status).toBe(0);
+    const lines = out.trimEnd().split('\n');
+    expect(lines.slice(lines.findIndex((l) => l.includes('NOT EVERYTHING RAN')))).toEqual([
+      ' ⚠  NOT EVERYTHING RAN: 1 warning(s) of skipped tests (PEDE_XLSX is not set)',
+      '    promtool.test.js: promtool not found (apt-get install prometheus): the promtool check is SKIPPED (1 test skipped)',
+      ' The others name the system package or client they need (docs/first-hour.md lists them).',
       '═'.repeat(100),
     ]);
   }, 60_000);

@@ -1,6 +1,6 @@
 /**
  * A vitest reporter that repeats, after the summary, every "… SKIPPED" warning the test files printed
- * (the real-data tests skip loudly when PEDE_XLSX is not set) with the number of tests each file skipped,
+ * (the real-data tests skip loudly when PEDE_XLSX is not set, others without a system package) with the number of tests each file skipped,
  * in one block at the very end of `npm test`, where it cannot be missed. Silent when nothing printed
  * such a warning (CI sets PEDE_XLSX).
  */
@@ -62,7 +62,12 @@ export function skipNotice(
       const where = n.file === '?' ? '' : `${path.relative(root, n.file)}: `;
       return `    ${where}${n.text}${count > 0 ? ` (${count} test${count === 1 ? '' : 's'} skipped)` : ''}`;
     }),
-    ' Run them with the real workbook: PEDE_XLSX=/caminho/para/PEDE2024.xlsx npm test',
+    ...(notices.some((n) => n.text.includes('PEDE_XLSX'))
+      ? [' Run the real-data ones with the workbook: PEDE_XLSX=/caminho/para/PEDE2024.xlsx npm test']
+      : []),
+    ...(notices.some((n) => !n.text.includes('PEDE_XLSX'))
+      ? [' The others name the system package or client they need (docs/first-hour.md lists them).']
+      : []),
     rule,
   ];
 }

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type AppError, isAppError } from '../core/error-base.js';
+import { writeUnmarkedWorkbook } from '../data/testing/support.js';
 import {
   CHAMPION_FILE,
   listVersions,
@@ -12,6 +13,7 @@ import {
   readHistory,
   registerVersion,
 } from '../registry/index.js';
+import { DEFAULTS } from './defaults.js';
 import { loadAppSettings } from './settings.js';
 import { FIRST_VERSION, runMainJob } from './start.js';
 
@@ -25,8 +27,10 @@ async function failure(p: Promise<unknown>): Promise<AppError> {
 }
 
 /**
- * Which registries `npm start` bootstraps: only an empty one. One synthetic first model is trained
- * (about 30 s on this machine) and reused by the later cases.
+ * Which registries `npm start` bootstraps (only an empty one) and when it replaces a champion (only a
+ * synthetic one, by a model trained on a real workbook, through the guardrails). One synthetic first
+ * model and one "real" model (the generator's students without the synthetic notice, which ingest takes
+ * for real data) are trained and reused by the later cases, in order.
  */
 describe('runMainJob (npm start)', () => {
   const root = mkdtempSync(path.join(os.tmpdir(), 'defasagem-start-'));
@@ -36,6 +40,8 @@ describe('runMainJob (npm start)', () => {
   const open = (overrides: Partial<RegistrySettings> = {}, dir = registryDir) =>
     openRegistry(dir, { ...defaults, ...overrides });
   const loose = { promoteMinRocAuc: 0, promoteMinPrecision: 0, promoteMinRecall: 0 };
+  let realWorkbook = '';
+  let replacement = '';
 
   it('stops, naming the guardrails, when the first model misses them: nothing is promoted or forced', async () => {
     const said: string[] = [];
@@ -90,17 +96,116 @@ describe('runMainJob (npm start)', () => {
     expect(await readHistory(open())).toHaveLength(1);
   });
 
+  it('a --source that is a synthetic workbook too does not replace the synthetic champion, and says so', async () => {
+    const said: string[] = [];
+    const fake = path.join(root, 'data/raw/synthetic_pede.xlsx');
+    const result = await runMainJob({ registry: open(loose), source: fake, root, say: (l) => said.push(l) });
+    expect(result).toMatchObject({ action: 'kept', version: FIRST_VERSION, synthetic: true });
+    expect(said.join('\n')).toContain('is a synthetic workbook too');
+    expect((await listVersions(open())).map((v) => v.version)).toEqual([FIRST_VERSION]);
+  });
+
+  it('a real workbook replaces the synthetic champion through the guardrails: refused, nothing moves', async () => {
+    realWorkbook = await writeUnmarkedWorkbook(root, 'PEDE-real.xlsx', {
+      students: DEFAULTS.syntheticStudents,
+      years: [2022, 2023, 2024],
+      seed: 7,
+    });
+    const said: string[] = [];
+    const err = await failure(
+      runMainJob({
+        registry: open({ promoteMinPrecision: 0.999 }),
+        source: realWorkbook,
+        root,
+        say: (l) => said.push(l),
+      }),
+    );
+    expect(err.code).toBe('DEF_ERR_REGISTRY_GUARDRAIL_FAILED');
+    expect(err.message).toMatch(/test precision 0\.\d{3} < PROMOTE_MIN_PRECISION=0\.999/);
+    expect(err.message).toContain(`the SYNTHETIC champion ${FIRST_VERSION} is not served in its place`);
+    const versions = (await listVersions(open())).map((v) => v.version);
+    expect(versions).toHaveLength(2);
+    replacement = versions[1]!;
+    // New data only: the versioning rules ask for no more than a MINOR bump, and that is what it got.
+    expect(replacement).toMatch(/^v1\.[01]\.\d+$/);
+    expect(said.join('\n')).toMatch(
+      new RegExp(
+        `Registered ${replacement.replaceAll('.', '\\.')}: a (MINOR|PATCH) bump from ${FIRST_VERSION}`,
+      ),
+    );
+    expect(err.message).toContain(`registry promote --version ${replacement} --force`);
+    expect((await readChampion(open()))?.version).toBe(FIRST_VERSION);
+    expect(await readHistory(open())).toHaveLength(1);
+  });
+
+  it('the next start promotes that version without training again, and says what it replaced', async () => {
+    const said: string[] = [];
+    const result = await runMainJob({
+      registry: open(loose),
+      source: realWorkbook,
+      root,
+      say: (l) => said.push(l),
+    });
+    expect(result).toMatchObject({
+      action: 'replaced',
+      version: replacement,
+      previous: FIRST_VERSION,
+      source: realWorkbook,
+      synthetic: false,
+    });
+    expect(said.join('\n')).toContain(
+      'by an earlier start and not promoted: promoting it, without training again',
+    );
+    expect(said.at(-1)).toMatch(
+      new RegExp(
+        `^Champion ${FIRST_VERSION} \\(SYNTHETIC\\) → ${replacement.replaceAll('.', '\\.')} \\(real data, PEDE-real\\.xlsx\\)`,
+      ),
+    );
+    expect((await listVersions(open())).map((v) => v.version)).toEqual([FIRST_VERSION, replacement]);
+    expect((await readChampion(open()))?.version).toBe(replacement);
+    const history = await readHistory(open());
+    expect(history).toHaveLength(2);
+    expect(history[1]).toMatchObject({ from: FIRST_VERSION, to: replacement, forced: false });
+    expect(history[1]!.reason).toContain(`replacing the SYNTHETIC champion ${FIRST_VERSION}`);
+  });
+
+  it('a champion trained on real data is kept: a --source is not used, and start says so and how to retrain', async () => {
+    const said: string[] = [];
+    const result = await runMainJob({
+      registry: open(loose),
+      source: realWorkbook,
+      root,
+      say: (l) => said.push(l),
+    });
+    expect(result).toEqual({
+      action: 'kept',
+      version: replacement,
+      previous: null,
+      source: null,
+      synthetic: false,
+      elapsedMs: 0,
+    });
+    expect(said[0]).toContain(
+      `--source ${realWorkbook} was NOT used: the champion ${replacement} was trained on real data`,
+    );
+    expect(said[1]).toContain('defasagem registry register --bump auto');
+    const quiet: string[] = [];
+    await runMainJob({ registry: open(loose), source: null, root, say: (l) => quiet.push(l) });
+    expect(quiet).toEqual([]);
+    expect(await readHistory(open())).toHaveLength(2);
+  });
+
   it('refuses a registry with a history but no champion.json, and names `registry promote`', async () => {
     rmSync(path.join(registryDir, CHAMPION_FILE));
     const err = await failure(runMainJob({ registry: open(loose), source: null, root }));
     expect(err.code).toBe('DEF_ERR_REGISTRY_CHAMPION_NOT_SET');
     expect(err.spec.exit).toBe(4);
-    expect(err.message).toContain(`last move was to ${FIRST_VERSION}`);
+    expect(err.message).toContain(`last move was to ${replacement}`);
     expect(err.message).toContain(
-      `defasagem registry promote --version ${FIRST_VERSION} --registry ${registryDir}`,
+      `defasagem registry promote --version ${replacement} --registry ${registryDir}`,
     );
     expect(await readChampion(open())).toBeNull();
-    expect(await readHistory(open())).toHaveLength(1);
+    expect(await readHistory(open())).toHaveLength(2);
   });
 
   it('refuses a registry with versions other than v1.0.0 and no champion, even without a history', async () => {

@@ -4,6 +4,8 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 import writeExcelFile from 'write-excel-file/node';
 import { AppError } from '../../core/error-base.js';
+import { SYNTHETIC_SHEET } from '../source.js';
+import { generateSyntheticWorkbook } from '../synth.js';
 
 const created: string[] = [];
 // Registered while the importing test file is collected, so it runs after that file's tests.
@@ -106,4 +108,18 @@ export function row2023<C extends XlsxCell = Cell>(
 export function excelShownDate(d: Date): Date {
   const serial = Math.round((d.getTime() - Date.UTC(1899, 11, 30)) / 86_400_000);
   return serial < 61 ? new Date(Date.UTC(1899, 11, 31) + serial * 86_400_000) : d;
+}
+
+/**
+ * A workbook with the synthetic generator's students but without its "DADOS SINTÉTICOS" notice sheet,
+ * so ingest takes it for real data: it stands in for the real PEDE workbook in tests about what happens
+ * to a real workbook (not about the numbers a model learns from it). Returns its path.
+ */
+export async function writeUnmarkedWorkbook(
+  dir: string,
+  name: string,
+  opts: { students: number; years: number[]; seed: number },
+): Promise<string> {
+  const sheets = generateSyntheticWorkbook(opts).sheets.filter((s) => s.sheet !== SYNTHETIC_SHEET);
+  return writeXlsx(dir, name, sheets as { sheet: string; data: XlsxCell[][] }[]);
 }

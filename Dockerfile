@@ -1,19 +1,37 @@
 # syntax=docker/dockerfile:1
 # The prediction API. Build: docker build -t defasagem .   Run: see docker-compose.yml.
 # Every ENV below is a setting of `defasagem config` (a test checks the names against the schema).
+#
+# Node 24 is a maintained LTS (security fixes until April 2028; Node 20 reached its end of life in
+# April 2026) and inside better-sqlite3 12's engines (20.x–25.x). All three stages use the same image,
+# so the native module is compiled against the Node ABI and glibc it runs on.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-# ---- build: install with dev dependencies, compile TypeScript, then drop dev dependencies ----
-FROM node:20-bookworm-slim AS build
+# ---- native: production dependencies, better-sqlite3 compiled from source (no prebuilt download) ----
+FROM ${NODE_IMAGE} AS native
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+# Scripts off for the install, then better-sqlite3's own `build-release` (node-gyp, bundled with npm)
+# instead of prebuild-install's download; the last line fails the build if the module does not load.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund \
+ && npm run build-release --prefix node_modules/better-sqlite3 \
+ && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
+
+# ---- build: dev dependencies without install scripts (tsc and vite need no native module) ----
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY web ./web
-RUN npm run build && npm prune --omit=dev
+RUN npm run build
 
-# ---- runtime: compiled JS and production dependencies only, as the unprivileged `node` user ----
-FROM node:20-bookworm-slim AS runtime
+# ---- runtime: compiled JS and the native stage's production dependencies, as the unprivileged `node` user ----
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000 \
@@ -22,8 +40,8 @@ ENV NODE_ENV=production \
     ON_MODEL_ERROR=not-ready \
     LOG_LEVEL=info
 WORKDIR /app
-COPY --from=build --chown=node:node /app/package.json ./package.json
-COPY --from=build --chown=node:node /app/node_modules ./node_modules
+COPY --from=native --chown=node:node /app/package.json ./package.json
+COPY --from=native --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/web/dist ./web/dist
 USER node

@@ -41,6 +41,32 @@ describe('deploy files', () => {
     expect(dockerfile).toContain(`"${pkg.bin.defasagem}", "serve"`);
   });
 
+  it('Dockerfile: every stage on one maintained Node LTS that better-sqlite3 supports, the module compiled in a native stage', () => {
+    const dockerfile = read('Dockerfile');
+    const image = /^ARG NODE_IMAGE=node:(\d+)-(\w+)-slim$/m.exec(dockerfile);
+    expect(image, 'ARG NODE_IMAGE=node:<major>-<debian>-slim').toBeTruthy();
+    const major = Number(image![1]);
+    // LTS lines are the even majors; 20 reached its end of life in April 2026.
+    expect(major % 2).toBe(0);
+    expect(major).toBeGreaterThanOrEqual(22);
+    const engines = (
+      JSON.parse(read('node_modules/better-sqlite3/package.json')) as { engines: { node: string } }
+    ).engines.node;
+    expect(engines.split('||').map((r) => r.trim())).toContain(`${major}.x`);
+    const froms = [...dockerfile.matchAll(/^FROM (\S+) AS (\w+)$/gm)].map((m) => [m[1], m[2]]);
+    const arg = '$' + '{NODE_IMAGE}';
+    expect(froms).toEqual([
+      [arg, 'native'],
+      [arg, 'build'],
+      [arg, 'runtime'],
+    ]);
+    const native = dockerfile.slice(dockerfile.indexOf('AS native'), dockerfile.indexOf('AS build'));
+    expect(native).toMatch(/apt-get install -y --no-install-recommends python3 make g\+\+/);
+    expect(native).toContain('npm run build-release --prefix node_modules/better-sqlite3');
+    expect(native).toContain("require('better-sqlite3')");
+    expect(dockerfile).toContain('COPY --from=native --chown=node:node /app/node_modules ./node_modules');
+  });
+
   it('.dockerignore keeps data, models and secrets out of the build context', () => {
     const ignore = read('.dockerignore').split('\n');
     for (const p of ['data', 'models', 'artifacts', '.env', 'node_modules', '*.xlsx'])

@@ -33,10 +33,12 @@ export function registerStartCommand(program: Command): void {
           : prepared.action === 'replaced'
             ? `champion ${prepared.previous} (synthetic) replaced by ${prepared.version} in ${prepared.elapsedMs} ms; `
             : '';
+      // What is served now (the holder read it from the model's metadata), not what the job expected.
+      const synthetic = server.holder.current ? server.holder.current.synthetic : prepared.synthetic;
       const data =
-        prepared.synthetic === true
+        synthetic === true
           ? 'trained on SYNTHETIC data'
-          : prepared.synthetic === false
+          : synthetic === false
             ? 'trained on real data'
             : 'training data not recorded';
       process.stderr.write(

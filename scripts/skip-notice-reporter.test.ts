@@ -56,7 +56,7 @@ describe('the skip notice at the end of npm test', () => {
     expect(lines.slice(block)).toEqual([
       ' ⚠  NOT EVERYTHING RAN: 1 warning(s) of skipped tests (PEDE_XLSX is not set)',
       '    real.test.js: PEDE_XLSX not set: fixture tests SKIPPED (2 tests skipped)',
-      ' Run the real-data ones with the workbook: PEDE_XLSX=/caminho/para/PEDE2024.xlsx npm test',
+      ' Run the real-data ones with the workbook: PEDE_XLSX=/path/to/PEDE2024.xlsx npm test',
       '═'.repeat(100),
     ]);
   }, 60_000);

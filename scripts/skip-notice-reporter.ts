@@ -63,7 +63,7 @@ export function skipNotice(
       return `    ${where}${n.text}${count > 0 ? ` (${count} test${count === 1 ? '' : 's'} skipped)` : ''}`;
     }),
     ...(notices.some((n) => n.text.includes('PEDE_XLSX'))
-      ? [' Run the real-data ones with the workbook: PEDE_XLSX=/caminho/para/PEDE2024.xlsx npm test']
+      ? [' Run the real-data ones with the workbook: PEDE_XLSX=/path/to/PEDE2024.xlsx npm test']
       : []),
     ...(notices.some((n) => !n.text.includes('PEDE_XLSX'))
       ? [' The others name the system package or client they need (docs/first-hour.md lists them).']

@@ -92,7 +92,7 @@ describe('runMainJob (npm start)', () => {
     });
     expect(said).toHaveLength(2);
     expect(said[0]).toContain(`The champion ${FIRST_VERSION} was trained on SYNTHETIC data`);
-    expect(said[1]).toContain('npm start -- --source /caminho/para/PEDE2024.xlsx');
+    expect(said[1]).toContain('npm start -- --source /path/to/PEDE2024.xlsx');
     expect(await readHistory(open())).toHaveLength(1);
   });
 

@@ -70,7 +70,7 @@ export interface MainJobResult {
 export const FIRST_VERSION = 'v1.0.0';
 
 /** The placeholder the README and the messages use for the real workbook's path. */
-const WORKBOOK_PLACEHOLDER = '/caminho/para/PEDE2024.xlsx';
+const WORKBOOK_PLACEHOLDER = '/path/to/PEDE2024.xlsx';
 
 /** --source, else the first data/raw/*.xlsx, else null (synthetic). */
 function pickSource(root: string, given: string | null): string | null {

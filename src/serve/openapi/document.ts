@@ -31,7 +31,7 @@ function examplesOf(bundle: ModelBundle | null): SchemaExamples {
 function syntheticNotice(bundle: ModelBundle | null): string {
   if (!bundle) return '';
   if (bundle.synthetic === true)
-    return `**⚠ The served model ${bundle.version} was trained on SYNTHETIC data (fake students from \`defasagem synth\`): its scores say nothing about real students.** Train on the real PEDE workbook (\`npm start -- --source <workbook.xlsx>\`) before using them. Every answer carries \`"synthetic": true\`.\n\n`;
+    return `**⚠ The served model ${bundle.version} was trained on SYNTHETIC data (fake students from \`defasagem synth\`): its scores say nothing about real students.** Train on the real PEDE workbook (\`npm start -- --source /path/to/PEDE2024.xlsx\`) before using them. Every answer carries \`"synthetic": true\`.\n\n`;
   return bundle.synthetic === false
     ? `Served model ${bundle.version}, trained on real data (\`"synthetic": false\` in every answer).\n\n`
     : '';

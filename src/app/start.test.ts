@@ -8,6 +8,7 @@ import {
   CHAMPION_FILE,
   listVersions,
   openRegistry,
+  type RegistryContext,
   type RegistrySettings,
   readChampion,
   readHistory,
@@ -42,17 +43,15 @@ describe('runMainJob (npm start)', () => {
   const loose = { promoteMinRocAuc: 0, promoteMinPrecision: 0, promoteMinRecall: 0 };
   let realWorkbook = '';
   let replacement = '';
+  /** One start of the job on the shared root, with what it said. */
+  const startJob = (registry: RegistryContext, source: string | null) => {
+    const said: string[] = [];
+    return { said, job: runMainJob({ registry, source, root, say: (l) => said.push(l) }) };
+  };
 
   it('stops, naming the guardrails, when the first model misses them: nothing is promoted or forced', async () => {
-    const said: string[] = [];
-    const err = await failure(
-      runMainJob({
-        registry: open({ promoteMinPrecision: 0.999 }),
-        source: null,
-        root,
-        say: (l) => said.push(l),
-      }),
-    );
+    const { said, job } = startJob(open({ promoteMinPrecision: 0.999 }), null);
+    const err = await failure(job);
     expect(err.code).toBe('DEF_ERR_REGISTRY_GUARDRAIL_FAILED');
     expect(err.message).toMatch(/test precision 0\.\d{3} < PROMOTE_MIN_PRECISION=0\.999/);
     expect(err.message).not.toMatch(/roc_auc|recall/);
@@ -68,8 +67,8 @@ describe('runMainJob (npm start)', () => {
   });
 
   it('resumes a first start that registered v1.0.0 without promoting it, without training again', async () => {
-    const said: string[] = [];
-    const result = await runMainJob({ registry: open(loose), source: null, root, say: (l) => said.push(l) });
+    const { said, job } = startJob(open(loose), null);
+    const result = await job;
     expect(result).toMatchObject({ action: 'created', version: FIRST_VERSION, synthetic: true });
     expect(said.join('\n')).toMatch(/is registered: promoting it/);
     expect(said.join('\n')).not.toMatch(/building the first model/);
@@ -80,8 +79,8 @@ describe('runMainJob (npm start)', () => {
   });
 
   it('leaves a registry that has a champion untouched, and says a synthetic one is synthetic', async () => {
-    const said: string[] = [];
-    const result = await runMainJob({ registry: open(), source: null, root, say: (l) => said.push(l) });
+    const { said, job } = startJob(open(), null);
+    const result = await job;
     expect(result).toEqual({
       action: 'kept',
       version: FIRST_VERSION,
@@ -97,9 +96,9 @@ describe('runMainJob (npm start)', () => {
   });
 
   it('a --source that is a synthetic workbook too does not replace the synthetic champion, and says so', async () => {
-    const said: string[] = [];
     const fake = path.join(root, 'data/raw/synthetic_pede.xlsx');
-    const result = await runMainJob({ registry: open(loose), source: fake, root, say: (l) => said.push(l) });
+    const { said, job } = startJob(open(loose), fake);
+    const result = await job;
     expect(result).toMatchObject({ action: 'kept', version: FIRST_VERSION, synthetic: true });
     expect(said.join('\n')).toContain('is a synthetic workbook too');
     expect((await listVersions(open())).map((v) => v.version)).toEqual([FIRST_VERSION]);
@@ -111,15 +110,8 @@ describe('runMainJob (npm start)', () => {
       years: [2022, 2023, 2024],
       seed: 7,
     });
-    const said: string[] = [];
-    const err = await failure(
-      runMainJob({
-        registry: open({ promoteMinPrecision: 0.999 }),
-        source: realWorkbook,
-        root,
-        say: (l) => said.push(l),
-      }),
-    );
+    const { said, job } = startJob(open({ promoteMinPrecision: 0.999 }), realWorkbook);
+    const err = await failure(job);
     expect(err.code).toBe('DEF_ERR_REGISTRY_GUARDRAIL_FAILED');
     expect(err.message).toMatch(/test precision 0\.\d{3} < PROMOTE_MIN_PRECISION=0\.999/);
     expect(err.message).toContain(`the SYNTHETIC champion ${FIRST_VERSION} is not served in its place`);
@@ -139,13 +131,8 @@ describe('runMainJob (npm start)', () => {
   });
 
   it('the next start promotes that version without training again, and says what it replaced', async () => {
-    const said: string[] = [];
-    const result = await runMainJob({
-      registry: open(loose),
-      source: realWorkbook,
-      root,
-      say: (l) => said.push(l),
-    });
+    const { said, job } = startJob(open(loose), realWorkbook);
+    const result = await job;
     expect(result).toMatchObject({
       action: 'replaced',
       version: replacement,
@@ -170,13 +157,8 @@ describe('runMainJob (npm start)', () => {
   });
 
   it('a champion trained on real data is kept: a --source is not used, and start says so and how to retrain', async () => {
-    const said: string[] = [];
-    const result = await runMainJob({
-      registry: open(loose),
-      source: realWorkbook,
-      root,
-      say: (l) => said.push(l),
-    });
+    const { said, job } = startJob(open(loose), realWorkbook);
+    const result = await job;
     expect(result).toEqual({
       action: 'kept',
       version: replacement,
@@ -189,9 +171,9 @@ describe('runMainJob (npm start)', () => {
       `--source ${realWorkbook} was NOT used: the champion ${replacement} was trained on real data`,
     );
     expect(said[1]).toContain('defasagem registry register --bump auto');
-    const quiet: string[] = [];
-    await runMainJob({ registry: open(loose), source: null, root, say: (l) => quiet.push(l) });
-    expect(quiet).toEqual([]);
+    const quiet = startJob(open(loose), null);
+    await quiet.job;
+    expect(quiet.said).toEqual([]);
     expect(await readHistory(open())).toHaveLength(2);
   });
 

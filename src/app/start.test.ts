@@ -170,7 +170,7 @@ describe('runMainJob (npm start)', () => {
     expect(said[0]).toContain(
       `--source ${realWorkbook} was NOT used: the champion ${replacement} was trained on real data`,
     );
-    expect(said[1]).toContain('defasagem registry register --bump auto');
+    expect(said[1]).toContain(`defasagem retrain --data ${realWorkbook} --bump auto --promote`);
     const quiet = startJob(open(loose), null);
     await quiet.job;
     expect(quiet.said).toEqual([]);

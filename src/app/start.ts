@@ -7,8 +7,8 @@
  * A synthetic model never stands in the way of a real one: when the champion was trained on the
  * synthetic workbook and a real one is given (--source, or a workbook in data/raw/), the job trains on
  * it, registers the next version by the versioning rules and promotes it through the guardrails. A
- * champion trained on real data is never replaced here (an operator retrains and compares the two
- * first): later starts go straight to serving, saying what they did not do with a --source.
+ * champion trained on real data is never replaced here (that is `defasagem retrain`, which compares
+ * the two first): later starts go straight to serving, saying what they did not do with a --source.
  */
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -159,7 +159,7 @@ async function withChampion(
       `--source ${source} was NOT used: the champion ${champion} was trained on ${synthetic === false ? 'real data' : 'data not recorded as synthetic'}, and \`start\` replaces only a synthetic champion (it serves ${champion} as it is).`,
     );
     say(
-      `To train on this workbook and replace ${champion} yourself: defasagem ingest --source ${source} && defasagem train && defasagem registry register --bump auto && defasagem registry diff ${champion} <new version> && defasagem registry promote <new version> --reason "..." (docs/first-hour.md).`,
+      `To train on this workbook and replace ${champion} only if the new model is better: defasagem retrain --data ${source} --bump auto --promote (docs/retrain.md).`,
     );
   }
   return kept;

@@ -7,7 +7,7 @@ export function registerStartCommand(program: Command): void {
   program
     .command('start')
     .description(
-      'The main job (`npm start`): on an empty registry, ingest (--source, else data/raw/*.xlsx, else a synthetic workbook), train, register v1.0.0 and promote it; when the champion was trained on synthetic data and a real workbook is given (--source or data/raw/*.xlsx), train on it, register the next version and promote it; then serve MODEL_VERSION=champion. A champion trained on real data is never replaced here (train, register and promote it yourself: docs/first-hour.md); a registry with versions but no champion is refused (promote one with `defasagem registry promote`).',
+      'The main job (`npm start`): on an empty registry, ingest (--source, else data/raw/*.xlsx, else a synthetic workbook), train, register v1.0.0 and promote it; when the champion was trained on synthetic data and a real workbook is given (--source or data/raw/*.xlsx), train on it, register the next version and promote it; then serve MODEL_VERSION=champion. A champion trained on real data is never replaced here (use `defasagem retrain`); a registry with versions but no champion is refused (promote one with `defasagem registry promote`).',
     )
     .option(
       '--source <path>',

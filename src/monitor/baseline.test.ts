@@ -35,9 +35,24 @@ describe('baseline reader', () => {
       }
       return 'no error';
     };
-    expect(bad((b) => ((b as { baseline_version: number }).baseline_version = 2))).toMatch(
+    expect(bad((b) => ((b as { baseline_version: number }).baseline_version = 3))).toMatch(
       /baseline_version/,
     );
+    // Version 2 names its model and its score source.
+    expect(bad((b) => ((b as { baseline_version: number }).baseline_version = 2))).toMatch(/model\.sha256/);
+    expect(
+      bad((b) => {
+        b.baseline_version = 2;
+        b.model = { sha256: 'a'.repeat(64) };
+      }),
+    ).toMatch(/score\.source/);
+    expect(
+      bad((b) => {
+        b.baseline_version = 2;
+        b.model = { sha256: 'a'.repeat(64) };
+        b.score.source = 'out_of_fold';
+      }),
+    ).toBe('no error');
     expect(bad((b) => (b.inputs.ieg = { ...b.inputs.ieg!, bin_counts: [1, 2] } as never))).toMatch(
       /inputs\.ieg.*2 bin counts for 3 inner edges/,
     );
@@ -52,6 +67,14 @@ describe('baseline reader', () => {
     );
     expect(bad((b) => (b.positive_rate_at_threshold = 2))).toMatch(/positive_rate_at_threshold/);
     expect(codeOf(() => parseBaseline('nope'))).toBe('DEF_ERR_MONITOR_BASELINE_INVALID');
+  });
+
+  it('a field training never saw a value of is explicit: no edge, one empty bin', () => {
+    const b = tinyBaseline();
+    b.inputs.ipp = { kind: 'numeric', n: 0, missing: 100, bin_edges: [], bin_counts: [0] };
+    expect(parseBaseline(JSON.parse(JSON.stringify(b))).inputs.ipp).toEqual(b.inputs.ipp);
+    const ipp = binSpecFromBaseline(b).fields.find((f) => f.field === 'ipp')!;
+    expect(ipp.kind === 'numeric' && ipp.edges.length).toBe(0);
   });
 
   it('a missing file is BASELINE_NOT_FOUND, a torn one BASELINE_INVALID', () => {

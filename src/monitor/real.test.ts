@@ -29,10 +29,14 @@ describe.skipIf(!xlsx)('monitoring on the real PEDE workbook', () => {
     const training = asRecords(rowsOfLabelYears(t.rows, [2023]));
     expect(training.length).toBe(600);
     const r = await replayDrift({ model: t.model, baseline: t.baseline, records: training });
-    for (const f of [r.score, ...r.fields]) {
+    for (const f of r.fields) {
       if (f.psi !== null) expect(f.psi, f.field).toBeLessThan(0.02);
       expect(f.status, f.field).toBe('green');
     }
+    // The score baseline is out-of-fold; these rows replayed get the final model's in-sample scores,
+    // a little more confident (PSI 0.043 when measured): green, and the only difference.
+    expect(t.baseline.score.source).toBe('out_of_fold');
+    expect(r.score.status).toBe('green');
     // IPP does not exist in 2022: no value to compare, and no change in its (total) missing rate.
     expect(r.fields.find((f) => f.field === 'ipp')!.psi).toBeNull();
     expect(r.status).toBe('green');

@@ -1,48 +1,20 @@
 /**
  * baseline_v1.json: the training distributions of every input field and of the model's score, saved
  * with the model so monitoring can measure drift (PSI over the same bins, category frequencies)
- * without the training data.
+ * without the training data. The contract (types, reader) is monitoring's: src/monitor/baseline.ts.
+ *
+ * The score distribution is out-of-fold: the calibrated cross-fitted scores of the production model's
+ * own development (each row scored by a fold model that never saw it, through the calibrator the model
+ * ships with). Scores of the final model on its own training rows would be more confident than on any
+ * fresh cohort, so a new year would show score drift without any population change. The baseline names
+ * its model by the sha256 of the model file, so a baseline beside the wrong model is detected.
  */
+import { createHash } from 'node:crypto';
 import { type FieldSpec, STUDENT_FIELDS, type StudentRecord } from '../core/student.js';
+import type { BaselineFile, FieldBaseline, NumericFieldBaseline } from '../monitor/baseline.js';
 
-/** Numeric field with many distinct values: quantile bins (edges from training, open-ended ends). */
-export interface NumericBaseline {
-  kind: 'numeric';
-  n: number;
-  missing: number;
-  min: number | null;
-  max: number | null;
-  mean: number | null;
-  std: number | null;
-  quantiles: Record<'p01' | 'p05' | 'p25' | 'p50' | 'p75' | 'p95' | 'p99', number | null>;
-  /** Inner bin edges; bin k holds edges[k-1] < v ≤ edges[k] (first bin: v ≤ edges[0], last: v > last edge). */
-  bin_edges: number[];
-  bin_counts: number[];
-}
-
-/** Category field or integer field with few values: frequency of each value seen in training. */
-export interface CategoricalBaseline {
-  kind: 'categorical';
-  n: number;
-  missing: number;
-  /** Value (as string) → count. */
-  counts: Record<string, number>;
-}
-
-export type FieldBaseline = NumericBaseline | CategoricalBaseline;
-
-export interface BaselineFile {
-  baseline_version: 1;
-  created_at: string;
-  /** Rows the distributions describe (the production model's training rows). */
-  rows: number;
-  label_years: number[];
-  inputs: Record<string, FieldBaseline>;
-  /** The calibrated risk score of the production model on those rows, in fixed 0.1-wide bins. */
-  score: NumericBaseline & { fixed_bins: true };
-  /** Share of rows at or above the model's threshold. */
-  positive_rate_at_threshold: number;
-}
+/** A numeric field's baseline as training writes it: every descriptive statistic set. */
+export type NumericBaseline = Required<NumericFieldBaseline>;
 
 const MAX_DISCRETE = 20;
 const QS = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
@@ -67,6 +39,22 @@ function countIntoBins(values: readonly number[], edges: readonly number[]): num
   return counts;
 }
 
+function emptyNumeric(missing: number): NumericBaseline {
+  const quantiles = { p01: null, p05: null, p25: null, p50: null, p75: null, p95: null, p99: null };
+  return {
+    kind: 'numeric',
+    n: 0,
+    missing,
+    min: null,
+    max: null,
+    mean: null,
+    std: null,
+    quantiles,
+    bin_edges: [],
+    bin_counts: [0],
+  };
+}
+
 export function numericBaseline(
   values: readonly number[],
   missing: number,
@@ -74,12 +62,14 @@ export function numericBaseline(
 ): NumericBaseline {
   const s = Float64Array.from(values).sort();
   const n = s.length;
+  // No value at all (IPP when training on 2022): said explicitly, no placeholder edge.
+  if (n === 0 && !edges) return emptyNumeric(missing);
   const mean = n ? values.reduce((a, b) => a + b, 0) / n : Number.NaN;
   const std = n ? Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n) : Number.NaN;
   const q = (p: number): number | null => (n ? round(quantileSorted(s, p)) : null);
   // Decile edges, deduplicated (ties collapse bins rather than creating empty ones).
   const binEdges = edges ?? [
-    ...new Set(Array.from({ length: 9 }, (_, k) => (n ? round(quantileSorted(s, (k + 1) / 10)) : 0))),
+    ...new Set(Array.from({ length: 9 }, (_, k) => round(quantileSorted(s, (k + 1) / 10)))),
   ];
   return {
     kind: 'numeric',
@@ -125,25 +115,39 @@ function fieldBaseline(field: FieldSpec, records: readonly StudentRecord[]): Fie
   return numericBaseline(values as number[], missing);
 }
 
+/** sha256 of the model file's bytes (what the registry's manifest records for model.json). */
+export const modelFileSha256 = (modelFileText: string): string =>
+  createHash('sha256').update(modelFileText, 'utf8').digest('hex');
+
 export function buildBaseline(opts: {
   createdAt: string;
   records: readonly StudentRecord[];
   labelYears: number[];
-  scores: Float64Array;
+  /** Out-of-fold calibrated scores of `records` (same order), from the production model's development. */
+  oofScores: Float64Array;
   threshold: number;
+  /** The model file exactly as written (model_v1.json): the baseline names it by its sha256. */
+  modelFileText: string;
 }): BaselineFile {
+  if (opts.oofScores.length !== opts.records.length)
+    throw new Error(`baseline: ${opts.oofScores.length} scores for ${opts.records.length} rows`);
   const inputs: Record<string, FieldBaseline> = {};
   for (const f of STUDENT_FIELDS) inputs[f.name] = fieldBaseline(f, opts.records);
   const scoreEdges = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   let pos = 0;
-  for (const s of opts.scores) if (s >= opts.threshold) pos++;
+  for (const s of opts.oofScores) if (s >= opts.threshold) pos++;
   return {
-    baseline_version: 1,
+    baseline_version: 2,
     created_at: opts.createdAt,
     rows: opts.records.length,
     label_years: opts.labelYears,
+    model: { sha256: modelFileSha256(opts.modelFileText) },
     inputs,
-    score: { ...numericBaseline(Array.from(opts.scores), 0, scoreEdges), fixed_bins: true },
-    positive_rate_at_threshold: opts.scores.length ? round(pos / opts.scores.length) : 0,
+    score: {
+      ...numericBaseline(Array.from(opts.oofScores), 0, scoreEdges),
+      fixed_bins: true,
+      source: 'out_of_fold',
+    },
+    positive_rate_at_threshold: opts.oofScores.length ? round(pos / opts.oofScores.length) : 0,
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import {
   existsSync,
   mkdirSync,
@@ -148,6 +149,12 @@ describe('train on synthetic transitions', () => {
     expect(baseline.inputs.genero.kind).toBe('categorical');
     expect(baseline.inputs.ieg.kind).toBe('numeric');
     expect(baseline.score.bin_counts.reduce((a: number, b: number) => a + b, 0)).toBe(baseline.rows);
+    // The baseline names its model file and holds the out-of-fold scores the threshold was chosen on:
+    // its flagged share is the operating point's, computed by the threshold policy on the same scores.
+    const modelBytes = readFileSync(path.join(dirA, 'model_v1.json'));
+    expect(baseline.model.sha256).toBe(createHash('sha256').update(modelBytes).digest('hex'));
+    expect(baseline.score.source).toBe('out_of_fold');
+    expect(baseline.positive_rate_at_threshold).toBeCloseTo(op.validation.flagged_rate, 6);
 
     const report = readFileSync(path.join(dirA, 'model_report.md'), 'utf8');
     expect(report).toContain('## O que o escore significa');
@@ -177,7 +184,9 @@ describe('train on synthetic transitions', () => {
     };
     expect(strip(dirB, 'model_v1.json')).toEqual(strip(dirA, 'model_v1.json'));
     expect(read(dirB, 'metrics_v1.json')).toEqual(read(dirA, 'metrics_v1.json'));
-    expect(strip(dirB, 'baseline_v1.json')).toEqual(strip(dirA, 'baseline_v1.json'));
+    // The baseline names the model file, whose bytes hold the timestamp.
+    const baselineOf = (dir: string) => ({ ...strip(dir, 'baseline_v1.json'), model: null });
+    expect(baselineOf(dirB)).toEqual(baselineOf(dirA));
     const other = await run(path.join(tmp, 'c', 'artifacts'), '2027-06-01T12:00:00.000Z', { seed: 8 });
     expect(other.files).toHaveLength(ARTIFACT_FILES.length);
     // The seed is really used (folds, ensembles): another seed gives another model.

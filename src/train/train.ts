@@ -350,8 +350,10 @@ function writeArtifacts(
     createdAt: ctx.createdAt,
     records: prodPrepared.rows,
     labelYears: prodPrepared.labelYears,
-    scores: prodModel.predictProba(prodPrepared.rows),
+    // The production model's own cross-fitting: its out-of-fold calibrated scores, row for row.
+    oofScores: (ctx.refitDev ?? ctx.chosen).oofProb,
     threshold: prodModel.threshold,
+    modelFileText: json(ctx.production),
   });
   const report = renderReport({
     createdAt: ctx.createdAt,

@@ -12,6 +12,7 @@ import { type LoadedModelV1, loadModel } from '../../model/load.js';
 import { tempDir as registryTempDir, removeTempDirs } from '../../registry/testing/fixtures.js';
 import { REPO_ROOT, runTs } from '../../registry/testing/spawn.js';
 import { type MonitorBaseline, readBaseline } from '../baseline.js';
+import type { EventStore } from '../store/types.js';
 
 export { REPO_ROOT, runTs };
 export const CLI_MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
@@ -66,10 +67,16 @@ export async function trainOn(source: string): Promise<Trained> {
 }
 
 /** A deterministic synthetic PEDE workbook (fake students) in a temp folder. */
-export async function syntheticWorkbook(students = 600): Promise<string> {
+export async function syntheticWorkbook(students = 600, seed = 7): Promise<string> {
   const file = path.join(tempDir('synth'), 'pede_sintetico.xlsx');
-  await writeSyntheticWorkbook(file, { students, years: [2022, 2023, 2024], seed: 7 });
+  await writeSyntheticWorkbook(file, { students, years: [2022, 2023, 2024], seed });
   return file;
+}
+
+/** The modelling rows (every transition) of a workbook, through the real ingest. */
+export async function modelingRowsOf(source: string): Promise<ModelingRow[]> {
+  const summary = await ingest({ source, outDir: path.join(tempDir('ingest'), 'data') });
+  return readModelingDataset(summary.outputs.modelingDataset);
 }
 
 /** The real workbook when PEDE_XLSX points at it, else null (tests skip loudly). */
@@ -97,5 +104,22 @@ export function tinyBaseline(): MonitorBaseline {
       bin_counts: [40, 30, 20, 10],
     },
     positive_rate_at_threshold: 0.3,
+  };
+}
+
+/** A store that forwards every call to `real`, except those in `over` (a failing or gated append...). */
+export function delegatingStore(real: EventStore, over: Partial<EventStore>): EventStore {
+  return {
+    backend: over.backend ?? real.backend,
+    migrate: over.migrate ?? (() => real.migrate()),
+    append: over.append ?? ((b) => real.append(b)),
+    predictionCounts: over.predictionCounts ?? ((w, v) => real.predictionCounts(w, v)),
+    requestCounts: over.requestCounts ?? ((w) => real.requestCounts(w)),
+    predictionSeries: over.predictionSeries ?? ((w) => real.predictionSeries(w)),
+    requestSeries: over.requestSeries ?? ((w) => real.requestSeries(w)),
+    predictionRows: over.predictionRows ?? ((w, v) => real.predictionRows(w, v)),
+    binSpec: over.binSpec ?? ((id) => real.binSpec(id)),
+    prune: over.prune ?? ((b) => real.prune(b)),
+    close: over.close ?? (() => real.close()),
   };
 }

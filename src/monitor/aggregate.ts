@@ -6,6 +6,7 @@
  *   calls ''                 prediction calls (a batch is one call)
  *   records ''               scored students
  *   label '0' | '1'          the label given (score ≥ threshold)
+ *   band alto|medio|baixo    the risk band given (when the caller passes the served band cut-offs)
  *   score '<bin>' | missing  score histogram on the spec's score edges
  *   f:<field> '<bin>'        numeric field: bin index on the spec's edges
  *   f:<field> 'v:<value>'    categorical field: the value (a number, or an allowed category)
@@ -42,6 +43,14 @@ export class Counts {
 
 export const fieldSeries = (field: string): string => `f:${field}`;
 
+/** The served risk bands' cut-offs (absolute probabilities), as the server's bundle holds them. */
+export interface BandCuts {
+  readonly alto: number;
+  readonly medio: number;
+}
+
+export const RISK_BANDS = ['alto', 'medio', 'baixo'] as const;
+
 const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /**
@@ -53,10 +62,13 @@ const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFin
  * make a whole batch fail.
  */
 export class PredictionCounter {
-  /** [calls, records, label0, label1, score bins…, score missing, per numeric field: bins…, missing]. */
+  /**
+   * [calls, records, label0, label1, alto, medio, baixo, score bins…, score missing, per numeric field:
+   * bins…, missing].
+   */
   private readonly fixed: Float64Array;
   private readonly offsets: Int32Array;
-  private readonly scoreAt = 4;
+  private readonly scoreAt = 7;
   private readonly categorical: (Map<unknown, number> | null)[];
 
   constructor(readonly spec: BinSpec) {
@@ -70,17 +82,28 @@ export class PredictionCounter {
     this.categorical = spec.fields.map((f) => (f.kind === 'categorical' ? new Map() : null));
   }
 
-  /** Adds one prediction call (any number of records). Reads the records; keeps nothing. */
-  add(records: readonly object[], scores: ArrayLike<number>, labels: ArrayLike<number>): void {
+  /**
+   * Adds one prediction call (any number of records). Reads the records; keeps nothing. With `bands`
+   * (the served cut-offs: score ≥ alto → alto, ≥ medio → medio, else baixo) the bands given are counted.
+   */
+  add(
+    records: readonly object[],
+    scores: ArrayLike<number>,
+    labels: ArrayLike<number>,
+    bands?: BandCuts | null,
+  ): void {
     const fx = this.fixed;
     const n = records.length;
     fx[0]! += 1;
     fx[1]! += n;
     const scoreMissing = this.scoreAt + this.spec.score.length + 1;
+    const alto = bands && isNum(bands.alto) ? bands.alto : null;
+    const medio = bands && isNum(bands.medio) ? bands.medio : null;
     for (let i = 0; i < n; i++) {
       const s = scores?.[i];
       fx[isNum(s) ? this.scoreAt + numericBin(this.spec.score, s) : scoreMissing]! += 1;
       fx[labels?.[i] === 1 ? 3 : 2]! += 1;
+      if (alto !== null && medio !== null && isNum(s)) fx[s >= alto ? 4 : s >= medio ? 5 : 6]! += 1;
     }
     const fields = this.spec.fields;
     for (let k = 0; k < fields.length; k++) {
@@ -110,6 +133,8 @@ export class PredictionCounter {
     if (fx[1]) yield { series: 'records', bin: '', n: fx[1] };
     if (fx[2]) yield { series: 'label', bin: '0', n: fx[2] };
     if (fx[3]) yield { series: 'label', bin: '1', n: fx[3] };
+    for (let b = 0; b < RISK_BANDS.length; b++)
+      if (fx[4 + b]) yield { series: 'band', bin: RISK_BANDS[b]!, n: fx[4 + b]! };
     yield* this.bins('score', this.scoreAt, this.spec.score.length + 1);
     for (let k = 0; k < this.spec.fields.length; k++) {
       const f = this.spec.fields[k]!;

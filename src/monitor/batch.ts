@@ -1,7 +1,8 @@
 /**
  * Turns queued observations into one EventBatch: hourly counters per (hour, model version, endpoint,
  * bins) and per (hour, endpoint), the drop counters, the bin specs they use, and — in pseudonymised
- * mode — one row per student keyed by the HMAC of its RA with the contract's input fields only.
+ * mode — one row per student given with an RA, keyed by the HMAC of the RA, with the contract's input
+ * fields only (students without an RA are counted in the aggregates and never become a row).
  */
 import { STUDENT_FIELD_NAMES } from '../core/student.js';
 import { PredictionCounter } from './aggregate.js';
@@ -66,7 +67,7 @@ export class BatchBuilder {
         this.pred.set(key, (found = { hour, modelVersion, endpoint, counts: new PredictionCounter(spec) }));
       this.last = g = found;
     }
-    g.counts.add(o.records, o.scores, o.labels);
+    g.counts.add(o.records, o.scores, o.labels, o.bandCuts);
     if (this.ctx.hmac) this.addRows(o, { at, modelVersion, endpoint }, this.ctx.hmac);
   }
 
@@ -84,14 +85,19 @@ export class BatchBuilder {
     where: { at: number; modelVersion: string; endpoint: string },
     hmac: Pseudonymiser,
   ): void {
+    const ras = o.ras;
+    // Only students given with their RA become rows: a row nobody can join to an outcome would keep
+    // the student's fields for nothing (/predict and /v2 never carry an RA: aggregates only).
+    if (!ras) return;
     for (let i = 0; i < o.records.length; i++) {
-      const ra = o.ras?.[i];
+      const ra = ras[i];
       const r = o.records[i];
       const score = Number(o.scores?.[i]);
+      if (typeof ra !== 'string' || ra.trim() === '') continue;
       if (typeof r !== 'object' || r === null || !Number.isFinite(score)) continue;
       this.rows.push({
         ...where,
-        subject: typeof ra === 'string' && ra.trim() !== '' ? hmac(ra) : null,
+        subject: hmac(ra),
         score,
         label: o.labels?.[i] === 1 ? 1 : 0,
         inputs: pickInputs(r),

@@ -6,10 +6,10 @@
 import type { DriftBin, DriftReport, FieldDrift, OverallStatus } from './drift.js';
 import type { Status } from './psi.js';
 
-const esc = (s: string): string =>
+export const esc = (s: string): string =>
   s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
-const num = (v: number, d = 2): string => v.toFixed(d).replace('.', ',');
-const pct = (v: number | null): string => (v === null ? '—' : `${num(100 * v, 1)}%`);
+export const num = (v: number, d = 2): string => v.toFixed(d).replace('.', ',');
+export const pct = (v: number | null): string => (v === null ? '—' : `${num(100 * v, 1)}%`);
 const short = (v: number): string => String(Math.round(v * 1000) / 1000).replace('.', ',');
 
 const STATUS_PT: Record<OverallStatus, string> = {
@@ -131,7 +131,8 @@ function fieldSection(f: FieldDrift, r: DriftReport): string {
   return `<section id="f-${esc(f.field)}"><h3>${esc(f.field)} ${badge(f.status)}</h3><p>${esc(f.description)} PSI ${f.psi === null ? '—' : num(f.psi, 3)} · ausentes ${pct(f.missing_rate.baseline)} no treino, ${pct(f.missing_rate.current)} agora · ${f.values.current} valores na janela.</p>${advice ? `<ul>${advice}</ul>` : ''}${f.bins.length > 0 && f.values.baseline > 0 ? chartSvg(f) : ''}</section>`;
 }
 
-const CSS = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:980px;padding:0 1rem;color:#202124}
+/** The reports' stylesheet (inline: the pages load nothing). */
+export const REPORT_CSS = `body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:2rem auto;max-width:980px;padding:0 1rem;color:#202124}
 h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem}h3{font-size:1.05rem;margin-bottom:.3rem}
 .badge{color:#fff;border-radius:4px;padding:.1rem .45rem;font-size:.85rem;white-space:nowrap}
 .status{border-left:6px solid;padding:.6rem 1rem;background:#f8f9fa}
@@ -150,7 +151,7 @@ export function renderDriftHtml(r: DriftReport): string {
   const counted = [r.score, ...r.fields];
   return `<!doctype html>
 <html lang="pt-BR"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Drift do modelo ${esc(r.model_version)}</title><style>${CSS}</style></head><body>
+<title>Drift do modelo ${esc(r.model_version)}</title><style>${REPORT_CSS}</style></head><body>
 <h1>Monitoramento de drift — modelo ${esc(r.model_version)}</h1>
 <div class="status" style="border-color:${COLOR[r.status]}"><p><strong>Status geral: ${badge(r.status)}</strong></p><p>${esc(overallAdvice(r))}</p></div>
 <ul><li>Janela: ${esc(window)}; ${r.records} alunos avaliados em ${r.calls} chamadas.</li>

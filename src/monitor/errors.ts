@@ -38,6 +38,12 @@ export const MONITOR_ERRORS = defineErrors('MONITOR', {
     title: 'The training baseline file does not follow its contract',
     hint: 'The file is truncated or was edited by hand: train again to regenerate it; the message names the field.',
   },
+  BASELINE_MISMATCH: {
+    http: 409,
+    exit: EXIT.integrity,
+    title: 'The training baseline belongs to another model than the one it is served with',
+    hint: 'The baseline names its model by sha256 and this model file has another one: re-register the model with the baseline its own training wrote (never copy a baseline between versions).',
+  },
   BINS_MISMATCH: {
     http: 409,
     exit: EXIT.conflict,
@@ -50,12 +56,30 @@ export const MONITOR_ERRORS = defineErrors('MONITOR', {
     title: 'The time window is not valid',
     hint: 'Give a whole number of days from 1 to the retention period (e.g. --last-days 7), or a start before the end.',
   },
+  QUERY_INVALID: {
+    http: 400,
+    exit: EXIT.invalidInput,
+    title: 'A monitoring query parameter is unknown, repeated or has a value it cannot take',
+    hint: 'Use last_days (whole days), model_version (vX.Y.Z or dev-…) and, for drift, format=json or format=html; the message names the parameter.',
+  },
   ROWS_REQUIRED: {
     http: 409,
     exit: EXIT.policy,
     title:
       'Outcomes from recorded predictions need per-student rows, which only the pseudonymised mode stores',
     hint: 'Re-score the earlier cohort with the version that was champion then (the default of `monitor outcomes`), or run with MONITOR_PRIVACY_MODE=pseudonymised.',
+  },
+  NO_CHAMPION_THEN: {
+    http: 404,
+    exit: EXIT.notFound,
+    title: 'No model version was champion when the earlier cohort was scored',
+    hint: 'The registry history has no promotion before that date: pass --scored-at with a date after the promotion, or name the version with --model-version.',
+  },
+  MODEL_SAW_OUTCOMES: {
+    http: 409,
+    exit: EXIT.policy,
+    title: 'The model chosen to re-score the cohort was trained on the outcomes it would be judged on',
+    hint: 'Its training label years include the outcome year, so its recall and precision would be in-sample: pass --scored-at with the date the cohort was really scored, or --model-version of the model in use then.',
   },
   OUTCOMES_NO_MATCH: {
     http: 422,

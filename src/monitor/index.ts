@@ -20,13 +20,24 @@
  *                      outcomesByPseudonym(next year's records), computeOutcomes(...)
  */
 export {
+  type BandCuts,
   type CountEntry,
   Counts,
   histogramsFromCounts,
   histogramsFromRecords,
   type WindowHistograms,
 } from './aggregate.js';
-export { type FieldBaseline, type MonitorBaseline, parseBaseline, readBaseline } from './baseline.js';
+export {
+  BASELINE_VERSION,
+  type BaselineFile,
+  type CategoricalFieldBaseline,
+  type FieldBaseline,
+  type MonitorBaseline,
+  type NumericFieldBaseline,
+  parseBaseline,
+  readBaseline,
+  type ScoreSource,
+} from './baseline.js';
 export { type BinSpec, binSpecFromBaseline, defaultBinSpec } from './bins.js';
 export {
   computeDrift,
@@ -39,23 +50,38 @@ export { renderDriftHtml } from './drift-html.js';
 export { MONITOR_ERRORS } from './errors.js';
 export { type EndpointHealth, healthFromCounts, type ServiceHealth } from './health.js';
 export {
+  baselineOfVersion,
+  checkBaselineModel,
+  DEV_VERSION_PREFIX,
+  type ModelBaseline,
+} from './model-baseline.js';
+export {
   checkMonitorSettings,
+  driftExitCode,
   driftFromStore,
   driftOptions,
+  MONITOR_EXIT,
   type Monitor,
+  monitoringOff,
+  type OpenMonitorOptions,
   openMonitor,
   pruneStore,
+  seriesFromStore,
 } from './monitor.js';
 export {
   championAt,
   computeOutcomes,
+  floorsOf,
   type OutcomeFloors,
   type OutcomePrediction,
   type OutcomeReport,
   outcomesByPseudonym,
   predictionsFromRows,
   rescoreCohort,
+  type VersionOutcomes,
 } from './outcomes.js';
+export { OUTCOMES_FILE, readLatestOutcomes, saveLatestOutcomes } from './outcomes-file.js';
+export { renderOutcomesHtml } from './outcomes-html.js';
 export { checkSecret, pseudonymiser } from './pseudonym.js';
 export { PSI_EPSILON, psi, type Status, statusOf } from './psi.js';
 export {
@@ -64,6 +90,7 @@ export {
   type RecorderStats,
   type RequestObservation,
 } from './recorder.js';
+export { type HourPoint, type MonitoringSeries, seriesFromCounts } from './series.js';
 export {
   defaultMonitorSettings,
   MONITOR_SETTINGS,
@@ -73,4 +100,5 @@ export {
 } from './settings.js';
 export { openSqliteStore, SQLITE_FILE } from './store/sqlite.js';
 export type { EventBatch, EventStore, PredictionRow, PruneResult, TimeWindow } from './store/types.js';
+export { buildSummary, fieldLabel, type MonitoringSummary } from './summary.js';
 export { lastDays, windowBetween } from './window.js';

@@ -8,7 +8,7 @@ import { AppError } from '../core/error-base.js';
 import { histogramsFromCounts } from './aggregate.js';
 import type { MonitorBaseline } from './baseline.js';
 import { binSpecFromBaseline } from './bins.js';
-import { computeDrift, type DriftOptions, type DriftReport } from './drift.js';
+import { computeDrift, type DriftOptions, type DriftReport, type OverallStatus } from './drift.js';
 import { MONITOR_ERRORS } from './errors.js';
 import { healthFromCounts, type ServiceHealth } from './health.js';
 import { checkSecret } from './pseudonym.js';
@@ -19,6 +19,7 @@ import {
   type RecorderStats,
   type RequestObservation,
 } from './recorder.js';
+import { type MonitoringSeries, seriesFromCounts } from './series.js';
 import type { MonitorSettings, PrivacyMode } from './settings.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { EventStore, PruneResult, TimeWindow } from './store/types.js';
@@ -83,6 +84,37 @@ export async function driftFromStore(
   return { ...report, records_on_other_bins: other };
 }
 
+/** Hourly series of a window (charts over time), from the store's per-hour counters. */
+export async function seriesFromStore(store: EventStore, window: TimeWindow): Promise<MonitoringSeries> {
+  const [predictions, requests] = await Promise.all([
+    store.predictionSeries(window),
+    store.requestSeries(window),
+  ]);
+  return seriesFromCounts(predictions, requests, window);
+}
+
+/**
+ * Exit codes of `defasagem monitor drift` and `monitor outcomes` for schedulers: 0 green (or no
+ * alert), and codes above the error catalogue's (2–7, 70) for a result that needs attention.
+ */
+export const MONITOR_EXIT = {
+  green: 0,
+  yellow: 10,
+  red: 11,
+  insufficient: 12,
+  outcomesAlert: 13,
+} as const;
+
+export function driftExitCode(status: OverallStatus): number {
+  return status === 'green'
+    ? MONITOR_EXIT.green
+    : status === 'yellow'
+      ? MONITOR_EXIT.yellow
+      : status === 'red'
+        ? MONITOR_EXIT.red
+        : MONITOR_EXIT.insufficient;
+}
+
 const DAY_MS = 86_400_000;
 
 /** Retention by hand (`defasagem monitor prune`): deletes what is older than `retentionDays` before `now`. */
@@ -104,16 +136,26 @@ export interface Monitor {
   /** Tells the writer which bins to count a version on (call when a model is loaded or swapped). */
   registerModel(modelVersion: string, baseline: MonitorBaseline | null): void;
   drift(q: { modelVersion: string; baseline: MonitorBaseline; window: TimeWindow }): Promise<DriftReport>;
-  health(window: TimeWindow): Promise<ServiceHealth & { recorder: RecorderStats }>;
+  /** Service health per endpoint and in total; `keep` limits it to some endpoints (e.g. the scoring ones). */
+  health(
+    window: TimeWindow,
+    keep?: (endpoint: string) => boolean,
+  ): Promise<ServiceHealth & { recorder: RecorderStats }>;
+  series(window: TimeWindow): Promise<MonitoringSeries>;
   stats(): RecorderStats;
   flush(): Promise<void>;
   prune(): Promise<PruneResult>;
   close(): Promise<void>;
 }
 
+/** What every read answers when MONITOR_PRIVACY_MODE is off. */
+export function monitoringOff(): AppError {
+  return new AppError(MONITOR_ERRORS.MONITORING_OFF, 'MONITOR_PRIVACY_MODE is off: no events are recorded.');
+}
+
 function offMonitor(): Monitor {
   const off = (): never => {
-    throw new AppError(MONITOR_ERRORS.MONITORING_OFF, 'MONITOR_PRIVACY_MODE is off: no events are recorded.');
+    throw monitoringOff();
   };
   return {
     mode: 'off',
@@ -123,6 +165,7 @@ function offMonitor(): Monitor {
     registerModel: () => {},
     drift: async () => off(),
     health: async () => off(),
+    series: async () => off(),
     stats: () => emptyRecorderStats('off'),
     flush: async () => {},
     prune: async () => off(),
@@ -171,10 +214,14 @@ export async function openMonitor(
     observeRequest: (o) => recorder.observeRequest(o),
     registerModel: (v, b) => recorder.registerModel(v, b),
     drift: (q) => driftFromStore(store, { ...q, options }),
-    health: async (window) => ({
-      ...healthFromCounts(await store.requestCounts(window), window),
-      recorder: recorder.stats(),
-    }),
+    health: async (window, keep) => {
+      const rows = await store.requestCounts(window);
+      return {
+        ...healthFromCounts(keep ? rows.filter((r) => keep(r.endpoint)) : rows, window),
+        recorder: recorder.stats(),
+      };
+    },
+    series: (window) => seriesFromStore(store, window),
     stats: () => recorder.stats(),
     flush: () => recorder.flush(),
     prune: () => recorder.prune(),

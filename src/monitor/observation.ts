@@ -12,8 +12,13 @@ export interface PredictionObservation {
   readonly labels: ArrayLike<number>;
   /** `Date.now()` at scoring time. */
   readonly at: number;
-  /** RA of each record when the caller has it: used (hashed) in pseudonymised mode only. */
+  /**
+   * RA of each record when the caller has it (cohort scoring): used, hashed, in pseudonymised mode only,
+   * where only students given with an RA become rows.
+   */
   readonly ras?: readonly (string | null | undefined)[];
+  /** The served risk-band cut-offs, to count the bands given (a reference to the bundle's). */
+  readonly bandCuts?: { readonly alto: number; readonly medio: number } | null;
 }
 
 export interface RequestObservation {

@@ -97,6 +97,17 @@ export interface OutcomeReport {
   status: 'ok' | 'alert';
 }
 
+/** The floor fields of `s` and nothing else (settings objects also hold the HMAC secret). */
+export function floorsOf(s: OutcomeFloors): OutcomeFloors {
+  return {
+    minRecall: s.minRecall,
+    minPrecision: s.minPrecision,
+    minPrAuc: s.minPrAuc,
+    maxEce: s.maxEce,
+    minGroupSize: s.minGroupSize,
+  };
+}
+
 const r6 = (v: number): number => Math.round(v * 1e6) / 1e6;
 const fmt = (v: number): string => v.toFixed(2).replace('.', ',');
 
@@ -231,12 +242,14 @@ export function computeOutcomes(
       { predictions: latest.size, outcomes: outcomes.size },
     );
   }
-  const versions = [...byVersion.keys()].sort().map((v) => versionOutcomes(v, byVersion.get(v)!, floors));
+  const f = floorsOf(floors);
+  const versions = [...byVersion.keys()].sort().map((v) => versionOutcomes(v, byVersion.get(v)!, f));
   const alerts = versions.flatMap((v) => v.alerts);
   return {
     outcomes_version: 1,
     generated_at: now.toISOString(),
-    floors,
+    // Only the floors: callers pass the whole monitoring settings, whose secret must not be copied.
+    floors: f,
     predictions: predictions.length,
     matched,
     unmatched,

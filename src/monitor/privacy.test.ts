@@ -3,42 +3,20 @@
  * and name, as a careless caller might pass them), no RA, no name and no per-student row exists anywhere
  * under the data directory — database, WAL and shared-memory files scanned byte by byte.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { normaliseHeader } from '../data/columns.js';
 import { readNormalisedSource } from '../data/ingest.js';
-import { readSource } from '../data/source.js';
 import { openMonitor } from './monitor.js';
 import { defaultMonitorSettings } from './settings.js';
 import { SQLITE_FILE } from './store/sqlite.js';
 import { realWorkbook, removeTempDirs, syntheticWorkbook, tempDir } from './testing/fixtures.js';
+import { filesUnder, namesOf, scanForPersonalData } from './testing/privacy-scan.js';
 
 afterAll(removeTempDirs);
 
 const T0 = Date.UTC(2025, 5, 2, 10, 0);
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = path.join(dir, n);
-    return statSync(p).isDirectory() ? filesUnder(p) : [p];
-  });
-}
-
-/** Names from the raw sheets (the normalised records never carry them). */
-async function namesOf(source: string): Promise<string[]> {
-  const raw = await readSource(source);
-  const names = new Set<string>();
-  for (const sheet of raw.sheets) {
-    const header = sheet.rows[0] ?? [];
-    const col = header.findIndex((h) => ['nome', 'nome anonimizado'].includes(normaliseHeader(h)));
-    if (col < 0) continue;
-    for (const row of sheet.rows.slice(1))
-      if (typeof row[col] === 'string' && row[col]) names.add(row[col] as string);
-  }
-  return [...names];
-}
 
 const sources: [string, () => Promise<string | null>][] = [
   ['synthetic workbook', () => syntheticWorkbook(300)],
@@ -89,19 +67,12 @@ describe('aggregate_only leaves no personal data on disk', () => {
 
     // The files as they are while the server runs (WAL not yet checkpointed) and after a clean close.
     const scan = () => {
-      const files = filesUnder(dataDir);
-      expect(files.map((f) => path.basename(f)).sort()).toEqual(expect.arrayContaining([SQLITE_FILE]));
-      for (const f of files) {
-        const bytes = readFileSync(f);
-        const text = bytes.toString('latin1');
-        const utf16 = Buffer.from(bytes).toString('utf16le');
-        for (const ra of new Set(students.map((s) => s.ra)))
-          if (text.includes(ra) || utf16.includes(ra)) throw new Error(`RA found in ${path.basename(f)}`);
-        for (const name of names)
-          if (text.includes(name) || bytes.includes(Buffer.from(name, 'utf8')) || utf16.includes(name))
-            throw new Error(`a student name found in ${path.basename(f)}`);
-      }
-      return files.length;
+      expect(filesUnder(dataDir).map((f) => path.basename(f))).toEqual(expect.arrayContaining([SQLITE_FILE]));
+      return scanForPersonalData(
+        dataDir,
+        students.map((s) => s.ra),
+        names,
+      );
     };
     expect(scan()).toBeGreaterThanOrEqual(1);
     await monitor.close();
@@ -120,7 +91,7 @@ describe('aggregate_only leaves no personal data on disk', () => {
     expect(counts.length).toBeLessThan(students.length / 4);
     expect(counts.find((c) => c.series === 'records')!.n).toBe(2 * students.length);
     for (const c of counts) {
-      expect(c.series).toMatch(/^(calls|records|label|score|f:[a-z_]+)$/);
+      expect(c.series).toMatch(/^(calls|records|label|band|score|f:[a-z_]+)$/);
       expect(c.bin).toMatch(/^(|\d+|missing|v:(-?\d+(\.\d+)?|[a-z_]+))$/);
     }
     db2.close();

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it, vi } from 'vitest';
 import { EventRecorder, type RecorderOptions } from './recorder.js';
 import { openSqliteStore } from './store/sqlite.js';
 import type { EventStore } from './store/types.js';
-import { removeTempDirs, tempDir } from './testing/fixtures.js';
+import { delegatingStore, removeTempDirs, tempDir } from './testing/fixtures.js';
 import { fakeStudent } from './testing/students.js';
 
 afterAll(removeTempDirs);
@@ -126,18 +126,10 @@ describe('event recorder', () => {
   it('a batch the store refuses is counted as write_failed and reported, without an unhandled rejection', async () => {
     const real = await openSqliteStore({ dataDir: tempDir() });
     let fail = true;
-    const flaky: EventStore = {
-      ...real,
+    const flaky: EventStore = delegatingStore(real, {
       backend: 'flaky',
-      migrate: () => real.migrate(),
       append: (b) => (fail ? Promise.reject(new Error('disk full')) : real.append(b)),
-      predictionCounts: (w, v) => real.predictionCounts(w, v),
-      requestCounts: (w) => real.requestCounts(w),
-      predictionRows: (w, v) => real.predictionRows(w, v),
-      binSpec: (id) => real.binSpec(id),
-      prune: (b) => real.prune(b),
-      close: () => real.close(),
-    };
+    });
     const errors: unknown[] = [];
     const { r } = await recorder({ onError: (e) => errors.push(e) }, flaky);
     r.observePrediction(call(7, 0, 'predict'));
@@ -202,22 +194,26 @@ describe('pseudonymised mode', () => {
     });
   });
 
-  it('stores one row per student keyed by HMAC-SHA256(secret, RA), with the input fields only', async () => {
+  it('stores one row per student given with an RA, keyed by HMAC-SHA256(secret, RA), with the input fields only', async () => {
     const { r, store } = await recorder({ mode: 'pseudonymised', hmacSecret: SECRET });
     const c = call(3);
     const records = c.records.map((rec, i) => ({ ...rec, ra: `RA-${i}`, nome: `Aluno ${i}` }));
     r.observePrediction({ ...c, records, ras: ['RA-0', ' RA-1 ', null] });
+    // A call without RAs (what /predict and /v2 send) is counted, never stored as rows.
+    r.observePrediction(call(4));
     await r.flush();
     const rows = await store.predictionRows(ALL);
-    expect(rows).toHaveLength(3);
+    expect(rows).toHaveLength(2);
     const hmac = (ra: string) => createHmac('sha256', SECRET).update(ra).digest('hex');
-    expect(rows.map((x) => x.subject)).toEqual([hmac('RA-0'), hmac('RA-1'), null]);
+    expect(rows.map((x) => x.subject)).toEqual([hmac('RA-0'), hmac('RA-1')]);
+    const counted = await store.predictionCounts(ALL);
+    expect(counted.find((x) => x.series === 'records')!.n).toBe(7);
     for (const row of rows) {
       expect(Object.keys(JSON.parse(row.inputs))).not.toContain('ra');
       expect(row.inputs).not.toMatch(/RA-|Aluno/);
     }
     expect(JSON.parse(rows[0]!.inputs)).toEqual({ ...c.records[0] });
-    expect(rows.map((x) => [x.score, x.label])).toEqual(c.scores.map((s, i) => [s, c.labels[i]]));
+    expect(rows.map((x) => [x.score, x.label])).toEqual(c.scores.slice(0, 2).map((s, i) => [s, c.labels[i]]));
     await r.close();
   });
 });

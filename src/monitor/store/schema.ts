@@ -90,6 +90,11 @@ export const SQL = {
     WHERE at >= ? AND at < ? ORDER BY at`,
   predictionRowsOfVersion: `SELECT at, model_version, endpoint, subject, score, label, inputs FROM prediction_rows
     WHERE at >= ? AND at < ? AND model_version = ? ORDER BY at`,
+  predictionSeries: `SELECT hour, model_version, endpoint, bins_id, series, bin, SUM(n) AS n FROM prediction_counts
+    WHERE hour >= ? AND hour < ? AND series IN ('calls', 'records', 'label', 'band', 'score')
+    GROUP BY hour, model_version, endpoint, bins_id, series, bin ORDER BY hour`,
+  requestSeries: `SELECT hour, endpoint, series, bin, SUM(n) AS n FROM request_counts
+    WHERE hour >= ? AND hour < ? GROUP BY hour, endpoint, series, bin ORDER BY hour`,
   binSpec: 'SELECT spec FROM bin_specs WHERE bins_id = ?',
   prunePredictionCounts: 'DELETE FROM prediction_counts WHERE hour < ?',
   pruneRequestCounts: 'DELETE FROM request_counts WHERE hour < ?',

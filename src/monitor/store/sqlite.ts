@@ -13,7 +13,15 @@ import { AppError } from '../../core/error-base.js';
 import { MONITOR_ERRORS } from '../errors.js';
 import { hourOf, hoursOf, LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE, SQL } from './schema.js';
 import { inlineExecutor, type WriteExecutor, type WriteOps, workerExecutor } from './sqlite-writer.js';
-import type { EventBatch, EventStore, PredictionRow, PruneResult, TimeWindow } from './types.js';
+import type {
+  EventBatch,
+  EventStore,
+  PredictionCount,
+  PredictionRow,
+  PruneResult,
+  RequestCount,
+  TimeWindow,
+} from './types.js';
 
 export const SQLITE_FILE = 'monitoring.sqlite';
 
@@ -105,6 +113,8 @@ class SqliteEventStore implements EventStore {
       predictionRows: p(SQL.predictionRows),
       predictionRowsOfVersion: p(SQL.predictionRowsOfVersion),
       binSpec: p(SQL.binSpec),
+      predictionSeries: p(SQL.predictionSeries),
+      requestSeries: p(SQL.requestSeries),
     };
   }
 
@@ -146,6 +156,32 @@ class SqliteEventStore implements EventStore {
     const [from, to] = hoursOf(w);
     const rows = this.stmts.requestCounts.all(from, to) as Array<Record<string, string | number>>;
     return rows.map((r) => ({
+      endpoint: r.endpoint as string,
+      series: r.series as string,
+      bin: r.bin as string,
+      n: Number(r.n),
+    }));
+  }
+
+  async predictionSeries(w: TimeWindow): Promise<PredictionCount[]> {
+    const [from, to] = hoursOf(w);
+    const rows = this.stmts.predictionSeries.all(from, to) as Array<Record<string, string | number>>;
+    return rows.map((r) => ({
+      hour: Number(r.hour),
+      modelVersion: r.model_version as string,
+      endpoint: r.endpoint as string,
+      binsId: r.bins_id as string,
+      series: r.series as string,
+      bin: r.bin as string,
+      n: Number(r.n),
+    }));
+  }
+
+  async requestSeries(w: TimeWindow): Promise<RequestCount[]> {
+    const [from, to] = hoursOf(w);
+    const rows = this.stmts.requestSeries.all(from, to) as Array<Record<string, string | number>>;
+    return rows.map((r) => ({
+      hour: Number(r.hour),
       endpoint: r.endpoint as string,
       series: r.series as string,
       bin: r.bin as string,

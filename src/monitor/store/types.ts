@@ -68,6 +68,13 @@ export interface EventStore {
   /** Counts summed over the hours of the window (hour ≥ from, hour < to), per version/endpoint/bins. */
   predictionCounts(window: TimeWindow, modelVersion?: string): Promise<Omit<PredictionCount, 'hour'>[]>;
   requestCounts(window: TimeWindow): Promise<Omit<RequestCount, 'hour'>[]>;
+  /**
+   * Per hour (not summed): the volume, label, band and score series of predictions, for charts over
+   * time (the input-field series are left out: drift sums them over the window).
+   */
+  predictionSeries(window: TimeWindow): Promise<PredictionCount[]>;
+  /** Per hour (not summed): every request series. */
+  requestSeries(window: TimeWindow): Promise<RequestCount[]>;
   predictionRows(window: TimeWindow, modelVersion?: string): Promise<PredictionRow[]>;
   /** The JSON of a bin spec by id, or null. */
   binSpec(id: string): Promise<string | null>;

@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { AppError, isAppError } from '../core/error-base.js';
 import { type Progress, silentProgress } from '../core/progress.js';
+import { checkMonitorSettings } from '../monitor/index.js';
 import {
   compareVersions,
   type GuardrailCheck,
@@ -391,6 +392,8 @@ export async function startAndServe(
   opts: StartOptions,
 ): Promise<{ prepared: MainJobResult; server: RunningServer }> {
   const server = { ...opts.settings.server, modelVersion: 'champion' };
+  // A monitoring setup the server would refuse (pseudonymised without its secret) stops us before training.
+  checkMonitorSettings(opts.settings.monitor);
   const registry = openRegistry(path.resolve(server.registryDir), opts.settings.registry);
   const prepared = await runMainJob({
     registry,
@@ -398,5 +401,13 @@ export async function startAndServe(
     ...(opts.progress ? { progress: opts.progress } : {}),
     ...(opts.say ? { say: opts.say } : {}),
   });
-  return { prepared, server: await startServer({ settings: server, handleSignals: true, registry }) };
+  return {
+    prepared,
+    server: await startServer({
+      settings: server,
+      monitor: opts.settings.monitor,
+      handleSignals: true,
+      registry,
+    }),
+  };
 }

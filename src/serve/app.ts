@@ -28,13 +28,14 @@ import { createLimiter, type Limiter } from './http/rate-limit.js';
 import { addRequestIdHeader, genReqId } from './http/request-id.js';
 import { addRequestLog } from './http/request-log.js';
 import type { ServeMetrics } from './metrics.js';
-import type { PredictionObserver } from './observe.js';
+import type { MonitoringService, PredictionObserver } from './observe.js';
 import { adminRoutes } from './plugins/admin.js';
 import { dashboardRoutes } from './plugins/dashboard.js';
 import { docsRoutes } from './plugins/docs.js';
 import { healthRoutes } from './plugins/health.js';
 import { metricsRoute } from './plugins/metrics.js';
 import { modelRoutes } from './plugins/models.js';
+import { monitoringRequestHook, monitoringRoutes } from './plugins/monitoring.js';
 import { oipRoutes } from './plugins/oip-v2.js';
 import { predictRoutes } from './plugins/predict.js';
 import { registryRoutes } from './plugins/registry.js';
@@ -51,6 +52,8 @@ export interface AppDeps {
   logger: Logger | false;
   /** Sees every prediction (monitoring); called through a guard, see observe.ts. */
   observer?: PredictionObserver;
+  /** Inference monitoring: the response hook and GET /monitoring/*; absent = neither. */
+  monitoring?: MonitoringService | null;
   /** GET /models: registry versions and champion; null when there is no registry to list. */
   listModels?: (() => Promise<unknown>) | null;
   /** The /registry routes (dashboard): the registry to read and move; null or absent: no such routes. */
@@ -66,6 +69,7 @@ export const ROUTE_PLUGINS: readonly ServePlugin[] = [
   predictRoutes,
   scoreRoutes,
   oipRoutes,
+  monitoringRoutes,
   docsRoutes,
   registryRoutes,
   dashboardRoutes,
@@ -103,6 +107,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   addRequestIdHeader(app);
   addRequestLog(app, metrics, deps.logger ? deps.logger.isLevelEnabled('debug') : false);
   setErrorHandlers(app, metrics);
+  if (deps.monitoring) monitoringRequestHook(app, deps.monitoring);
   const keys = settings.apiKeys;
   addHostGuard(app, keys.length === 0, settings.allowedHosts);
   const limiter = createLimiter(app, settings);
@@ -121,6 +126,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     chargeStudents: limiter.chargeStudents,
     listModels: deps.listModels ?? null,
     registry: deps.registry ?? null,
+    monitoring: deps.monitoring ?? null,
   };
   for (const plugin of ROUTE_PLUGINS) await app.register(plugin, context);
   return app;

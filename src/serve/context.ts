@@ -10,6 +10,7 @@ import type { FastifyPluginAsync, FastifyRequest, RouteShorthandOptions } from '
 import type { RegistryContext } from '../registry/index.js';
 import type { ModelHolder } from './holder.js';
 import type { ServeMetrics } from './metrics.js';
+import type { MonitoringService } from './observe.js';
 import type { Scorer } from './scoring.js';
 import type { ApiRole, ServeSettings } from './settings.js';
 
@@ -54,6 +55,8 @@ export type ServeContext = {
   readonly listModels: (() => Promise<unknown>) | null;
   /** The registry the /registry routes read and move (its guardrail settings included); null: none. */
   readonly registry: RegistryContext | null;
+  /** GET /monitoring/*: inference monitoring; null when the server runs without it. */
+  readonly monitoring: MonitoringService | null;
 };
 
 export type ServePlugin = FastifyPluginAsync<ServeContext>;

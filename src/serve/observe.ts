@@ -8,6 +8,14 @@
  * and the failure is logged.
  */
 import type { StudentRecord } from '../core/student.js';
+import type {
+  DriftReport,
+  MonitoringSeries,
+  MonitoringSummary,
+  PrivacyMode,
+  RecorderStats,
+  ServiceHealth,
+} from '../monitor/index.js';
 
 export interface PredictionEvent {
   readonly modelVersion: string;
@@ -65,4 +73,31 @@ export function guardObserver(
       }
     }
   };
+}
+
+/** What the response hook hands to monitoring for every answered request. */
+export interface RequestEvent {
+  /** The route template (`/predict`, `/v2/models/defasagem/infer`), or `unmatched`. */
+  readonly endpoint: string;
+  readonly status: number;
+  readonly latencyMs: number;
+  readonly at: number;
+}
+
+/**
+ * Monitoring as the HTTP app sees it (built by runner/monitoring.ts from src/monitor): the response
+ * hook's observer and the reads behind GET /monitoring/*. Each read throws catalogue errors
+ * (MONITORING_OFF, WINDOW_INVALID, BASELINE_NOT_FOUND...).
+ */
+export interface MonitoringService {
+  readonly mode: PrivacyMode;
+  /** Largest window a read accepts, in days (the retention period). */
+  readonly maxDays: number;
+  /** Never throws, never waits (a bounded queue). */
+  observeRequest(e: RequestEvent): void;
+  drift(q: { modelVersion: string; lastDays: number }): Promise<DriftReport>;
+  slo(lastDays: number): Promise<ServiceHealth & { recorder: RecorderStats }>;
+  series(lastDays: number): Promise<MonitoringSeries>;
+  /** The dashboard's Monitoramento page: traffic, latency, scores, drift of the served model, outcomes. */
+  summary(lastDays: number): Promise<MonitoringSummary>;
 }

@@ -1,7 +1,8 @@
 /**
- * Runs the API: settings → auth policy → model source → first load (per ON_MODEL_ERROR) → listen →
- * follow the champion → graceful shutdown (the steps' details are in runner/). `defasagem serve` and
- * `defasagem start` are thin shells.
+ * Runs the API: settings → auth policy → monitoring (refuses a bad privacy setup before anything) →
+ * model source → first load (per ON_MODEL_ERROR) → listen → follow the champion → graceful shutdown,
+ * which writes the monitoring events still queued (the steps' details are in runner/). `defasagem
+ * serve` and `defasagem start` are thin shells.
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -9,6 +10,7 @@ import { CORE_SETTINGS, type CoreSettings, loadSettings } from '../core/config.j
 import { AppError } from '../core/error-base.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { openRegistry, type RegistryContext, registrySettingsFromEnv } from '../registry/index.js';
+import type { MonitorSettings, OpenMonitorOptions } from '../monitor/index.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost } from './auth.js';
 import { SERVE_ERRORS } from './errors.js';
@@ -19,6 +21,7 @@ import type { PredictionObserver } from './observe.js';
 import { followSource } from './runner/follow.js';
 import { holderEvents } from './runner/holder-events.js';
 import { listenOn } from './runner/listen.js';
+import { openServerMonitoring, type ServerMonitoring } from './runner/monitoring.js';
 import { type Closer, closeOnSignals, gracefulCloser } from './runner/shutdown.js';
 import { SERVE_SETTINGS, type ServeSettings } from './settings.js';
 
@@ -37,6 +40,13 @@ export interface ServerOptions {
   observer?: PredictionObserver;
   /** The registry the dashboard's /registry routes use; default REGISTRY_DIR with the environment's settings. */
   registry?: RegistryContext;
+  /**
+   * Inference monitoring (events, drift, service health), read once at start-up with the other
+   * settings; absent = no monitoring at all (no database, no /monitoring routes).
+   */
+  monitor?: MonitorSettings;
+  /** Tests: the monitoring store, clock or retention timer. */
+  monitorOptions?: OpenMonitorOptions;
   /** Exit cleanly on SIGTERM/SIGINT (the CLI); tests call close() themselves. */
   handleSignals?: boolean;
 }
@@ -45,6 +55,8 @@ export interface RunningServer extends Closer {
   app: FastifyInstance;
   holder: ModelHolder;
   metrics: ServeMetrics;
+  /** null when the server runs without monitoring. */
+  monitoring: ServerMonitoring | null;
   /** http://host:port actually bound (port 0 resolved). */
   url: string;
   /** Milliseconds from process start to listening. */
@@ -91,6 +103,15 @@ function announce(log: Logger, s: ServerSettings, holder: ModelHolder, url: stri
   );
 }
 
+/** The observers of every prediction: the caller's (tests) and monitoring's. */
+function observers(...list: (PredictionObserver | undefined)[]): PredictionObserver | undefined {
+  const given = list.filter((o): o is PredictionObserver => o !== undefined);
+  if (given.length <= 1) return given[0];
+  return (event) => {
+    for (const o of given) o(event);
+  };
+}
+
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const s = opts.settings;
   const log = opts.logger ?? createLogger({ level: s.logLevel, base: { service: 'defasagem-serve' } });
@@ -98,14 +119,47 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
 
   const metrics = createMetrics();
   const source = modelSource(s);
-  const holder = new ModelHolder({
-    load: source.load,
-    probe: source.probe,
-    policy: { extraFeatures: s.extraFeaturePolicy, maxInstances: s.maxInstances },
-    bandAlto: s.riskBandAlto,
-    bandMedio: s.riskBandMedio,
-    events: holderEvents(metrics, log),
-  });
+  let holder: ModelHolder | null = null;
+  // Before the model: pseudonymised mode without its secret refuses to start here.
+  const monitoring = opts.monitor
+    ? await openServerMonitoring({
+        settings: opts.monitor,
+        source: s,
+        currentBands: () => {
+          const b = holder?.current;
+          return b ? { version: b.version, bands: b.bands } : null;
+        },
+        log,
+        ...(opts.monitorOptions ? { open: opts.monitorOptions } : {}),
+      })
+    : null;
+  try {
+    holder = new ModelHolder({
+      load: monitoring ? monitoring.withBaseline(source.load) : source.load,
+      probe: source.probe,
+      policy: { extraFeatures: s.extraFeaturePolicy, maxInstances: s.maxInstances },
+      bandAlto: s.riskBandAlto,
+      bandMedio: s.riskBandMedio,
+      events: holderEvents(metrics, log),
+    });
+    return await serveWith({ opts, log, metrics, source, holder, monitoring });
+  } catch (err) {
+    await holder?.stop();
+    await monitoring?.close();
+    throw err;
+  }
+}
+
+async function serveWith(a: {
+  opts: ServerOptions;
+  log: Logger;
+  metrics: ServeMetrics;
+  source: ReturnType<typeof modelSource>;
+  holder: ModelHolder;
+  monitoring: ServerMonitoring | null;
+}): Promise<RunningServer> {
+  const { opts, log, metrics, source, holder, monitoring } = a;
+  const s = opts.settings;
   await firstLoad(holder, s);
 
   const app = await buildApp({
@@ -113,11 +167,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     holder,
     metrics,
     logger: log,
-    observer: opts.observer,
+    observer: observers(opts.observer, monitoring?.observer),
+    monitoring,
     listModels: source.listModels,
     registry: opts.registry ?? openRegistry(path.resolve(s.registryDir), registrySettingsFromEnv()),
   });
-  const url = await listenOn(app, s.host, s.port, () => holder.stop());
+  const url = await listenOn(app, s.host, s.port, async () => {});
   const stopRetry = followSource(holder, source, s.reloadPollSeconds);
   const startupMs = Math.round(process.uptime() * 1000);
   announce(log, s, holder, url, startupMs);
@@ -130,7 +185,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     },
     s.shutdownGraceMs,
     log,
+    // After the drain: the events of the last requests are queued by then, and written here.
+    async () => {
+      await monitoring?.close();
+    },
   );
   if (opts.handleSignals) closeOnSignals(closer);
-  return { app, holder, metrics, url, startupMs, close: closer.close, closed: closer.closed };
+  return { app, holder, metrics, monitoring, url, startupMs, close: closer.close, closed: closer.closed };
 }

@@ -24,11 +24,12 @@ export function registerServeCommands(program: Command): void {
     .option('--port <port>', 'port to listen on (env PORT, default 8000)', portOption)
     .action(async (opts: { host?: string; port?: number }) => {
       // Every setting is read (and checked) once, here; the server gets its share.
-      const settings = loadAppSettings().server;
+      const all = loadAppSettings();
+      const settings = all.server;
       if (opts.host) settings.host = opts.host;
       if (opts.port !== undefined) settings.port = opts.port;
       // Keeps the command alive until the server has drained and closed (SIGTERM / SIGINT).
-      await (await startServer({ settings, handleSignals: true })).closed;
+      await (await startServer({ settings, monitor: all.monitor, handleSignals: true })).closed;
     });
 
   serve

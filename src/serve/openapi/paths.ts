@@ -305,6 +305,79 @@ function dashboardPaths(security: Security): Record<string, unknown> {
   };
 }
 
+const daysParam = (fallback: number) => ({
+  name: 'last_days',
+  in: 'query',
+  required: false,
+  description: `Window: the last N days up to now (whole days, 1 to MONITOR_RETENTION_DAYS; default ${fallback}).`,
+  schema: { type: 'integer', minimum: 1, default: fallback },
+});
+
+/** GET /monitoring/*: present when the server runs with monitoring (see docs/monitoring.md). */
+function monitoringPaths(security: Security): Record<string, unknown> {
+  const errors = errorResponses([400, 401, 403, 409, 429]);
+  return {
+    '/monitoring/drift': {
+      get: {
+        summary:
+          'Drift of a model version against its training baseline: PSI and missing-rate change per field and for the score, green/yellow/red.',
+        security,
+        parameters: [
+          daysParam(7),
+          {
+            name: 'model_version',
+            in: 'query',
+            required: false,
+            description: 'Default: the version being served.',
+            schema: { type: 'string', example: 'v1.2.0' },
+          },
+          {
+            name: 'format',
+            in: 'query',
+            required: false,
+            description: 'json (default) or html: the self-contained report in Portuguese.',
+            schema: { type: 'string', enum: ['json', 'html'] },
+          },
+        ],
+        responses: {
+          200: {
+            description: 'The drift report (JSON) or the HTML report.',
+            content: { 'application/json': { schema: { type: 'object' } }, 'text/html': {} },
+          },
+          ...errorResponses([400, 401, 403, 404, 409, 429, 503]),
+        },
+      },
+    },
+    '/monitoring/slo': {
+      get: {
+        summary:
+          'Service health per endpoint: requests, status classes, error rate, latency p50/p95/p99, dropped monitoring events.',
+        security,
+        parameters: [daysParam(1)],
+        responses: { 200: { description: 'Service health and the event queue counters' }, ...errors },
+      },
+    },
+    '/monitoring/series': {
+      get: {
+        summary:
+          'Hourly series: requests, errors, latency percentiles, students scored and flagged, bands, score histogram.',
+        security,
+        parameters: [daysParam(7)],
+        responses: { 200: { description: 'One point per hour of the window, oldest first' }, ...errors },
+      },
+    },
+    '/monitoring/summary': {
+      get: {
+        summary:
+          "The dashboard's Monitoramento page: traffic, latency, flagged share and bands, drift per field, latest outcomes.",
+        security,
+        parameters: [daysParam(7)],
+        responses: { 200: { description: 'Each block null when there is nothing to show' }, ...errors },
+      },
+    },
+  };
+}
+
 /** Every documented path, by route family. */
 export function apiPaths(auth: boolean): Record<string, unknown> {
   const security: Security = auth ? [{ ApiKey: [] }, { Bearer: [] }] : [];
@@ -315,6 +388,7 @@ export function apiPaths(auth: boolean): Record<string, unknown> {
     ...scorePaths(security),
     ...adminPaths(security),
     ...oipPaths(security),
+    ...monitoringPaths(security),
     ...registryPaths(security),
     ...dashboardPaths(security),
   };

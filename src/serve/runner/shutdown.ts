@@ -1,6 +1,7 @@
 /**
  * Graceful shutdown: stop following the model, stop accepting, let in-flight requests finish within
- * SHUTDOWN_GRACE_MS, then close whatever is left. Idempotent; SIGTERM/SIGINT trigger it when asked.
+ * SHUTDOWN_GRACE_MS, close whatever is left, then the steps that need the requests finished (writing
+ * the monitoring events still queued). Idempotent; SIGTERM/SIGINT trigger it when asked.
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from '../../core/logger.js';
@@ -38,6 +39,8 @@ export function gracefulCloser(
   stopFollowing: () => Promise<void>,
   graceMs: number,
   log: Logger,
+  /** Runs once the requests are drained (e.g. writes the monitoring events still queued). */
+  afterDrain: () => Promise<void> = async () => {},
 ): Closer {
   let closing: Promise<void> | null = null;
   let resolveClosed: () => void = () => {};
@@ -49,6 +52,11 @@ export function gracefulCloser(
       log.info({ event: 'shutdown', reason }, 'shutting down: draining in-flight requests');
       await stopFollowing();
       await drain(app, graceMs, log);
+      try {
+        await afterDrain();
+      } catch (err) {
+        log.error({ event: 'shutdown_step_failed', err }, 'a shutdown step failed after the drain');
+      }
       log.info({ event: 'stopped' }, 'stopped');
       log.flush?.();
       resolveClosed();

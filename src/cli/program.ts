@@ -1,6 +1,7 @@
 import { Command, type Option } from 'commander';
 import { registerConfigCommand } from './commands/config.js';
 import { registerDataCommands } from './commands/data.js';
+import { registerMonitorCommands } from './commands/monitor.js';
 import { registerRegistryCommands } from './commands/registry.js';
 import { registerRetrainCommand } from './commands/retrain.js';
 import { registerScoreCommand } from './commands/score.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
   registerRegistryCommands(program);
   registerScoreCommand(program);
   registerRetrainCommand(program);
+  registerMonitorCommands(program);
   registerServeCommands(program);
   registerStartCommand(program);
   registerConfigCommand(program);

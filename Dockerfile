@@ -38,8 +38,11 @@ ENV NODE_ENV=production \
     MODEL_VERSION=champion \
     REGISTRY_DIR=/data/registry \
     ON_MODEL_ERROR=not-ready \
-    LOG_LEVEL=info
+    LOG_LEVEL=info \
+    MONITOR_DATA_DIR=/data/monitoring
 WORKDIR /app
+# The monitoring volume's mount point, writable by the unprivileged user (a new volume copies it).
+RUN mkdir -p /data/monitoring && chown node:node /data/monitoring && chmod 700 /data/monitoring
 COPY --from=native --chown=node:node /app/package.json ./package.json
 COPY --from=native --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist

@@ -25,6 +25,12 @@ describe('deploy files', () => {
     const registryMount = api.volumes.find((v) => v.split(':')[1] === env.REGISTRY_DIR);
     expect(registryMount, 'a volume must be mounted at REGISTRY_DIR').toBeTruthy();
     expect(api.ports.some((p) => p.endsWith(`:${env.PORT}`))).toBe(true);
+    // Monitoring writes in a volume of its own (the root filesystem is read-only).
+    const monitoringMount = api.volumes.find((v) => v.split(':')[1] === env.MONITOR_DATA_DIR);
+    expect(monitoringMount, 'a volume must be mounted at MONITOR_DATA_DIR').toBeTruthy();
+    expect(monitoringMount!.endsWith(':ro')).toBe(false);
+    // The limiter charges students: a requests-sized RATE_LIMIT_MAX would refuse cohort uploads.
+    expect(env.RATE_LIMIT_MAX === undefined || Number(env.RATE_LIMIT_MAX) >= 10_000).toBe(true);
   });
 
   it('Dockerfile is multi-stage, non-root, with a healthcheck and known settings only', () => {

@@ -13,6 +13,7 @@ const BENCHES: Array<{ name: string; file: string; fn: string }> = [
   { name: 'registry', file: './registry.ts', fn: 'benchRegistry' },
   { name: 'serve', file: './serve.ts', fn: 'benchServe' },
   { name: 'monitor', file: './monitor.ts', fn: 'benchMonitor' },
+  { name: 'monitor-serve', file: './monitor-serve.ts', fn: 'benchMonitorServe' },
 ];
 
 const wanted = process.argv.slice(2);

@@ -135,7 +135,7 @@ export interface OutcomesJobOptions {
   scoredAt?: Date;
   /** rows: the window of recorded predictions (default: the retention period). */
   lastDays?: number;
-  /** Save the report beside the events for GET /monitoring/summary (default true). */
+  /** Save the report beside the events for GET /monitoring/outcomes (default true). */
   save?: boolean;
   now?: Date;
 }

@@ -100,5 +100,4 @@ export {
 } from './settings.js';
 export { openSqliteStore, SQLITE_FILE } from './store/sqlite.js';
 export type { EventBatch, EventStore, PredictionRow, PruneResult, TimeWindow } from './store/types.js';
-export { buildSummary, fieldLabel, type MonitoringSummary } from './summary.js';
 export { lastDays, windowBetween } from './window.js';

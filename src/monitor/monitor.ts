@@ -136,11 +136,8 @@ export interface Monitor {
   /** Tells the writer which bins to count a version on (call when a model is loaded or swapped). */
   registerModel(modelVersion: string, baseline: MonitorBaseline | null): void;
   drift(q: { modelVersion: string; baseline: MonitorBaseline; window: TimeWindow }): Promise<DriftReport>;
-  /** Service health per endpoint and in total; `keep` limits it to some endpoints (e.g. the scoring ones). */
-  health(
-    window: TimeWindow,
-    keep?: (endpoint: string) => boolean,
-  ): Promise<ServiceHealth & { recorder: RecorderStats }>;
+  /** Service health per endpoint and in total. */
+  health(window: TimeWindow): Promise<ServiceHealth & { recorder: RecorderStats }>;
   series(window: TimeWindow): Promise<MonitoringSeries>;
   stats(): RecorderStats;
   flush(): Promise<void>;
@@ -214,10 +211,10 @@ export async function openMonitor(
     observeRequest: (o) => recorder.observeRequest(o),
     registerModel: (v, b) => recorder.registerModel(v, b),
     drift: (q) => driftFromStore(store, { ...q, options }),
-    health: async (window, keep) => {
+    health: async (window) => {
       const rows = await store.requestCounts(window);
       return {
-        ...healthFromCounts(keep ? rows.filter((r) => keep(r.endpoint)) : rows, window),
+        ...healthFromCounts(rows, window),
         recorder: recorder.stats(),
       };
     },

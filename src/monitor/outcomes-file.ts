@@ -1,6 +1,6 @@
 /**
  * The latest outcomes report, saved beside the events (MONITOR_DATA_DIR/outcomes_latest.json) by
- * `defasagem monitor outcomes` so the server's GET /monitoring/summary can show it. It holds metrics
+ * `defasagem monitor outcomes` so the server's GET /monitoring/outcomes (the dashboard) can show it. It holds metrics
  * per model version and group only (no RA, no pseudonym, no per-student value); written crash-safe,
  * 0600 like the database.
  */

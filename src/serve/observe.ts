@@ -11,7 +11,7 @@ import type { StudentRecord } from '../core/student.js';
 import type {
   DriftReport,
   MonitoringSeries,
-  MonitoringSummary,
+  OutcomeReport,
   PrivacyMode,
   RecorderStats,
   ServiceHealth,
@@ -98,6 +98,6 @@ export interface MonitoringService {
   drift(q: { modelVersion: string; lastDays: number }): Promise<DriftReport>;
   slo(lastDays: number): Promise<ServiceHealth & { recorder: RecorderStats }>;
   series(lastDays: number): Promise<MonitoringSeries>;
-  /** The dashboard's Monitoramento page: traffic, latency, scores, drift of the served model, outcomes. */
-  summary(lastDays: number): Promise<MonitoringSummary>;
+  /** The latest outcomes report `defasagem monitor outcomes` saved beside the events; null before any. */
+  outcomes(): Promise<OutcomeReport | null>;
 }

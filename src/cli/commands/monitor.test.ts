@@ -22,6 +22,7 @@ import {
 } from '../../monitor/index.js';
 import { realWorkbook, syntheticWorkbook } from '../../monitor/testing/fixtures.js';
 import { promoteVersion, registerVersion } from '../../registry/index.js';
+import { startMonitored } from '../../serve/testing/monitoring.js';
 import { runCommandInProcess } from '../testing/support.js';
 import { registerMonitorCommands } from './monitor.js';
 
@@ -199,6 +200,19 @@ describe('defasagem monitor outcomes', () => {
     const saved = readFileSync(path.join(dataDir, OUTCOMES_FILE), 'utf8');
     expect(JSON.parse(saved).versions[0].overall.recall).toBe(v.overall.recall);
     expect(saved).not.toMatch(/hmac|secret|[0-9a-f]{64}/i);
+    // The server on the same folder answers it to the dashboard as it was saved.
+    const server = await startMonitored({
+      registryDir: t.registryDir,
+      dataDir,
+      env: { MODEL_VERSION: 'champion' },
+    });
+    try {
+      const r = await fetch(`${server.url}/monitoring/outcomes`);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toEqual(out.report);
+    } finally {
+      await server.close();
+    }
   });
 
   it('floors crossed are alerts, exit 13; a model trained on the outcomes or no champion then is refused', async () => {

@@ -366,13 +366,18 @@ function monitoringPaths(security: Security): Record<string, unknown> {
         responses: { 200: { description: 'One point per hour of the window, oldest first' }, ...errors },
       },
     },
-    '/monitoring/summary': {
+    '/monitoring/outcomes': {
       get: {
         summary:
-          "The dashboard's Monitoramento page: traffic, latency, flagged share and bands, drift per field, latest outcomes.",
+          'The latest outcomes report saved by `defasagem monitor outcomes`: realised recall, precision, PR-AUC and calibration per model version and group, alerts; null before the first.',
         security,
-        parameters: [daysParam(7)],
-        responses: { 200: { description: 'Each block null when there is nothing to show' }, ...errors },
+        responses: {
+          200: {
+            description: 'The outcomes report, or null',
+            content: { 'application/json': { schema: { type: 'object', nullable: true } } },
+          },
+          ...errorResponses([400, 401, 403, 409, 429]),
+        },
       },
     },
   };

@@ -129,7 +129,7 @@ describe('GET /monitoring/* on a real server', () => {
     expect(Object.values(r.recorder.dropped).every((n) => n === 0)).toBe(true);
   });
 
-  it('hourly series and the dashboard summary count exactly what the clients were answered', async () => {
+  it('hourly series count exactly what the clients were answered', async () => {
     const s = await json('/monitoring/series?last_days=1');
     expect(s.hours.length).toBeGreaterThanOrEqual(24);
     const sum = (k: string) => s.hours.reduce((a: number, h: Record<string, number>) => a + h[k]!, 0);
@@ -139,15 +139,18 @@ describe('GET /monitoring/* on a real server', () => {
       s.hours.reduce((a: number, h: { bands: Record<string, number> }) => a + h.bands[b]!, 0);
     expect({ alto: band('alto'), medio: band('medio'), baixo: band('baixo') }).toEqual(bands);
     expect(s.model_versions).toEqual(['v1.0.0']);
+  });
 
-    const m = await json('/monitoring/summary');
-    expect(m.traffic).toEqual({ requests: 22, students: 40 });
-    expect(m.scores.flagged_share).toBeCloseTo(flagged / 40, 4);
-    expect(m.scores.bands.alto).toBeCloseTo(bands.alto / 40, 4);
-    expect(m.latency.p50_ms).toBeGreaterThan(0);
-    expect(m.drift_status).toBe('sem_dados');
-    expect(m.drift.find((f: { feature: string }) => f.feature === 'ida')).toMatchObject({ label: 'IDA' });
-    expect(m.outcomes).toBeNull();
+  it('outcomes: null until `monitor outcomes` saves a report (the page then says "not known yet")', async () => {
+    const r = await get('/monitoring/outcomes');
+    expect(r.status).toBe(200);
+    expect(r.type).toMatch(/^application\/json/);
+    expect(r.text).toBe('null');
+  });
+
+  it('the dashboard sees the monitoring endpoints and asks for them', async () => {
+    const config = await json('/dashboard/config');
+    expect(config.features).toMatchObject({ drift: true, slo: true, outcomes: true });
   });
 
   it('bad queries are catalogue errors that name the parameter', async () => {
@@ -164,6 +167,7 @@ describe('GET /monitoring/* on a real server', () => {
       'DEF_ERR_MONITOR_QUERY_INVALID',
     ]);
     expect(await code('/monitoring/drift?format=xml')).toEqual([400, 'DEF_ERR_MONITOR_QUERY_INVALID']);
+    expect(await code('/monitoring/outcomes?last_days=7')).toEqual([400, 'DEF_ERR_MONITOR_QUERY_INVALID']);
     expect(await code('/monitoring/drift?model_version=../../etc')).toEqual([
       400,
       'DEF_ERR_MONITOR_QUERY_INVALID',
@@ -228,10 +232,12 @@ describe('monitoring start-up, access and shutdown', () => {
       env: { API_KEYS: `${hashKey(key)}:predict` },
     });
     try {
-      expect((await fetch(`${server.url}/monitoring/slo`)).status).toBe(401);
-      expect((await fetch(`${server.url}/monitoring/slo`, { headers: { 'x-api-key': key } })).status).toBe(
-        200,
-      );
+      for (const p of ['slo', 'series', 'outcomes']) {
+        expect((await fetch(`${server.url}/monitoring/${p}`)).status).toBe(401);
+        const ok = await fetch(`${server.url}/monitoring/${p}`, { headers: { 'x-api-key': key } });
+        expect(ok.status).toBe(200);
+      }
+      expect((await fetch(`${server.url}/monitoring/drift`)).status).toBe(401);
     } finally {
       await server.close();
     }
@@ -263,11 +269,13 @@ describe('monitoring start-up, access and shutdown', () => {
     });
     try {
       expect((await postJson(`${server.url}/predict`, reg.example)).status).toBe(200);
-      const r = await fetch(`${server.url}/monitoring/drift`);
-      expect(r.status).toBe(409);
-      expect(((await r.json()) as { error: { code: string } }).error.code).toBe(
-        'DEF_ERR_MONITOR_MONITORING_OFF',
-      );
+      for (const p of ['drift', 'slo', 'series', 'outcomes']) {
+        const r = await fetch(`${server.url}/monitoring/${p}`);
+        expect(r.status, p).toBe(409);
+        expect(((await r.json()) as { error: { code: string } }).error.code).toBe(
+          'DEF_ERR_MONITOR_MONITORING_OFF',
+        );
+      }
     } finally {
       await server.close();
     }

@@ -7,7 +7,10 @@
  * - GET /monitoring/slo?last_days=1: latency p50/p95/p99, error rate and dropped events per endpoint;
  * - GET /monitoring/series?last_days=7: hourly traffic, latency, flagged share, bands and the score
  *   histogram, for charts over time;
- * - GET /monitoring/summary?last_days=7: the dashboard's Monitoramento page in one answer.
+ * - GET /monitoring/outcomes: the latest outcomes report (`defasagem monitor outcomes` saves it beside
+ *   the events: metrics per model version and group, never a student), or null before the first.
+ * The JSON answers are the monitor library's own report types (DriftReport, ServiceHealth,
+ * OutcomeReport), which the dashboard's Monitoramento page reads as they are.
  * Plus the response hook that counts every answered request for the SLO. Registered only when the
  * server runs with monitoring (MONITOR_PRIVACY_MODE=off answers DEF_ERR_MONITOR_MONITORING_OFF).
  */
@@ -95,8 +98,9 @@ export const monitoringRoutes: ServePlugin = async (app, { access, holder, monit
     return m.series(daysOf(q.last_days, 7, m.maxDays));
   });
 
-  app.get('/monitoring/summary', access.predict, async (req) => {
-    const q = strictQuery(req, ['last_days']);
-    return m.summary(daysOf(q.last_days, 7, m.maxDays));
+  app.get('/monitoring/outcomes', access.predict, async (req, reply) => {
+    strictQuery(req, []);
+    // null (not 404) before the first report: the page shows "not known yet", not an error.
+    return reply.type('application/json; charset=utf-8').send(JSON.stringify(await m.outcomes()));
   });
 };

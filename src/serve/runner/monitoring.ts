@@ -16,7 +16,6 @@ import { isAppError } from '../../core/error-base.js';
 import type { Logger } from '../../core/logger.js';
 import {
   baselineOfVersion,
-  buildSummary,
   lastDays,
   type ModelBaseline,
   type Monitor,
@@ -29,10 +28,6 @@ import {
 import type { ModelSourceSettings } from '../../registry/index.js';
 import type { BandCuts, BundleParts } from '../bundle.js';
 import type { MonitoringService, PredictionEvent, PredictionObserver } from '../observe.js';
-
-/** Route templates that score students (the summary's traffic and latency). */
-export const isScoringEndpoint = (route: string): boolean =>
-  route === '/predict' || route === '/score' || route.endsWith('/infer');
 
 /** Endpoint families whose events may carry RAs (for pseudonymised rows). */
 export const RA_ENDPOINTS: ReadonlySet<string> = new Set(['score']);
@@ -150,22 +145,9 @@ export async function openServerMonitoring(opts: ServerMonitoringOptions): Promi
     },
     slo: (days) => monitor.health(window(days)),
     series: (days) => monitor.series(window(days)),
-    summary: async (days) => {
-      const w = window(days);
+    outcomes: async () => {
       if (!on) throw monitoringOff();
-      const version = opts.currentBands()?.version ?? null;
-      const [series, scoring, drift, outcomes] = await Promise.all([
-        monitor.series(w),
-        monitor.health(w, isScoringEndpoint),
-        // No baseline (or none usable) for the served version: the drift block is empty, not an error.
-        version
-          ? baselineOf(version)
-              .then(({ baseline }) => monitor.drift({ modelVersion: version, baseline, window: w }))
-              .catch(() => null)
-          : null,
-        readLatestOutcomes(settings.dataDir),
-      ]);
-      return buildSummary({ modelVersion: version, series, scoring, drift, outcomes });
+      return readLatestOutcomes(settings.dataDir);
     },
     close: () => monitor.close(),
   };

@@ -96,6 +96,14 @@ function batchOps(b: EventBatch, now: number): WriteOps {
   ];
 }
 
+/** A request_counts row as the store interface gives it (summed over hours, or one hour's). */
+const requestCountOf = (r: Record<string, string | number>) => ({
+  endpoint: r.endpoint as string,
+  series: r.series as string,
+  bin: r.bin as string,
+  n: Number(r.n),
+});
+
 class SqliteEventStore implements EventStore {
   readonly backend = 'sqlite';
   private readonly stmts;
@@ -155,12 +163,7 @@ class SqliteEventStore implements EventStore {
   async requestCounts(w: TimeWindow) {
     const [from, to] = hoursOf(w);
     const rows = this.stmts.requestCounts.all(from, to) as Array<Record<string, string | number>>;
-    return rows.map((r) => ({
-      endpoint: r.endpoint as string,
-      series: r.series as string,
-      bin: r.bin as string,
-      n: Number(r.n),
-    }));
+    return rows.map(requestCountOf);
   }
 
   async predictionSeries(w: TimeWindow): Promise<PredictionCount[]> {
@@ -180,13 +183,7 @@ class SqliteEventStore implements EventStore {
   async requestSeries(w: TimeWindow): Promise<RequestCount[]> {
     const [from, to] = hoursOf(w);
     const rows = this.stmts.requestSeries.all(from, to) as Array<Record<string, string | number>>;
-    return rows.map((r) => ({
-      hour: Number(r.hour),
-      endpoint: r.endpoint as string,
-      series: r.series as string,
-      bin: r.bin as string,
-      n: Number(r.n),
-    }));
+    return rows.map((r) => ({ hour: Number(r.hour), ...requestCountOf(r) }));
   }
 
   async predictionRows(w: TimeWindow, modelVersion?: string): Promise<PredictionRow[]> {

@@ -6,8 +6,6 @@
  * transaction has committed).
  */
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,14 +15,10 @@ import { type MonitoredRegistry, monitoredRegistry, postJson } from '../testing/
 
 const MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
 let reg: MonitoredRegistry;
-const dirs: string[] = [];
 beforeAll(async () => {
   reg = await monitoredRegistry();
 }, 120_000);
-afterAll(() => {
-  reg?.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => reg?.cleanup());
 
 /** The URL the child logged in its `listening` line. */
 function listeningUrl(child: ChildProcess): Promise<string> {
@@ -89,8 +83,7 @@ describe('SIGKILL of the real server mid-write', () => {
   it.each([3, 30])(
     'killed after %i acknowledged batches: the database opens and keeps every acknowledged event',
     async (batches) => {
-      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'defasagem-monitor-kill-'));
-      dirs.push(dataDir);
+      const dataDir = reg.dataDir();
       const { acked, signal } = await serveAndKill(dataDir, batches);
       expect(signal).toBe('SIGKILL');
       expect(acked).toBeGreaterThan(0);

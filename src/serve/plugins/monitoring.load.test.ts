@@ -1,13 +1,3 @@
-/**
- * The event writer under load, by counts (never by time; the latency cost is bench/monitor-serve.ts):
- * a real server on loopback answering concurrent clients loses no event while its queue stays under
- * MONITOR_QUEUE_MAX; with the store held back so the queue fills, every event is either written or
- * counted as dropped — the two add up to exactly what the clients were answered — and predictions
- * never fail.
- */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EventStore, lastDays, openSqliteStore } from '../../monitor/index.js';
 import { delegatingStore } from '../../monitor/testing/fixtures.js';
@@ -19,19 +9,11 @@ import {
 } from '../testing/monitoring.js';
 
 let reg: MonitoredRegistry;
-const dirs: string[] = [];
-const dataDir = () => {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'defasagem-monitor-load-'));
-  dirs.push(d);
-  return d;
-};
+const dataDir = () => reg.dataDir();
 beforeAll(async () => {
   reg = await monitoredRegistry();
 }, 120_000);
-afterAll(() => {
-  reg?.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => reg?.cleanup());
 
 /** Sums of what the store holds: students and calls by endpoint family, requests and drops by route. */
 async function stored(store: EventStore) {

@@ -4,8 +4,7 @@
  * the event store through the one observation point and the response hook; GET /monitoring/* answer
  * from it; the baseline follows hot swaps and is refused when it belongs to another model.
  */
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { cpSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lastDays, openSqliteStore } from '../../monitor/index.js';
@@ -23,22 +22,14 @@ import {
 import { collectingLogger } from '../testing/support.js';
 
 let reg: MonitoredRegistry;
-const dirs: string[] = [];
-const dataDir = () => {
-  const d = mkdtempSync(path.join(os.tmpdir(), 'defasagem-monitor-data-'));
-  dirs.push(d);
-  return d;
-};
+const dataDir = () => reg.dataDir();
 const force = { force: true, reason: 'monitoring test (small training config)' };
 
 beforeAll(async () => {
   reg = await monitoredRegistry(1);
   await promoteVersion(reg.registryDir, { version: 'v1.0.0', expectCurrent: 'none', ...force });
 }, 120_000);
-afterAll(() => {
-  reg?.cleanup();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+afterAll(() => reg?.cleanup());
 
 async function until(cond: () => Promise<boolean>, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

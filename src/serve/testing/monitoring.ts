@@ -21,6 +21,8 @@ export interface MonitoredRegistry {
   artifacts: string[];
   /** The signature's example student. */
   example: Record<string, unknown>;
+  /** A new empty folder for monitoring data, removed with the rest by cleanup(). */
+  dataDir(): string;
   cleanup(): void;
 }
 
@@ -38,6 +40,7 @@ export async function monitoredRegistry(more = 0): Promise<MonitoredRegistry> {
     registryDir,
     artifacts,
     example,
+    dataDir: () => mkdtempSync(path.join(root, 'events-')),
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
 }

@@ -22,12 +22,17 @@
  *   ratio = p99(on) / p99(off). Reported: every round, the median ratio and its range (min–max): the
  *   spread is the honest error bar on a shared machine, where other processes' stalls move a single
  *   p99 by more than the writer does.
+ * - Server CPU per request: utime + stime of the server process (every thread: the SQLite writer's
+ *   too) from /proc/<pid>/stat around each run, divided by the requests answered (wrk: req/s × s).
+ *   Other processes on the machine stretch wall-clock latency but not a process's own CPU time, so on
+ *   a shared machine cpu(on)/cpu(off) is the steadier measure of what the writer adds; a latency
+ *   ratio is only as good as the machine is quiet (see the ranges).
  * - After the rounds, the writer's counters from GET /monitoring/slo: events accepted, written,
  *   dropped (by kind) — a full queue would show there, never as a slower or failed prediction.
  * Run: `npx tsx bench/monitor-serve.ts [--json]` or `npm run bench -- monitor-serve`.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -46,6 +51,8 @@ interface Run {
   p99_ms: number;
   req_per_s: number;
   errors: number;
+  /** Server CPU (user + system, all threads) per request answered; null without /proc. */
+  cpu_ms_per_req?: number | null;
 }
 
 export type LoadMode = 'saturated' | 'fixed_rate';
@@ -60,6 +67,8 @@ export interface MonitorServeRound {
   /** p99(on) / p99(off). */
   p99_ratio: number;
   p50_ratio: number;
+  /** Server CPU per request, on / off; null without /proc. */
+  cpu_ratio: number | null;
 }
 
 type Spread = { median: number; min: number; max: number };
@@ -70,7 +79,7 @@ export interface MonitorServeResult {
   rate: number;
   rounds: MonitorServeRound[];
   /** Per load mode, p99(on)/p99(off) and p50(on)/p50(off): median and range over the rounds. */
-  ratios: Record<LoadMode, { p99: Spread; p50: Spread }>;
+  ratios: Record<LoadMode, { p99: Spread; p50: Spread; cpu: Spread | null }>;
   writer: { accepted: number; written: number; dropped: Record<string, number> };
   load_average: number[];
 }
@@ -81,6 +90,18 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
+
+/** utime + stime of a process (all its threads), in ms; null where /proc is missing. */
+function cpuMs(pid: number | undefined): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after "(comm) ": state is field 3, utime 14, stime 15 (clock ticks of 10 ms on Linux).
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10;
+  } catch {
+    return null;
+  }
+}
 
 /** wrk's "50%    2.31ms" → milliseconds. */
 function wrkMs(text: string, label: string): number {
@@ -224,7 +245,7 @@ export async function benchMonitorServe(
       });
       children.push(child);
       await waitReady(`http://127.0.0.1:${port}/ready`, child);
-      return { port, url: `http://127.0.0.1:${port}/predict` };
+      return { port, url: `http://127.0.0.1:${port}/predict`, pid: child.pid };
     };
     const off = await start('off');
     const on = await start('aggregate_only');
@@ -242,8 +263,17 @@ export async function benchMonitorServe(
       useWrk
         ? Promise.resolve(wrkRun(url, script, connections, s))
         : autocannonRun(url, body, connections, s);
-    const run = (mode: LoadMode, arm: { port: number; url: string }) =>
-      mode === 'saturated' ? saturated(arm.url, seconds) : openLoop(arm.port, body, rate, seconds);
+    const run = async (mode: LoadMode, arm: { port: number; url: string; pid: number | undefined }) => {
+      const before = cpuMs(arm.pid);
+      const r = await (mode === 'saturated'
+        ? saturated(arm.url, seconds)
+        : openLoop(arm.port, body, rate, seconds));
+      const after = cpuMs(arm.pid);
+      const answered = r.req_per_s * seconds;
+      r.cpu_ms_per_req =
+        before === null || after === null || answered === 0 ? null : (after - before) / answered;
+      return r;
+    };
 
     log(`warm-up (2 s each), then ${rounds} rounds of ${seconds} s per arm and load mode…`);
     await saturated(off.url, 2);
@@ -263,10 +293,11 @@ export async function benchMonitorServe(
           on: b,
           p99_ratio: r3(b.p99_ms / a.p99_ms),
           p50_ratio: r3(b.p50_ms / a.p50_ms),
+          cpu_ratio: a.cpu_ms_per_req && b.cpu_ms_per_req ? r3(b.cpu_ms_per_req / a.cpu_ms_per_req) : null,
         };
         out.push(round);
         log(
-          `round ${round.round} ${mode} (${order}): off p50 ${a.p50_ms} p99 ${a.p99_ms} ms ${a.req_per_s} req/s | on p50 ${b.p50_ms} p99 ${b.p99_ms} ms ${b.req_per_s} req/s | p99 ratio ${round.p99_ratio}`,
+          `round ${round.round} ${mode} (${order}): off p50 ${a.p50_ms} p99 ${a.p99_ms} ms ${a.req_per_s} req/s | on p50 ${b.p50_ms} p99 ${b.p99_ms} ms ${b.req_per_s} req/s | p99 ratio ${round.p99_ratio} | CPU/req ratio ${round.cpu_ratio}`,
         );
       }
     }
@@ -275,14 +306,21 @@ export async function benchMonitorServe(
     const slo = (await (await fetch(`http://127.0.0.1:${on.port}/monitoring/slo`)).json()) as {
       recorder: { accepted: number; written: number; dropped: Record<string, number> };
     };
-    const stat = (mode: LoadMode, k: 'p99_ratio' | 'p50_ratio'): Spread => {
-      const xs = out.filter((r) => r.mode === mode).map((r) => r[k]);
-      return { median: r3(median(xs)), min: Math.min(...xs), max: Math.max(...xs) };
+    const stat = (mode: LoadMode, k: 'p99_ratio' | 'p50_ratio' | 'cpu_ratio'): Spread | null => {
+      const xs = out
+        .filter((r) => r.mode === mode)
+        .map((r) => r[k])
+        .filter((x): x is number => x !== null);
+      return xs.length ? { median: r3(median(xs)), min: Math.min(...xs), max: Math.max(...xs) } : null;
     };
-    const ratios = (mode: LoadMode) => ({ p99: stat(mode, 'p99_ratio'), p50: stat(mode, 'p50_ratio') });
+    const ratios = (mode: LoadMode) => ({
+      p99: stat(mode, 'p99_ratio')!,
+      p50: stat(mode, 'p50_ratio')!,
+      cpu: stat(mode, 'cpu_ratio'),
+    });
     const load = os.loadavg().map((x) => Number(x.toFixed(2)));
     return {
-      method: `one student per POST /predict; saturated = ${useWrk ? 'wrk -t1 (HdrHistogram, µs)' : 'autocannon (whole ms)'} with ${connections} keep-alive connections; fixed_rate = open loop at ${rate} req/s, latency from each request's due time; ${seconds} s per arm, ${rounds} alternating rounds; two tsx \`serve\` processes identical but for MONITOR_PRIVACY_MODE=off|aggregate_only; shared 2-core machine (load average at the end: ${load.join(', ')}).`,
+      method: `one student per POST /predict; saturated = ${useWrk ? 'wrk -t1 (HdrHistogram, µs)' : 'autocannon (whole ms)'} with ${connections} keep-alive connections; fixed_rate = open loop at ${rate} req/s, latency from each request's due time; server CPU per request from /proc/<pid>/stat (all threads); ${seconds} s per arm, ${rounds} alternating rounds; two tsx \`serve\` processes identical but for MONITOR_PRIVACY_MODE=off|aggregate_only; shared 2-core machine (load average at the end: ${load.join(', ')}).`,
       tool: useWrk ? 'wrk' : 'autocannon',
       rate,
       rounds: out,
@@ -304,15 +342,15 @@ export function renderMonitorServeBench(r: MonitorServeResult): string {
   const lines = [
     'monitoring writer on vs off, POST /predict under load',
     `method: ${r.method}`,
-    'round  mode        order   off p50/p99 (ms)   on p50/p99 (ms)   off/on req/s   p99 on/off',
+    'round  mode        order   off p50/p99 (ms)   on p50/p99 (ms)   off/on req/s   p99 on/off  CPU/req on/off',
   ];
   for (const x of r.rounds)
     lines.push(
-      `${String(x.round).padStart(5)}  ${x.mode.padEnd(10)}  ${x.order}  ${`${x.off.p50_ms}/${x.off.p99_ms}`.padEnd(17)}  ${`${x.on.p50_ms}/${x.on.p99_ms}`.padEnd(16)}  ${`${x.off.req_per_s}/${x.on.req_per_s}`.padEnd(13)}  ${x.p99_ratio}`,
+      `${String(x.round).padStart(5)}  ${x.mode.padEnd(10)}  ${x.order}  ${`${x.off.p50_ms}/${x.off.p99_ms}`.padEnd(17)}  ${`${x.on.p50_ms}/${x.on.p99_ms}`.padEnd(16)}  ${`${x.off.req_per_s}/${x.on.req_per_s}`.padEnd(13)}  ${String(x.p99_ratio).padEnd(10)}  ${x.cpu_ratio ?? 'n/a'}`,
     );
   for (const [mode, q] of Object.entries(r.ratios))
     lines.push(
-      `${mode}: p99 on/off median ${q.p99.median} (range ${q.p99.min}–${q.p99.max}); p50 on/off median ${q.p50.median} (range ${q.p50.min}–${q.p50.max})`,
+      `${mode}: p99 on/off median ${q.p99.median} (range ${q.p99.min}–${q.p99.max}); p50 on/off median ${q.p50.median} (range ${q.p50.min}–${q.p50.max}); server CPU per request on/off ${q.cpu ? `median ${q.cpu.median} (range ${q.cpu.min}–${q.cpu.max})` : 'n/a (no /proc)'}`,
     );
   lines.push(
     `writer: ${r.writer.accepted} events accepted, ${r.writer.written} written, dropped ${JSON.stringify(r.writer.dropped)}`,

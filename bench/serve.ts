@@ -113,7 +113,7 @@ export function stop(child: ChildProcess): Promise<void> {
 }
 
 /** User + system CPU seconds of process `pid` so far. */
-function cpuSecondsOf(pid: number): number {
+export function cpuSecondsOf(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   // Fields 14 and 15 of stat (utime, stime), counted after the command name: indices 11 and 12.
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -125,14 +125,14 @@ function rssOf(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
-const BARE_SERVER = `
+export const BARE_SERVER = `
 import Fastify from 'fastify';
 const app = Fastify();
 app.post('/bare', (req, reply) => { reply.send({ ok: true, n: Object.keys(req.body).length }); });
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 `;
 
-async function load(
+export async function load(
   url: string,
   body: string,
   connections: number,
@@ -193,15 +193,29 @@ async function preciseSequential(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-export async function benchServe(
-  opts: { seconds?: number; log?: (line: string) => void } = {},
-): Promise<ServeBenchResult> {
-  const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
-  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+/** A trained champion in a temp registry and the API compiled to one file, as the benchmarks run it. */
+export interface ServeFixture {
+  root: string;
+  registryDir: string;
+  /** The esbuild bundle of src/cli/main.ts (run it with `serve`). */
+  bundled: string;
+  /** `serve`'s environment on `port`: champion, LOG_LEVEL=warn, auth off, limiter on but never reached. */
+  env: (port: number) => NodeJS.ProcessEnv;
+  firstStartMs: number;
+  synthetic: boolean;
+  created: boolean;
+  /** Removes the bundle and the temp registry. */
+  dispose(): void;
+}
+
+export async function prepareServeFixture(log: (line: string) => void): Promise<ServeFixture> {
   const root = path.join(os.tmpdir(), `defasagem-bench-serve-${process.pid}`);
   mkdirSync(root, { recursive: true });
-  const children: ChildProcess[] = [];
   const bundled = path.join(REPO_ROOT, `.bench-serve-${process.pid}.mjs`);
+  const dispose = () => {
+    rmSync(bundled, { force: true });
+    rmSync(root, { recursive: true, force: true });
+  };
   try {
     // The deployed model when the real workbook is at hand (PEDE_XLSX), else the synthetic one.
     const real =
@@ -241,7 +255,46 @@ export async function benchServe(
       outfile: bundled,
       logLevel: 'silent',
     });
+    return {
+      root,
+      registryDir,
+      bundled,
+      env,
+      firstStartMs,
+      synthetic: job.synthetic,
+      created: job.action === 'created',
+      dispose,
+    };
+  } catch (err) {
+    dispose();
+    throw err;
+  }
+}
 
+/** The request body the benchmarks send: the model signature's example student. */
+export async function exampleBody(port: number): Promise<string> {
+  const meta = (await (await fetch(`http://127.0.0.1:${port}/metadata`)).json()) as {
+    signature: { example_request: Record<string, unknown> };
+  };
+  const body = JSON.stringify(meta.signature.example_request);
+  const check = await fetch(`http://127.0.0.1:${port}/predict`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  if (check.status !== 200) throw new Error(`predict answered ${check.status}: ${await check.text()}`);
+  return body;
+}
+
+export async function benchServe(
+  opts: { seconds?: number; log?: (line: string) => void } = {},
+): Promise<ServeBenchResult> {
+  const seconds = opts.seconds ?? Number(process.env.BENCH_SECONDS ?? 5);
+  const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const children: ChildProcess[] = [];
+  const fx = await prepareServeFixture(log);
+  const { bundled, env, firstStartMs } = fx;
+  try {
     const coldStart = async (args: string[]): Promise<number> => {
       const times: number[] = [];
       for (let i = 0; i < 3; i++) {
@@ -286,16 +339,7 @@ export async function benchServe(
     await waitReady(`http://127.0.0.1:${plainPort}/ready`, plain);
     await new Promise((r) => setTimeout(r, 300));
 
-    const meta = (await (await fetch(`http://127.0.0.1:${apiPort}/metadata`)).json()) as {
-      signature: { example_request: Record<string, unknown> };
-    };
-    const body = JSON.stringify(meta.signature.example_request);
-    const check = await fetch(`http://127.0.0.1:${apiPort}/predict`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-    if (check.status !== 200) throw new Error(`predict answered ${check.status}: ${await check.text()}`);
+    const body = await exampleBody(apiPort);
 
     const cases: LoadCase[] = [];
     const machineLoad = `load average ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} cores`;
@@ -330,7 +374,7 @@ export async function benchServe(
       Number((find(t, c).req_per_s / find('bare', c).req_per_s).toFixed(3));
     const result: ServeBenchResult = {
       machine_load: machineLoad,
-      method: `autocannon on 127.0.0.1, keep-alive, 1 s warm-up then BENCH_SECONDS per case; API = esbuild-compiled \`serve\` (champion trained by runMainJob on ${job.synthetic ? 'a synthetic workbook' : 'the real PEDE workbook'}), rate limiter on; bare = fastify POST route parsing the same body; RSS from /proc after the load; cold start = spawn → first 200 on /ready, median of 3; shared 2-core machine.`,
+      method: `autocannon on 127.0.0.1, keep-alive, 1 s warm-up then BENCH_SECONDS per case; API = esbuild-compiled \`serve\` (champion trained by runMainJob on ${fx.synthetic ? 'a synthetic workbook' : 'the real PEDE workbook'}), rate limiter on; bare = fastify POST route parsing the same body; RSS from /proc after the load; cold start = spawn → first 200 on /ready, median of 3; shared 2-core machine.`,
       seconds_per_run: seconds,
       first_start_ms: firstStartMs,
       cold_start_compiled_ms: coldCompiled,
@@ -356,13 +400,12 @@ export async function benchServe(
       cold_start_ms: { target: '≤ 1000', value: coldCompiled, ok: coldCompiled <= 1000 },
       first_start_ms: { target: '≤ 15000', value: firstStartMs, ok: firstStartMs <= 15000 },
     };
-    if (job.action !== 'created') throw new Error('the benchmark registry already had a champion');
+    if (!fx.created) throw new Error('the benchmark registry already had a champion');
     process.stdout.write(`${renderServeBench(result)}\n`);
     return result;
   } finally {
     await Promise.all(children.map(stop));
-    rmSync(bundled, { force: true });
-    rmSync(root, { recursive: true, force: true });
+    fx.dispose();
   }
 }
 

@@ -5,7 +5,7 @@ import { fitGbdt } from '../ml/gbdt.js';
 import { createMatrix } from '../ml/matrix.js';
 import { createRng } from '../ml/rng.js';
 import { randomRow, randomTree } from '../ml/testing/trees.js';
-import { emptyTrees, type FlatTrees } from '../ml/tree.js';
+import { emptyTrees, type FlatTrees, sumTreesRow } from '../ml/tree.js';
 import { TreeExplainer } from '../ml/tree-explainer.js';
 import { DecisionShap, MAX_DECISION_SPLITS } from './decision-shap.js';
 import { loadModel } from './load.js';
@@ -40,11 +40,13 @@ describe('DecisionShap: the same contributions as TreeExplainer, bit for bit', (
       for (let k = 0; k < 1 + rng.int(30); k++)
         t.roots.push(randomTree(t, rng, m, 1 + rng.int(3), rng.int(200)));
       const e = new TreeExplainer(t, { scale: trial % 2 ? 1 : 1 / t.roots.length });
-      const d = DecisionShap.of(e);
+      const d = DecisionShap.of(e, t);
       expect(d).not.toBeNull();
       for (let r = 0; r < 25; r++) {
         const row = randomRow(rng, m, 0.25);
         expectIdentical(phiOf(d!, row, m), phiOf(e, row, m));
+        // The leaves the same pass reaches, summed in tree order: the scorer's sum, bit for bit.
+        expect(Object.is(d!.addWithLeaves(row, 0, new Float64Array(m)), sumTreesRow(t, row))).toBe(true);
         checkedRows++;
       }
     }
@@ -64,11 +66,14 @@ describe('DecisionShap: the same contributions as TreeExplainer, bit for bit', (
     }
     const state = fitGbdt(X, y, { maxIter: 60, maxDepth: 3, maxLeafNodes: 8, learningRate: 0.2 });
     const e = new TreeExplainer(state.trees);
-    const d = DecisionShap.of(e);
+    const d = DecisionShap.of(e, state.trees);
     expect(d).not.toBeNull();
     for (let r = 0; r < 300; r++) {
       const row = randomRow(rng, m, 0.2);
       expectIdentical(phiOf(d!, row, m), phiOf(e, row, m));
+      expect(Object.is(d!.addWithLeaves(row, 0, new Float64Array(m)), sumTreesRow(state.trees, row))).toBe(
+        true,
+      );
     }
   });
 
@@ -79,11 +84,11 @@ describe('DecisionShap: the same contributions as TreeExplainer, bit for bit', (
     deep.roots.push(randomTree(deep, rng, 3, 4, 1000));
     const splits = deep.feature.filter((f) => f >= 0).length;
     expect(splits).toBeGreaterThan(MAX_DECISION_SPLITS);
-    expect(DecisionShap.of(new TreeExplainer(deep))).toBeNull();
+    expect(DecisionShap.of(new TreeExplainer(deep), deep)).toBeNull();
     const shallow = emptyTrees();
     shallow.roots.push(randomTree(shallow, rng, 3, 2, 1000));
-    expect(DecisionShap.of(new TreeExplainer(shallow, { maxTableFeatures: -1 }))).toBeNull();
-    expect(DecisionShap.of(new TreeExplainer(shallow, { reference: true }))).toBeNull();
+    expect(DecisionShap.of(new TreeExplainer(shallow, { maxTableFeatures: -1 }), shallow)).toBeNull();
+    expect(DecisionShap.of(new TreeExplainer(shallow, { reference: true }), shallow)).toBeNull();
   });
 });
 
@@ -123,7 +128,9 @@ describe('served explanations: the fast explainer answers exactly what the refer
 
   it('the shipped kind of model is one the fast explainer takes (else the comparison below proves nothing)', () => {
     expect(file.learner.kind).toBe('gbdt');
-    expect(DecisionShap.of(new TreeExplainer(file.learner.state.trees))).not.toBeNull();
+    expect(
+      DecisionShap.of(new TreeExplainer(file.learner.state.trees), file.learner.state.trees),
+    ).not.toBeNull();
   });
 
   it('2,000 random students: every factor (all of them, not only the top 3) identical, bit for bit', () => {
@@ -137,6 +144,10 @@ describe('served explanations: the fast explainer answers exactly what the refer
       // toStrictEqual compares numbers with Object.is: −0 and 0 differ, NaN equals NaN.
       expect(a).toStrictEqual(b);
       expect(JSON.stringify(fast.explain(student, 3))).toBe(JSON.stringify(reference.explain(student, 3)));
+      // Score and factors from one pass over the trees (the request path) against the reference's two.
+      const both = fast.predictExplain(student, width);
+      expect(Object.is(both.score, reference.predictOne(student))).toBe(true);
+      expect(both.factors).toStrictEqual(b);
       nonZero += a.length;
     }
     expect(nonZero).toBeGreaterThan(2000 * 5);

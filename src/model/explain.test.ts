@@ -154,3 +154,28 @@ describe('explain: factors people can read', () => {
     expect(factorText('X', 'aumenta', 12.34)).toBe('X: aumenta o risco em cerca de 12,3 pontos percentuais');
   });
 });
+
+describe('predictExplain: the score and the factors of one pass', () => {
+  it('equals predictOne and explain, bit for bit, for every learner kind and for students with gaps', () => {
+    const students = syntheticRows(300, 77).map((r, i) =>
+      i % 5 === 1 ? { ...r, idade: null, ida: null, instituicao: null } : r,
+    );
+    let factors = 0;
+    for (const [model, input] of [
+      [gbdt, 'raw'],
+      [lr, 'imputed'],
+      [forest, 'imputed'],
+    ] as const) {
+      // Both ways of reading a row: the raw learner input is also the shown value, the imputed is not.
+      expect(model.file.learner.input).toBe(input);
+      for (const s of students) {
+        const both = model.predictExplain(s, 5);
+        expect(Object.is(both.score, model.predictOne(s))).toBe(true);
+        // toStrictEqual compares numbers with Object.is: −0 and 0 differ.
+        expect(both.factors).toStrictEqual(model.explain(s, 5));
+        factors += both.factors.length;
+      }
+    }
+    expect(factors).toBeGreaterThan(3 * 300 * 3);
+  });
+});

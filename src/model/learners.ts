@@ -50,6 +50,22 @@ export interface ScoringLearner {
    * base + Σ out = raw(row).
    */
   contributions(row: Float64Array, offset: number, out: Float64Array): number;
+  /**
+   * `raw(row)`, having written `contributions(row)` into out[0..nFeatures): both answers, bit-identical
+   * to the two calls, from one pass over the trees where the learner can (score and explain at once).
+   */
+  rawAndContributions(row: Float64Array, offset: number, out: Float64Array): number;
+}
+
+/** rawAndContributions as the two calls, for learners whose contributions cost next to nothing. */
+function bothOf(l: Omit<ScoringLearner, 'rawAndContributions'>): ScoringLearner {
+  return {
+    ...l,
+    rawAndContributions(row, offset, out) {
+      l.contributions(row, offset, out);
+      return l.raw(row, offset);
+    },
+  };
 }
 
 const isObj = (v: unknown): v is Record<string, unknown> =>
@@ -74,7 +90,7 @@ function persistence(state: unknown, nFeatures: number): ScoringLearner {
   }
   const base = state.base_value;
   if (typeof base !== 'number' || !Number.isFinite(base)) throw bad('persistence base_value is not a number');
-  return {
+  return bothOf({
     kind: 'persistence',
     impute: true,
     nFeatures,
@@ -87,7 +103,7 @@ function persistence(state: unknown, nFeatures: number): ScoringLearner {
       out[j] = row[off + j]! - base;
       return base;
     },
-  };
+  });
 }
 
 function logistic(state: unknown, nFeatures: number): ScoringLearner {
@@ -103,7 +119,7 @@ function logistic(state: unknown, nFeatures: number): ScoringLearner {
     throw bad('intercept is not a number');
   const s = state as unknown as LogisticState;
   const buf = new Float64Array(nFeatures + 1);
-  return {
+  return bothOf({
     kind: 'logistic_regression',
     impute: true,
     nFeatures,
@@ -116,7 +132,7 @@ function logistic(state: unknown, nFeatures: number): ScoringLearner {
       for (let k = 0; k < nFeatures; k++) out[k] = buf[k]!;
       return buf[nFeatures]!;
     },
-  };
+  });
 }
 
 const TREE_ARRAYS = ['feature', 'threshold', 'nan_left', 'left', 'right', 'value', 'cover'] as const;
@@ -337,27 +353,44 @@ function treeLearner(
     expected = () => expectedRawForest(s);
   }
   // Built on the first explanation (training compiles learners only to score): see tree-explainer.ts;
-  // small trees (boosting) are explained from direction-word tables instead (decision-shap.ts).
+  // small trees (boosting) are explained from direction-word tables instead (decision-shap.ts), which
+  // also give the raw score in the same pass.
   let explainer: Pick<TreeExplainer, 'add'> | null = null;
+  let fast: DecisionShap | null = null;
   let bias = 0;
+  const build = (): Pick<TreeExplainer, 'add'> => {
+    const full = new TreeExplainer(trees, { scale: 1 / divisor });
+    fast = explainerChoice === 'fast' ? DecisionShap.of(full, trees) : null;
+    bias = expected();
+    explainer = fast ?? full;
+    return explainer;
+  };
+  const raw = (row: Float64Array, off: number) => offset + sumServingTrees(serving, row, off) / divisor;
+  const contributions = (row: Float64Array, off: number, out: Float64Array): number => {
+    const e = explainer ?? build();
+    out.fill(0, 0, nFeatures);
+    e.add(row, off, out);
+    return bias;
+  };
   return {
     kind,
     impute,
     nFeatures,
-    raw: (row, off) => offset + sumServingTrees(serving, row, off) / divisor,
+    raw,
     rawBlock(rows, n, out) {
       sumServingTreesBlock(serving, rows, n, nFeatures, out);
       for (let i = 0; i < n; i++) out[i] = offset + out[i]! / divisor;
     },
-    contributions(row, off, out) {
-      if (explainer === null) {
-        const full = new TreeExplainer(trees, { scale: 1 / divisor });
-        explainer = (explainerChoice === 'fast' ? DecisionShap.of(full) : null) ?? full;
-        bias = expected();
+    contributions,
+    rawAndContributions(row, off, out) {
+      if (explainer === null) build();
+      if (fast === null) {
+        contributions(row, off, out);
+        return raw(row, off);
       }
       out.fill(0, 0, nFeatures);
-      explainer.add(row, off, out);
-      return bias;
+      // The same leaves summed in the same order as sumServingTrees: the same raw score, bit for bit.
+      return offset + fast.addWithLeaves(row, off, out) / divisor;
     },
   };
 }

@@ -159,6 +159,58 @@ export function loadModel(json: unknown, options: CompileOptions = {}): LoadedMo
   const ageByFase = pipeline.spec.params.idade_mediana_por_fase;
   const unit = RAW_UNIT[learner.kind];
 
+  /**
+   * The top `k` factors of `record`, from the contributions in `contrib` (of `row`, the record's learner
+   * input) and the raw score they add up to.
+   */
+  const factorsOf = (record: StudentRecord, k: number, raw: number): Factor[] => {
+    // Top k by |contribution| (ties: feature order), by insertion into a preallocated index buffer.
+    const limit = k >= 1 ? Math.min(width, Math.floor(k)) : 0;
+    let n = 0;
+    for (let j = 0; j < width && limit > 0; j++) {
+      const c = contrib[j]!;
+      if (c === 0 || !Number.isFinite(c)) continue;
+      const a = Math.abs(c);
+      if (n === limit && !(a > Math.abs(contrib[order[n - 1]!]!))) continue;
+      let i = n < limit ? n++ : n - 1;
+      while (i > 0 && Math.abs(contrib[order[i - 1]!]!) < a) {
+        order[i] = order[i - 1]!;
+        i--;
+      }
+      order[i] = j;
+    }
+    // The calibrated risk of the raw score the contributions add up to: the reference for effect_pp.
+    const risk = clamp01(cal(raw));
+    // The value shown is the student's own value: before imputation, and the category for one-hots.
+    // A learner that reads raw inputs already has that row.
+    if (impute && n > 0) pipeline.transformInto(record, row, 0, false);
+    const factors: Factor[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = order[i]!;
+      const f = fields[j]!;
+      const c = contrib[j]!;
+      const subject = { value: row[j]!, median: f.impute_value, record, ageByFase };
+      const field = categoryFieldOf(f.name);
+      const value: number | string | null =
+        field !== null ? (record[field] ?? null) : Number.isNaN(row[j]!) ? null : row[j]!;
+      const label = factorLabel(f.name, subject);
+      const direction = c > 0 ? 'aumenta' : 'reduz';
+      const effect = 100 * (risk - clamp01(cal(raw - c)));
+      factors[i] = {
+        feature: f.name,
+        label,
+        text: factorText(label, direction, effect),
+        value,
+        missing: isMissingFactor(f.name, subject),
+        contribution: c,
+        contribution_unit: unit,
+        effect_pp: effect,
+        direction,
+      };
+    }
+    return factors;
+  };
+
   const model: LoadedModelV1 = {
     formatVersion: file.format_version,
     threshold,
@@ -181,52 +233,12 @@ export function loadModel(json: unknown, options: CompileOptions = {}): LoadedMo
     },
     explain(record, k = 5): Factor[] {
       pipeline.transformInto(record, row, 0, impute);
-      learner.contributions(row, 0, contrib);
-      // Top k by |contribution| (ties: feature order), by insertion into a preallocated index buffer.
-      const limit = k >= 1 ? Math.min(width, Math.floor(k)) : 0;
-      let n = 0;
-      for (let j = 0; j < width && limit > 0; j++) {
-        const c = contrib[j]!;
-        if (c === 0 || !Number.isFinite(c)) continue;
-        const a = Math.abs(c);
-        if (n === limit && !(a > Math.abs(contrib[order[n - 1]!]!))) continue;
-        let i = n < limit ? n++ : n - 1;
-        while (i > 0 && Math.abs(contrib[order[i - 1]!]!) < a) {
-          order[i] = order[i - 1]!;
-          i--;
-        }
-        order[i] = j;
-      }
-      // The raw score the contributions add up to, and its calibrated risk: the reference for effect_pp.
-      const raw = learner.raw(row, 0);
-      const risk = clamp01(cal(raw));
-      // The value shown is the student's own value: before imputation, and the category for one-hots.
-      pipeline.transformInto(record, row, 0, false);
-      const factors: Factor[] = new Array(n);
-      for (let i = 0; i < n; i++) {
-        const j = order[i]!;
-        const f = fields[j]!;
-        const c = contrib[j]!;
-        const subject = { value: row[j]!, median: f.impute_value, record, ageByFase };
-        const field = categoryFieldOf(f.name);
-        const value: number | string | null =
-          field !== null ? (record[field] ?? null) : Number.isNaN(row[j]!) ? null : row[j]!;
-        const label = factorLabel(f.name, subject);
-        const direction = c > 0 ? 'aumenta' : 'reduz';
-        const effect = 100 * (risk - clamp01(cal(raw - c)));
-        factors[i] = {
-          feature: f.name,
-          label,
-          text: factorText(label, direction, effect),
-          value,
-          missing: isMissingFactor(f.name, subject),
-          contribution: c,
-          contribution_unit: unit,
-          effect_pp: effect,
-          direction,
-        };
-      }
-      return factors;
+      return factorsOf(record, k, learner.rawAndContributions(row, 0, contrib));
+    },
+    predictExplain(record, k) {
+      pipeline.transformInto(record, row, 0, impute);
+      const raw = learner.rawAndContributions(row, 0, contrib);
+      return { score: clamp01(cal(raw)), factors: factorsOf(record, k, raw) };
     },
   };
   return model;

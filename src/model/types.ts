@@ -59,6 +59,11 @@ export interface LoadedModel {
   predictOne(record: StudentRecord): number;
   /** Exact additive contributions per derived feature, sorted by |contribution|, top `k`. */
   explain(record: StudentRecord, k?: number): Factor[];
+  /**
+   * `predictOne(record)` and `explain(record, k)` at once, the features computed once and the trees
+   * walked once: the same numbers, bit for bit (the request path of one student with its factors).
+   */
+  predictExplain(record: StudentRecord, k: number): { score: number; factors: Factor[] };
 }
 
 /** model_signature(_v1).json: the input and output schema clients validate against. */

@@ -45,7 +45,7 @@ export function cohortOf(students: CohortStudent[], over: Partial<Cohort> = {}):
  */
 export function idaModel(threshold = 0.5): LoadedModel {
   const score = (r: StudentRecord) => (r.ida === null ? 0.5 : 1 - r.ida / 10);
-  return {
+  const model: Omit<LoadedModel, 'predictExplain'> = {
     formatVersion: 1,
     threshold,
     featureNames: ['ida', 'ieg', 'defasagem'],
@@ -71,4 +71,5 @@ export function idaModel(threshold = 0.5): LoadedModel {
       ].slice(0, k);
     },
   };
+  return { ...model, predictExplain: (r, k) => ({ score: score(r), factors: model.explain(r, k) }) };
 }

@@ -48,6 +48,10 @@ export function standInModel(
     for (const f of contributions(r)) z += f.contribution;
     return 1 / (1 + Math.exp(-z));
   };
+  const explain = (r: StudentRecord, k = 3) =>
+    contributions(r)
+      .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
+      .slice(0, k);
   const threshold = opts.threshold ?? 0.4;
   // Like model files of format v1: medio from the threshold, alto from a higher cut-off.
   const riskBands = opts.noBands
@@ -61,10 +65,8 @@ export function standInModel(
     learner: 'logistic_regression',
     predictOne,
     predictProba: (records) => Float64Array.from(records, predictOne),
-    explain: (r, k = 3) =>
-      contributions(r)
-        .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution))
-        .slice(0, k),
+    explain,
+    predictExplain: (r, k) => ({ score: predictOne(r), factors: explain(r, k) }),
   };
 }
 

@@ -202,7 +202,7 @@ export interface ServeFixture {
   /** `serve`'s environment on `port`: champion, LOG_LEVEL=warn, auth off, limiter on but never reached. */
   env: (port: number) => NodeJS.ProcessEnv;
   firstStartMs: number;
-  synthetic: boolean;
+  synthetic: boolean | null;
   created: boolean;
   /** Removes the bundle and the temp registry. */
   dispose(): void;

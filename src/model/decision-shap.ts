@@ -19,8 +19,8 @@
  * is mispredicted half the time). The word also names the leaf the row reaches, so the same pass sums
  * the trees' leaf values, in tree order as the scorer does: score and explanation from one pass.
  *
- * Memory: Σ over trees of 2^I × (path features of its leaves) numbers, ≈ 3.4 MB for 280 trees of depth
- * 3; a row reads one run of ≈ 18 numbers per tree. Trees with more than MAX_DECISION_SPLITS splits are
+ * Memory: Σ over trees of 2^I × (1 + path features of its leaves) numbers, ≈ 3.4 MB for 280 trees of
+ * depth 3; a row reads one block of ≈ 19 numbers per tree. Trees with more than MAX_DECISION_SPLITS splits are
  * not re-laid out (TreeExplainer serves them).
  */
 
@@ -102,11 +102,12 @@ export class DecisionShap {
   /** Per tree t: its splits are [splitStart[t], splitStart[t + 1]), its feature groups [groupStart[t], groupStart[t + 1]). */
   private readonly splitStart: Int32Array;
   private readonly groupStart: Int32Array;
-  /** Per tree: where its runs start, and the length of each (one run per direction word). */
+  /**
+   * Per tree: where its blocks start, one per direction word, and the length of each block's run. A
+   * block is the value of the leaf the word reaches (the file's, unscaled), then the run.
+   */
   private readonly termStart: Int32Array;
   private readonly runLength: Int32Array;
-  /** Per tree: where its leaf value per direction word starts. */
-  private readonly wordStart: Int32Array;
   private readonly feature: Int32Array;
   private readonly threshold: Float64Array;
   private readonly nanLeft: Uint8Array;
@@ -114,8 +115,6 @@ export class DecisionShap {
   private readonly groupFeature: Int32Array;
   private readonly groupSize: Int32Array;
   private readonly terms: Float64Array;
-  /** The value of the leaf a direction word reaches (the file's leaf value, unscaled). */
-  private readonly leafValue: Float64Array;
 
   /**
    * The re-laid-out explainer of `e` (built from `trees`), or null when `e` is not all tables or a tree
@@ -135,14 +134,12 @@ export class DecisionShap {
     this.splitStart = new Int32Array(T + 1);
     this.termStart = new Int32Array(T + 1);
     this.runLength = new Int32Array(T);
-    this.wordStart = new Int32Array(T + 1);
     for (let t = 0; t < T; t++) {
       const { splits, leaves } = trees[t]!;
       const run = leaves.reduce((s, l) => s + ts.leafK[l]!, 0);
       this.splitStart[t + 1] = this.splitStart[t]! + splits.length;
       this.runLength[t] = run;
-      this.termStart[t + 1] = this.termStart[t]! + run * (1 << splits.length);
-      this.wordStart[t + 1] = this.wordStart[t]! + (1 << splits.length);
+      this.termStart[t + 1] = this.termStart[t]! + (1 + run) * (1 << splits.length);
     }
     const splitIds = trees.flatMap((t) => t.splits);
     this.feature = Int32Array.from(splitIds, (id) => ts.feature[id]!);
@@ -156,14 +153,13 @@ export class DecisionShap {
     this.groupFeature = Int32Array.from(groups.flatMap((g) => g.features));
     this.groupSize = Int32Array.from(groups.flatMap((g) => g.sizes));
     this.terms = new Float64Array(this.termStart[T]!);
-    this.leafValue = new Float64Array(this.wordStart[T]!);
     for (let t = 0; t < T; t++) this.fillRuns(ts, trees[t]!, groups[t]!.permutation, t, file, order);
   }
 
   /**
-   * For every direction word of tree `t`, the numbers TableShap.add adds, by its expressions, grouped
-   * by feature (`perm[i]`: the index in TableShap's order of the i-th number stored); and the value of
-   * the leaf the word reaches.
+   * For every direction word of tree `t`, the value of the leaf the word reaches, then the numbers
+   * TableShap.add adds, by its expressions, grouped by feature (`perm[i]`: the index in TableShap's
+   * order of the i-th number stored).
    */
   private fillRuns(
     ts: TableShap,
@@ -195,8 +191,8 @@ export class DecisionShap {
           run[at++] =
             (m >>> b) & 1 ? pathOneMinusZ[po + b]! * (c - table[base + 2 * (m ^ (1 << b)) + 1]!) : -a;
       });
+      this.terms[out++] = file.value[order[leafOf(ts, t, bitOf, w)]!]!;
       for (let i = 0; i < perm.length; i++) this.terms[out++] = run[perm[i]!]!;
-      this.leafValue[this.wordStart[index]! + w] = file.value[order[leafOf(ts, t, bitOf, w)]!]!;
     }
   }
 
@@ -210,8 +206,8 @@ export class DecisionShap {
    * the same sum the scorer makes (src/model/learners.ts), so the raw score comes from the same pass.
    */
   addWithLeaves(row: ArrayLike<number>, offset: number, phi: Float64Array): number {
-    const { splitStart, groupStart, termStart, runLength, wordStart, feature, threshold, nanLeft } = this;
-    const { groupFeature, groupSize, terms, leafValue } = this;
+    const { splitStart, groupStart, termStart, runLength, feature, threshold, nanLeft } = this;
+    const { groupFeature, groupSize, terms } = this;
     const trees = splitStart.length - 1;
     let sum = 0;
     for (let t = 0; t < trees; t++) {
@@ -223,8 +219,9 @@ export class DecisionShap {
         const x = row[offset + feature[i]!]!;
         w |= (+(x <= threshold[i]!) | (+Number.isNaN(x) & nanLeft[i]!)) << (i - s0);
       }
-      sum += leafValue[wordStart[t]! + w]!;
-      let at = termStart[t]! + w * runLength[t]!;
+      // One block per word: the leaf value, then the run (one random read per tree, not two).
+      let at = termStart[t]! + w * (1 + runLength[t]!);
+      sum += terms[at++]!;
       const g1 = groupStart[t + 1]!;
       for (let g = groupStart[t]!; g < g1; g++) {
         const f = groupFeature[g]!;

@@ -6,7 +6,7 @@
  */
 import type { FastifyBaseLogger } from 'fastify';
 import type { StudentRecord } from '../core/student.js';
-import type { RiskBand } from '../model/types.js';
+import type { Factor, RiskBand } from '../model/types.js';
 import { bandOf, type ModelBundle } from './bundle.js';
 import type { ServeMetrics } from './metrics.js';
 import { guardObserver, type PredictionEvent, type PredictionObserver } from './observe.js';
@@ -15,11 +15,15 @@ export interface Scored {
   scores: ArrayLike<number>;
   labels: Array<0 | 1>;
   bands: RiskBand[];
+  /** The top factors of a single student, when asked for (`explainTop`): made in the same pass as its score. */
+  factors?: Factor[];
 }
 
 /**
  * Scores `records` with bundle `b` for request `requestId`, arriving through endpoint family `via`;
  * `ras` (same order) when the endpoint has the students' RA, for monitoring's pseudonymised mode.
+ * With `explainTop` > 0 and one student, its top factors come with its score (one pass, see
+ * LoadedModel.predictExplain); a batch is explained by the caller.
  */
 export type Scorer = (
   b: ModelBundle,
@@ -27,6 +31,7 @@ export type Scorer = (
   requestId: string,
   via: PredictionEvent['via'],
   ras?: readonly (string | null)[],
+  explainTop?: number,
 ) => Scored;
 
 export function createScorer(
@@ -42,9 +47,15 @@ export function createScorer(
         ),
       )
     : null;
-  return (b, records, requestId, via, ras) => {
+  return (b, records, requestId, via, ras, explainTop = 0) => {
     const n = records.length;
-    const scores = n === 1 ? [b.model.predictOne(records[0]!)] : b.model.predictProba(records);
+    let factors: Factor[] | undefined;
+    let scores: ArrayLike<number>;
+    if (n === 1 && explainTop > 0) {
+      const one = b.model.predictExplain(records[0]!, explainTop);
+      scores = [one.score];
+      factors = one.factors;
+    } else scores = n === 1 ? [b.model.predictOne(records[0]!)] : b.model.predictProba(records);
     const thr = b.model.threshold;
     const labels = new Array<0 | 1>(n);
     const bands = new Array<RiskBand>(n);
@@ -70,6 +81,6 @@ export function createScorer(
         via,
         ...(ras ? { ras } : {}),
       });
-    return { scores, labels, bands };
+    return factors ? { scores, labels, bands, factors } : { scores, labels, bands };
   };
 }

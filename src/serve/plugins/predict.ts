@@ -3,7 +3,7 @@
  * compiled validation → score (counted and observed) → explain → JSON, each prediction with the
  * student's own `id` when it sent one. A batch is all or nothing: one invalid student refuses it,
  * with every problem of every student in one 422 (validation.ts). Nothing else runs per request
- * except the request-id hook and the latency metric.
+ * except the request-id hook and the latency metric. The response is written by predict-json.ts.
  */
 import type { FastifyReply } from 'fastify';
 import type { StudentRecord } from '../../core/student.js';
@@ -12,18 +12,10 @@ import type { ModelBundle } from '../bundle.js';
 import type { ServePlugin } from '../context.js';
 import { notReady } from '../http/not-ready.js';
 import type { Scored } from '../scoring.js';
+import { batchJson, type ScoreOut, scoreJson } from './predict-json.js';
 
-interface ScoreOut {
-  /** The student's own `id`, echoed when it sent one. */
-  id?: string;
-  risk_score: number;
-  risk_label: 0 | 1;
-  risk_band: RiskBand;
-  model_version: string;
-  /** The served model was trained on synthetic data (fake students); null when its metadata does not say. */
-  synthetic: boolean | null;
-  top_factors: Factor[];
-}
+/** What fastify would set for an object; the body is already JSON text (predict-json.ts). */
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 /** Students explained between two yields to the event loop in a /predict batch. */
 export const BATCH_CHUNK = 32;
@@ -35,6 +27,7 @@ type PredictOut = (
   s: number,
   label: 0 | 1,
   band: RiskBand,
+  factors?: Factor[],
 ) => ScoreOut;
 
 /**
@@ -64,7 +57,7 @@ function sendBatch(
           bands[next]!,
         );
       if (next < records.length) setImmediate(step);
-      else reply.send({ model_version: b.version, synthetic: b.synthetic, predictions });
+      else reply.header('content-type', JSON_TYPE).send(batchJson(b.version, b.synthetic, predictions));
     } catch (err) {
       reply.send(err);
     }
@@ -74,14 +67,15 @@ function sendBatch(
 
 export const predictRoutes: ServePlugin = async (app, { holder, access, score, settings }) => {
   const topK = settings.topFactors;
-  const predictOut: PredictOut = (b, rec, id, s, label, band) => ({
+  // `factors`: already made with the score (one student); else explained here (a batch's chunks).
+  const predictOut: PredictOut = (b, rec, id, s, label, band, factors) => ({
     ...(id === null ? {} : { id }),
     risk_score: s,
     risk_label: label,
     risk_band: band,
     model_version: b.version,
     synthetic: b.synthetic,
-    top_factors: topK > 0 ? b.model.explain(rec, topK) : [],
+    top_factors: factors ?? (topK > 0 ? b.model.explain(rec, topK) : []),
   });
 
   app.post('/predict', access.predict, (req, reply) => {
@@ -89,10 +83,20 @@ export const predictRoutes: ServePlugin = async (app, { holder, access, score, s
     if (!b) throw notReady(holder);
     // The ids stay here: the scorer (and so the observer) gets the records only.
     const { records, batch, ids } = b.input.parseBody(req.body);
-    const scored = score(b, records, req.id, 'predict');
+    // One student: its score and its factors from one pass over the model.
+    const scored = score(b, records, req.id, 'predict', undefined, batch ? 0 : topK);
     if (!batch) {
-      const { scores, labels, bands } = scored;
-      reply.send(predictOut(b, records[0]!, ids?.[0] ?? null, scores[0] as number, labels[0]!, bands[0]!));
+      const { scores, labels, bands, factors } = scored;
+      const out = predictOut(
+        b,
+        records[0]!,
+        ids?.[0] ?? null,
+        scores[0] as number,
+        labels[0]!,
+        bands[0]!,
+        factors,
+      );
+      reply.header('content-type', JSON_TYPE).send(scoreJson(out));
       return;
     }
     sendBatch(reply, b, records, ids, scored, predictOut);

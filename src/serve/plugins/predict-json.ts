@@ -1,0 +1,87 @@
+/**
+ * The /predict response, written as JSON by hand: the very bytes JSON.stringify writes for the same
+ * object (tested on real explanations, with and without ids, missing values and categories), without
+ * JSON.stringify's generic walk over the object. Strings go through JSON.stringify (its exact
+ * escaping), numbers through String (JSON.stringify's form for finite numbers; non-finite → null).
+ *
+ * The key lists below are checked against the types at compile time: a field added to Factor or to
+ * the response fails the build here until it is written, so nothing is dropped silently.
+ */
+import type { Factor, RiskBand } from '../../model/types.js';
+
+/** One prediction of /predict, in the order its fields are written. */
+export interface ScoreOut {
+  /** The student's own `id`, echoed when it sent one. */
+  id?: string;
+  risk_score: number;
+  risk_label: 0 | 1;
+  risk_band: RiskBand;
+  model_version: string;
+  /** The served model was trained on synthetic data (fake students); null when its metadata does not say. */
+  synthetic: boolean | null;
+  top_factors: Factor[];
+}
+
+const SCORE_KEYS = [
+  'id',
+  'risk_score',
+  'risk_label',
+  'risk_band',
+  'model_version',
+  'synthetic',
+  'top_factors',
+] as const;
+const FACTOR_KEYS = [
+  'feature',
+  'label',
+  'text',
+  'value',
+  'missing',
+  'contribution',
+  'contribution_unit',
+  'effect_pp',
+  'direction',
+] as const;
+/** `true` only when `Keys` names every key of T (and nothing else). */
+type Covers<T, Keys extends readonly PropertyKey[]> = [Exclude<keyof T, Keys[number]>] extends [never]
+  ? [Exclude<Keys[number], keyof T>] extends [never]
+    ? true
+    : false
+  : false;
+const scoreKeysCovered: Covers<ScoreOut, typeof SCORE_KEYS> = true;
+const factorKeysCovered: Covers<Factor, typeof FACTOR_KEYS> = true;
+void scoreKeysCovered;
+void factorKeysCovered;
+
+const str = JSON.stringify as (s: string) => string;
+const num = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
+
+function valueJson(v: Factor['value']): string {
+  return v === null ? 'null' : typeof v === 'string' ? str(v) : num(v);
+}
+
+function factorJson(f: Factor): string {
+  return `{"feature":${str(f.feature)},"label":${str(f.label)},"text":${str(f.text)},"value":${valueJson(f.value)},"missing":${f.missing},"contribution":${num(f.contribution)},"contribution_unit":${str(f.contribution_unit)},"effect_pp":${num(f.effect_pp)},"direction":${str(f.direction)}}`;
+}
+
+/** JSON.stringify(out), byte for byte. */
+export function scoreJson(out: ScoreOut): string {
+  const factors = out.top_factors;
+  let s = out.id === undefined ? '{' : `{"id":${str(out.id)},`;
+  s += `"risk_score":${num(out.risk_score)},"risk_label":${out.risk_label},"risk_band":${str(out.risk_band)},"model_version":${str(out.model_version)},"synthetic":${out.synthetic},"top_factors":[`;
+  for (let i = 0; i < factors.length; i++)
+    s += i === 0 ? factorJson(factors[i]!) : `,${factorJson(factors[i]!)}`;
+  return `${s}]}`;
+}
+
+/** JSON.stringify({ model_version, synthetic, predictions }), byte for byte. */
+export function batchJson(
+  modelVersion: string,
+  synthetic: boolean | null,
+  predictions: readonly ScoreOut[],
+): string {
+  let s = `{"model_version":${str(modelVersion)},"synthetic":${synthetic},"predictions":[`;
+  for (let i = 0; i < predictions.length; i++)
+    s += i === 0 ? scoreJson(predictions[i]!) : `,${scoreJson(predictions[i]!)}`;
+  return `${s}]}`;
+}

@@ -2,7 +2,8 @@
  * Prometheus metrics on a registry of our own (two apps in one process, as in tests, never collide).
  * Label children are cached so the hot path does a Map lookup and an increment, nothing more.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { LatencyHistogram, type LatencySeries } from './latency-histogram.js';
 
 export interface ServeMetrics {
   readonly registry: Registry;
@@ -18,13 +19,14 @@ const LATENCY_BUCKETS = [0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05,
 /** The instruments, registered on `registry`. */
 function instruments(registry: Registry) {
   return {
-    latency: new Histogram({
-      name: 'defasagem_http_request_duration_seconds',
-      help: 'HTTP request latency by route template, method and status.',
-      labelNames: ['route', 'method', 'status_code'] as const,
-      buckets: LATENCY_BUCKETS,
-      registers: [registry],
-    }),
+    // Observed on every request: a histogram of our own, read by /metrics as prom-client's would be.
+    latency: new LatencyHistogram(
+      'defasagem_http_request_duration_seconds',
+      'HTTP request latency by route template, method and status.',
+      ['route', 'method', 'status_code'],
+      LATENCY_BUCKETS,
+      registry,
+    ),
     predictions: new Counter({
       name: 'defasagem_predictions_total',
       help: 'Students scored, by risk band.',
@@ -83,7 +85,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
   reloads.labels('success').inc(0);
   reloads.labels('failure').inc(0);
 
-  const latencyChildren = new Map<string, ReturnType<typeof latency.labels>>();
+  const latencyChildren = new Map<string, LatencySeries>();
   const alto = predictions.labels('alto');
   const medio = predictions.labels('medio');
   const baixo = predictions.labels('baixo');
@@ -92,12 +94,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
     registry,
     observeRequest(route, method, status, seconds) {
       const key = `${route} ${method} ${status}`;
-      let child = latencyChildren.get(key);
-      if (!child) {
-        child = latency.labels(route, method, String(status));
-        latencyChildren.set(key, child);
+      let series = latencyChildren.get(key);
+      if (!series) {
+        series = latency.seriesOf([route, method, String(status)]);
+        latencyChildren.set(key, series);
       }
-      child.observe(seconds);
+      latency.observe(series, seconds);
     },
     countPredictions(a, m, b) {
       if (a) alto.inc(a);

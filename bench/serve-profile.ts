@@ -36,15 +36,16 @@ interface CpuProfile {
 
 /** A stage of the request: every sample under a frame whose function name matches. */
 const STAGES: ReadonlyArray<[string, RegExp]> = [
-  ['explanation (explain)', /^explain$/],
-  ['  SHAP contributions', /^contributions$/],
+  ['score + explanation (predictExplain, explain)', /^(predictExplain|explain)$/],
+  ['  trees: score and SHAP in one pass', /^(rawAndContributions|addWithLeaves|contributions)$/],
   ['  factor text', /^(factorText|factorLabel|ptNumber)$/],
-  ['scoring (predictOne)', /^predictOne$/],
+  ['score alone (predictOne)', /^predictOne$/],
   ['input validation (parseBody)', /^parseBody$/],
-  ['response serialisation', /^(serialize|stringify|serializePredict.*|serializeResponse)$/],
+  ['response serialisation', /^(serialize|scoreJson|batchJson)$/],
   ['socket write (writev/write)', /^(writev|writevGeneric|writeGeneric|_writev|_write)$/],
-  ['JSON body parse', /^defaultJsonParser$/],
-  ['onResponse (latency metric, request log)', /^(onResponse|observeRequest|observe)$/],
+  ['JSON body parse (secure-json-parse)', /^_parse$/],
+  ['latency metric (observeRequest)', /^observeRequest$/],
+  ['monitoring hand-off (postMessage)', /^postMessage$/],
   ['garbage collection', /^\(garbage collector\)$/],
 ];
 

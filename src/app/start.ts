@@ -22,6 +22,7 @@ import {
   listVersions,
   openRegistry,
   parseVersion,
+  registryLocation,
   promoteVersion,
   REGISTRY_ERRORS,
   REGISTRY_SETTINGS,
@@ -394,7 +395,7 @@ export async function startAndServe(
   const server = { ...opts.settings.server, modelVersion: 'champion' };
   // A monitoring setup the server would refuse (pseudonymised without its secret) stops us before training.
   checkMonitorSettings(opts.settings.monitor);
-  const registry = openRegistry(path.resolve(server.registryDir), opts.settings.registry);
+  const registry = openRegistry(registryLocation(server.registryDir), opts.settings.registry);
   const prepared = await runMainJob({
     registry,
     source: opts.source,

@@ -1,5 +1,9 @@
+import path from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { loadSettings } from '../core/config.js';
 import { LocalFsStorage } from './fs-storage.js';
+import { isS3Url, s3ClientFromEnv } from './s3-client.js';
+import { S3Storage } from './s3-storage.js';
 import { REGISTRY_SETTINGS, type RegistrySettings } from './settings.js';
 import type { RegistryStorage } from './storage.js';
 
@@ -16,12 +20,24 @@ export interface RegistryContext {
  */
 export type RegistryRef = string | RegistryContext;
 
-/** The local-filesystem registry at `dir`, with these settings (nothing is read from the environment). */
+let client: S3Client | null = null;
+
+/** A REGISTRY_DIR as the registry is opened: an S3 location as written, a directory made absolute. */
+export function registryLocation(dir: string): string {
+  return isS3Url(dir) ? dir : path.resolve(dir);
+}
+
+/**
+ * The registry at `dir`, with these settings: a local directory, or `s3://bucket/prefix` on
+ * S3-compatible storage (endpoint and credentials from the AWS_* variables, one client per process).
+ */
 export function openRegistry(dir: string, settings: RegistrySettings): RegistryContext {
-  return {
-    storage: new LocalFsStorage(dir, { timeoutMs: settings.lockTimeoutMs, leaseMs: settings.lockLeaseMs }),
-    settings,
-  };
+  const lock = { timeoutMs: settings.lockTimeoutMs, leaseMs: settings.lockLeaseMs };
+  if (isS3Url(dir)) {
+    client ??= s3ClientFromEnv();
+    return { storage: new S3Storage(dir, client, { ...lock, settleMs: settings.s3SettleMs }), settings };
+  }
+  return { storage: new LocalFsStorage(dir, lock), settings };
 }
 
 let fromEnv: RegistrySettings | null = null;

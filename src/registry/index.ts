@@ -26,6 +26,7 @@ export {
   openRegistry,
   type RegistryContext,
   type RegistryRef,
+  registryLocation,
   registrySettingsFromEnv,
 } from './context.js';
 export { REGISTRY_ERRORS } from './errors.js';

@@ -165,7 +165,8 @@ function isStale(seen: { raw: string; mtimeMs: number }, leaseMs: number): boole
   return Date.now() - seen.mtimeMs > leaseMs;
 }
 
-function identity(): LockInfo {
+/** Who this process is, with a fresh token: the content of a lock it takes (the S3 lease too). */
+export function lockIdentity(): LockInfo {
   return {
     pid: process.pid,
     host: os.hostname(),
@@ -182,7 +183,7 @@ function identity(): LockInfo {
  */
 export function breakStale(lockPath: string, staleRaw: string, leaseMs: number): void {
   const breaker = `${lockPath}.break`;
-  const me = JSON.stringify(identity());
+  const me = JSON.stringify(lockIdentity());
   if (!tryCreate(breaker, me)) {
     const seen = readLock(breaker);
     if (seen && isStale(seen, leaseMs)) removeIf(breaker, (raw) => raw === seen.raw);
@@ -198,7 +199,7 @@ export function breakStale(lockPath: string, staleRaw: string, leaseMs: number):
 }
 
 async function acquire(lockPath: string, options: LockOptions): Promise<LockInfo> {
-  const info = identity();
+  const info = lockIdentity();
   const content = JSON.stringify(info);
   const started = Date.now();
   let wait = 2;
@@ -224,7 +225,7 @@ async function acquire(lockPath: string, options: LockOptions): Promise<LockInfo
   }
 }
 
-function lockLost(lockPath: string): AppError {
+export function lockLost(lockPath: string): AppError {
   return new AppError(
     REGISTRY_ERRORS.LOCK_LOST,
     `The registry lock ${lockPath} was taken over while this command held it; nothing more was written.`,

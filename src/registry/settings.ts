@@ -33,6 +33,13 @@ export const REGISTRY_SETTINGS = defineSettings({
       'Lease of the registry lock: a holder on another host that has not refreshed it for this long is taken over. A holder on this host is never taken over while it runs; a dead one at once.',
     parse: parsers.int(1000, 3600000),
   },
+  s3SettleMs: {
+    env: 'REGISTRY_S3_SETTLE_MS',
+    default: 250,
+    description:
+      'S3 registry on a server without conditional writes (Swift s3api): how long a lock write may take to be seen by every reader; the lease lock waits this long before trusting it (docs/scaling.md).',
+    parse: parsers.int(10, 60000),
+  },
 });
 
 /** Widened from the schema's literal defaults so callers (and tests) can pass their own values. */
@@ -42,4 +49,6 @@ export interface RegistrySettings {
   promoteMinRecall: number;
   lockTimeoutMs: number;
   lockLeaseMs: number;
+  /** Only for S3 registries on servers without conditional writes (default 250). */
+  s3SettleMs?: number;
 }

@@ -10,7 +10,7 @@ import { CORE_SETTINGS, type CoreSettings, loadSettings } from '../core/config.j
 import { AppError } from '../core/error-base.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { MonitorSettings, OpenMonitorOptions } from '../monitor/index.js';
-import { openRegistry, type RegistryContext, registrySettingsFromEnv } from '../registry/index.js';
+import { openRegistry, type RegistryContext, registryLocation, registrySettingsFromEnv } from '../registry/index.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost } from './auth.js';
 import { SERVE_ERRORS } from './errors.js';
@@ -170,7 +170,7 @@ async function serveWith(a: {
     observer: observers(opts.observer, monitoring?.observer),
     monitoring,
     listModels: source.listModels,
-    registry: opts.registry ?? openRegistry(path.resolve(s.registryDir), registrySettingsFromEnv()),
+    registry: opts.registry ?? openRegistry(registryLocation(s.registryDir), registrySettingsFromEnv()),
   });
   const url = await listenOn(app, s.host, s.port, async () => {});
   const stopRetry = followSource(holder, source, s.reloadPollSeconds);

@@ -24,6 +24,7 @@ describe.each(BACKENDS)('on %s', (backend) => {
   describe.skipIf(backendMissing(backend))(
     'crash safety (child processes killed with SIGKILL at injected points)',
     () => {
+      const timeout = backend === 's3' ? 120_000 : undefined;
       it.each([
         ['register:after-stage', false],
         ['register:before-rename', false],
@@ -59,27 +60,31 @@ describe.each(BACKENDS)('on %s', (backend) => {
         ['promote:after-lock', 'v1.0.0'],
         ['promote:after-temp', 'v1.0.0'],
         ['promote:after-rename', 'v1.1.0'],
-      ])('promote killed at %s: the champion is one of the two valid values', async (point, expected) => {
-        const { dir, ctx, raw } = await base(backend);
-        const r = await runWorker(dir, 'promote', 'v1.1.0', undefined, {
-          env: { DEFASAGEM_TEST_CRASH_AT: point },
-        });
-        expect(r.signal).toBe('SIGKILL');
-        const champion = JSON.parse((await raw.read('champion.json'))!.toString('utf8'));
-        expect(['v1.0.0', 'v1.1.0']).toContain(champion.version);
-        expect(champion.version).toBe(expected);
-        expect((await verifyAll(ctx)).ok).toBe(true);
-        // A later promotion works (stale lock taken over) and the history has every move that happened.
-        await promoteVersion(ctx, { version: expected === 'v1.0.0' ? 'v1.1.0' : 'v1.0.0' });
-        const history = await readHistory(ctx);
-        for (let i = 1; i < history.length; i++) expect(history[i]!.from).toBe(history[i - 1]!.to);
-        expect(history.at(-1)!.to).toBe((await readChampion(ctx))!.version);
-        expect(history.map((e) => e.to)).toEqual(
-          expected === 'v1.0.0' ? ['v1.0.0', 'v1.1.0'] : ['v1.0.0', 'v1.1.0', 'v1.0.0'],
-        );
-        await gcRegistry(ctx);
-        expect(await raw.hidden()).toEqual([]);
-      });
+      ])(
+        'promote killed at %s: the champion is one of the two valid values',
+        { timeout },
+        async (point, expected) => {
+          const { dir, ctx, raw } = await base(backend);
+          const r = await runWorker(dir, 'promote', 'v1.1.0', undefined, {
+            env: { DEFASAGEM_TEST_CRASH_AT: point },
+          });
+          expect(r.signal).toBe('SIGKILL');
+          const champion = JSON.parse((await raw.read('champion.json'))!.toString('utf8'));
+          expect(['v1.0.0', 'v1.1.0']).toContain(champion.version);
+          expect(champion.version).toBe(expected);
+          expect((await verifyAll(ctx)).ok).toBe(true);
+          // A later promotion works (stale lock taken over) and the history has every move that happened.
+          await promoteVersion(ctx, { version: expected === 'v1.0.0' ? 'v1.1.0' : 'v1.0.0' });
+          const history = await readHistory(ctx);
+          for (let i = 1; i < history.length; i++) expect(history[i]!.from).toBe(history[i - 1]!.to);
+          expect(history.at(-1)!.to).toBe((await readChampion(ctx))!.version);
+          expect(history.map((e) => e.to)).toEqual(
+            expected === 'v1.0.0' ? ['v1.0.0', 'v1.1.0'] : ['v1.0.0', 'v1.1.0', 'v1.0.0'],
+          );
+          await gcRegistry(ctx);
+          expect(await raw.hidden()).toEqual([]);
+        },
+      );
     },
   );
 });

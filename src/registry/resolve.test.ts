@@ -1,5 +1,4 @@
 import {
-  appendFileSync,
   existsSync,
   mkdirSync,
   readdirSync,
@@ -17,6 +16,7 @@ import { listVersions } from './list.js';
 import { sha256 } from './manifest.js';
 import { registerVersion } from './register.js';
 import { checkResolvedBytes, resolveModelSource } from './resolve.js';
+import { BACKENDS, backendMissing, openTestRegistry } from './testing/backends.js';
 import { codeOf, removeTempDirs, tempDir, tempRegistry, writeFixtureArtifacts } from './testing/fixtures.js';
 import { verifyAll, verifyVersion } from './verify.js';
 
@@ -90,43 +90,6 @@ describe('resolveModelSource', () => {
     ]);
   });
 
-  it('refuses a hand-edited, a missing-file or an extra-file version and never falls back', async () => {
-    const { dir, ctx } = tempRegistry();
-    const art = writeFixtureArtifacts(tempDir('art'));
-    for (const v of ['v1.0.0', 'v1.0.1', 'v1.0.2', 'v1.0.3'])
-      await registerVersion(ctx, { artifacts: art, version: v });
-    await promoteVersion(ctx, { version: 'v1.0.3' });
-
-    appendFileSync(path.join(dir, 'v1.0.3', 'metrics.json'), ' ');
-    const rep = await verifyVersion(dir, 'v1.0.3');
-    expect(rep.ok).toBe(false);
-    expect(rep.problems.map((p) => [p.kind, p.file])).toEqual([['size_mismatch', 'metrics.json']]);
-    await expect(resolveModelSource(devSettings(art, dir, 'champion'), ctx)).rejects.toMatchObject({
-      code: 'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
-      details: { version: 'v1.0.3' },
-    });
-
-    // Same size, different bytes: caught by the hash.
-    const modelPath = path.join(dir, 'v1.0.0', 'model.json');
-    const text = readFileSync(modelPath, 'utf8');
-    writeFileSync(modelPath, text.replace('"threshold":0.45', '"threshold":0.05'));
-    expect((await verifyVersion(dir, 'v1.0.0')).problems.map((p) => p.kind)).toEqual(['hash_mismatch']);
-    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.0'), ctx))).toBe(
-      'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
-    );
-
-    rmSync(path.join(dir, 'v1.0.1', 'baseline.json'));
-    expect((await verifyVersion(dir, 'v1.0.1')).problems.map((p) => p.kind)).toEqual(['missing']);
-
-    writeFileSync(path.join(dir, 'v1.0.2', 'notes.txt'), 'x');
-    expect((await verifyVersion(dir, 'v1.0.2')).problems.map((p) => [p.kind, p.file])).toEqual([
-      ['extra', 'notes.txt'],
-    ]);
-    expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.2'), ctx))).toBe(
-      'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
-    );
-  });
-
   it('a manifest edited to list a path (../x, sub/) is an integrity failure, not a crash', async () => {
     const { dir, ctx } = tempRegistry();
     const art = writeFixtureArtifacts(tempDir('art'));
@@ -196,31 +159,91 @@ describe('resolveModelSource', () => {
   });
 });
 
-describe('champion pinned by its manifest hash', () => {
-  it('refuses a champion whose files and manifest were rewritten together', async () => {
-    const { dir, ctx } = tempRegistry();
-    const art = writeFixtureArtifacts(tempDir('art'));
-    await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
-    await promoteVersion(ctx, { version: 'v1.0.0' });
-    const champion = await readChampion(ctx);
-    const manifestPath = path.join(dir, 'v1.0.0', 'manifest.json');
-    expect(champion!.manifest_sha256).toBe(sha256(readFileSync(manifestPath)));
-    // Rewrite model.json and fix its hash in the manifest: per-version verify cannot see it...
-    const modelPath = path.join(dir, 'v1.0.0', 'model.json');
-    const model = readFileSync(modelPath, 'utf8').replace('"threshold":0.45', '"threshold":0.05');
-    writeFileSync(modelPath, model);
-    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
-    manifest.files['model.json'] = { sha256: sha256(model), size: Buffer.byteLength(model) };
-    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
-    expect((await verifyVersion(ctx, 'v1.0.0')).ok).toBe(true);
-    // ...but the champion pointer pinned the manifest it promoted.
-    await expect(resolveModelSource(devSettings(art, dir, 'champion'), ctx)).rejects.toMatchObject({
-      code: 'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
-      message: expect.stringContaining('changed after it was promoted'),
+describe.each(BACKENDS)('immutability and tamper detection on %s', (backend) => {
+  const run = describe.skipIf(backendMissing(backend));
+  run('a version is what its manifest says', () => {
+    it('a registered version is never replaced: registering it again is VERSION_EXISTS, its bytes unchanged', async () => {
+      const { ctx, raw } = await openTestRegistry(backend);
+      await registerVersion(ctx, {
+        artifacts: writeFixtureArtifacts(tempDir('a'), { seed: 1 }),
+        version: 'v1.0.0',
+      });
+      const before = (await raw.read('v1.0.0/model.json'))!;
+      const other = writeFixtureArtifacts(tempDir('b'), { seed: 2 });
+      expect(await codeOf(registerVersion(ctx, { artifacts: other, version: 'v1.0.0' }))).toBe(
+        'DEF_ERR_REGISTRY_VERSION_EXISTS',
+      );
+      expect((await raw.read('v1.0.0/model.json'))!.equals(before)).toBe(true);
+      expect((await verifyVersion(ctx, 'v1.0.0')).ok).toBe(true);
+      expect(await raw.hidden()).toEqual([]);
     });
-    const all = await verifyAll(ctx);
-    expect(all.ok).toBe(false);
-    expect(all.champion.message).toContain('changed after it was promoted');
+
+    it('refuses a hand-edited, a missing-file or an extra-file version and never falls back', async () => {
+      const { dir, ctx, raw } = await openTestRegistry(backend);
+      const art = writeFixtureArtifacts(tempDir('art'));
+      for (const v of ['v1.0.0', 'v1.0.1', 'v1.0.2', 'v1.0.3'])
+        await registerVersion(ctx, { artifacts: art, version: v });
+      await promoteVersion(ctx, { version: 'v1.0.3' });
+
+      await raw.write(
+        'v1.0.3/metrics.json',
+        Buffer.concat([(await raw.read('v1.0.3/metrics.json'))!, Buffer.from(' ')]),
+      );
+      const rep = await verifyVersion(ctx, 'v1.0.3');
+      expect(rep.ok).toBe(false);
+      expect(rep.problems.map((p) => [p.kind, p.file])).toEqual([['size_mismatch', 'metrics.json']]);
+      await expect(resolveModelSource(devSettings(art, dir, 'champion'), ctx)).rejects.toMatchObject({
+        code: 'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+        details: { version: 'v1.0.3' },
+      });
+
+      // Same size, different bytes: caught by the hash.
+      const text = (await raw.read('v1.0.0/model.json'))!.toString('utf8');
+      await raw.write('v1.0.0/model.json', text.replace('"threshold":0.45', '"threshold":0.05'));
+      expect((await verifyVersion(ctx, 'v1.0.0')).problems.map((p) => p.kind)).toEqual(['hash_mismatch']);
+      expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.0'), ctx))).toBe(
+        'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+      );
+
+      await raw.remove('v1.0.1/baseline.json');
+      expect((await verifyVersion(ctx, 'v1.0.1')).problems.map((p) => p.kind)).toEqual(['missing']);
+
+      await raw.write('v1.0.2/notes.txt', 'x');
+      expect((await verifyVersion(ctx, 'v1.0.2')).problems.map((p) => [p.kind, p.file])).toEqual([
+        ['extra', 'notes.txt'],
+      ]);
+      expect(await codeOf(resolveModelSource(devSettings(art, dir, 'v1.0.2'), ctx))).toBe(
+        'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+      );
+    });
+  });
+
+  run('champion pinned by its manifest hash', () => {
+    it('refuses a champion whose files and manifest were rewritten together', async () => {
+      const { dir, ctx, raw } = await openTestRegistry(backend);
+      const art = writeFixtureArtifacts(tempDir('art'));
+      await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
+      await promoteVersion(ctx, { version: 'v1.0.0' });
+      const champion = await readChampion(ctx);
+      expect(champion!.manifest_sha256).toBe(sha256((await raw.read('v1.0.0/manifest.json'))!));
+      // Rewrite model.json and fix its hash in the manifest: per-version verify cannot see it...
+      const model = (await raw.read('v1.0.0/model.json'))!
+        .toString('utf8')
+        .replace('"threshold":0.45', '"threshold":0.05');
+      await raw.write('v1.0.0/model.json', model);
+      const manifest = JSON.parse((await raw.read('v1.0.0/manifest.json'))!.toString('utf8'));
+      manifest.files['model.json'] = { sha256: sha256(model), size: Buffer.byteLength(model) };
+      await raw.write('v1.0.0/manifest.json', JSON.stringify(manifest, null, 2));
+      expect((await verifyVersion(ctx, 'v1.0.0')).ok).toBe(true);
+      // ...but the champion pointer pinned the manifest it promoted.
+      await expect(resolveModelSource(devSettings(art, dir, 'champion'), ctx)).rejects.toMatchObject({
+        code: 'DEF_ERR_REGISTRY_INTEGRITY_FAILED',
+        message: expect.stringContaining('changed after it was promoted'),
+      });
+      const all = await verifyAll(ctx);
+      expect(all.ok).toBe(false);
+      expect(all.champion.message).toContain('changed after it was promoted');
+    });
   });
 });
 

@@ -84,6 +84,9 @@ export interface S3StorageOptions extends LockOptions {
   cacheDir?: string;
 }
 
+/** Probe results by bucket: one probe per process, whatever the number of storages opened on it. */
+const PROBED = new Map<string, Promise<boolean>>();
+
 export class S3Storage implements RegistryStorage {
   readonly location: string;
   private readonly bucket: S3Bucket;
@@ -106,11 +109,14 @@ export class S3Storage implements RegistryStorage {
     if (options.conditional !== undefined) this.conditional = Promise.resolve(options.conditional);
   }
 
-  /** Whether the server honours conditional PUTs (probed once with a scratch object). */
+  /** Whether the server honours conditional PUTs (probed once per bucket and process, with a scratch object). */
   supportsConditionalWrites(): Promise<boolean> {
-    this.conditional ??= this.probe().catch((err) => {
+    const key = `${this.bucket.client.config.endpoint ? 'endpoint' : 'aws'} ${this.bucket.bucket}`;
+    this.conditional ??= PROBED.get(key) ?? this.probe();
+    PROBED.set(key, this.conditional);
+    this.conditional.catch(() => {
       this.conditional = null;
-      throw err;
+      PROBED.delete(key);
     });
     return this.conditional;
   }

@@ -3,7 +3,7 @@
  * test server (testing/s3.ts). `raw` looks under the registry the way the filesystem tests looked
  * at the directory (entries, a file's bytes, tampering), so one test body serves both.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { openRegistry, type RegistryContext } from '../context.js';
 import type { RegistrySettings } from '../settings.js';
@@ -25,6 +25,8 @@ export interface RawView {
   read(rel: string): Promise<Buffer | null>;
   /** Replaces a file behind the registry's back (tampering). */
   write(rel: string, data: Buffer | string): Promise<void>;
+  /** Removes a file behind the registry's back. */
+  remove(rel: string): Promise<void>;
 }
 
 export interface TestRegistry {
@@ -53,6 +55,7 @@ function fsRaw(dir: string): RawView {
       }
     },
     write: async (rel, data) => writeFileSync(path.join(dir, rel), data),
+    remove: async (rel) => rmSync(path.join(dir, rel)),
   };
 }
 
@@ -91,6 +94,7 @@ function s3Raw(url: string): RawView {
     write: async (rel, data) => {
       await bucket.put(await keyOf(rel), data);
     },
+    remove: async (rel) => bucket.delete(await keyOf(rel)),
   };
 }
 

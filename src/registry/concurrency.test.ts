@@ -15,6 +15,8 @@ describe.each(BACKENDS)('on %s', (backend) => {
   const run = describe.skipIf(backendMissing(backend));
   const writers = backend === 's3' ? 6 : 20;
   const timeout = backend === 's3' ? 240_000 : undefined;
+  // Every write waits for the lock in turn; on S3 a turn is a dozen requests, not a few syscalls.
+  const env = backend === 's3' ? { REGISTRY_LOCK_TIMEOUT_MS: '180000' } : {};
 
   run('concurrency (separate processes)', () => {
     it(`${writers} processes registering distinct versions and promoting them leave a consistent registry`, {
@@ -23,7 +25,9 @@ describe.each(BACKENDS)('on %s', (backend) => {
       const { dir, ctx, raw } = await openTestRegistry(backend);
       const art = writeFixtureArtifacts(tempDir('art'));
       const versions = Array.from({ length: writers }, (_, i) => `v1.${i}.0`);
-      const results = await Promise.all(versions.map((v) => runWorker(dir, 'register-promote', v, art)));
+      const results = await Promise.all(
+        versions.map((v) => runWorker(dir, 'register-promote', v, art, { env })),
+      );
       for (const r of results) expect(r.stdout, r.stderr).toContain('"ok":true');
 
       const report = await verifyAll(ctx);
@@ -53,7 +57,9 @@ describe.each(BACKENDS)('on %s', (backend) => {
       const { dir, ctx, raw } = await openTestRegistry(backend);
       const a = writeFixtureArtifacts(tempDir('a'), { seed: 1 });
       const b = writeFixtureArtifacts(tempDir('b'), { seed: 2 });
-      const [ra, rb] = await Promise.all([a, b].map((art) => runWorker(dir, 'register', 'v2.0.0', art)));
+      const [ra, rb] = await Promise.all(
+        [a, b].map((art) => runWorker(dir, 'register', 'v2.0.0', art, { env })),
+      );
       const codes = [ra!.code, rb!.code].sort();
       expect(codes).toEqual([0, 1]);
       const loser = ra!.code === 1 ? ra! : rb!;
@@ -75,7 +81,7 @@ describe.each(BACKENDS)('on %s', (backend) => {
       const art = writeFixtureArtifacts(tempDir('art'));
       await registerVersion(ctx, { artifacts: art, version: 'v1.0.0' });
       const results = await Promise.all(
-        Array.from({ length: 4 }, () => runWorker(dir, 'register', 'bump:minor', art)),
+        Array.from({ length: 4 }, () => runWorker(dir, 'register', 'bump:minor', art, { env })),
       );
       for (const r of results) expect(r.code, r.stdout + r.stderr).toBe(0);
       const got = results.map((r) => JSON.parse(r.stdout).version as string).sort();

@@ -140,9 +140,10 @@ export class ModelHolder {
 
   /**
    * Follows a movable source: fs.watch on the directory holding the pointer file (renames replace the
-   * file, so the directory is watched) plus a poll every `pollSeconds` in case events are lost.
+   * file, so the directory is watched) plus a poll every `pollSeconds` in case events are lost. With
+   * no directory (a registry on S3: nothing to watch), the poll alone follows it.
    */
-  startWatching(dir: string, fileName: string, pollSeconds: number): void {
+  startWatching(dir: string | null, fileName: string, pollSeconds: number): void {
     if (!this.options.probe) return;
     this.stopped = false;
     const trigger = (why: string) => {
@@ -155,7 +156,7 @@ export class ModelHolder {
       this.debounce.unref();
     };
     const ensureWatcher = () => {
-      if (this.watcher || this.stopped) return;
+      if (this.watcher || this.stopped || dir === null) return;
       try {
         this.watcher = watch(dir, { persistent: false }, (_event, name) => {
           if (!name || name === fileName || String(name).startsWith(fileName)) trigger('watch');

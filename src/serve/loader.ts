@@ -9,6 +9,7 @@ import { AppError } from '../core/error-base.js';
 import { REGISTRY_ERRORS } from '../registry/errors.js';
 import { type LoadFailure, loadResolvedModel } from '../registry/load-resolved.js';
 import { listVersions, type ModelSourceSettings, readChampion } from '../registry/resolve.js';
+import { isS3Url } from '../registry/s3-client.js';
 import type { BundleParts } from './bundle.js';
 import { SERVE_ERRORS } from './errors.js';
 
@@ -22,8 +23,11 @@ export interface ModelSource {
   probe: (() => Promise<string>) | null;
   /** GET /models: registry versions and champion (null when the registry does not exist). */
   listModels: () => Promise<unknown>;
-  /** The directory and file name to watch for a champion move. */
-  watch: { dir: string; file: string } | null;
+  /**
+   * The directory and file name to watch for a champion move; `dir` is null for a registry on S3,
+   * which is followed by polling only (RELOAD_POLL_SECONDS).
+   */
+  watch: { dir: string | null; file: string } | null;
 }
 
 async function championVersion(registryDir: string): Promise<string> {
@@ -57,6 +61,8 @@ export function modelSource(settings: ModelSourceSettings): ModelSource {
     load: () => loadResolvedModel(settings, loadFailed),
     probe: champion ? () => championVersion(registryDir) : null,
     listModels: () => listRegistry(registryDir),
-    watch: champion ? { dir: path.resolve(registryDir), file: 'champion.json' } : null,
+    watch: champion
+      ? { dir: isS3Url(registryDir) ? null : path.resolve(registryDir), file: 'champion.json' }
+      : null,
   };
 }

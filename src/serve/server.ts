@@ -10,7 +10,12 @@ import { CORE_SETTINGS, type CoreSettings, loadSettings } from '../core/config.j
 import { AppError } from '../core/error-base.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import type { MonitorSettings, OpenMonitorOptions } from '../monitor/index.js';
-import { openRegistry, type RegistryContext, registryLocation, registrySettingsFromEnv } from '../registry/index.js';
+import {
+  openRegistry,
+  type RegistryContext,
+  registryLocation,
+  registrySettingsFromEnv,
+} from '../registry/index.js';
 import { buildApp } from './app.js';
 import { isLoopbackHost } from './auth.js';
 import { SERVE_ERRORS } from './errors.js';

@@ -16,7 +16,7 @@ describe.each(BACKENDS)('on %s', (backend) => {
   const writers = backend === 's3' ? 6 : 20;
   const timeout = backend === 's3' ? 240_000 : undefined;
   // Every write waits for the lock in turn; on S3 a turn is a dozen requests, not a few syscalls.
-  const env = backend === 's3' ? { REGISTRY_LOCK_TIMEOUT_MS: '180000' } : {};
+  const env: Record<string, string> = backend === 's3' ? { REGISTRY_LOCK_TIMEOUT_MS: '180000' } : {};
 
   run('concurrency (separate processes)', () => {
     it(`${writers} processes registering distinct versions and promoting them leave a consistent registry`, {

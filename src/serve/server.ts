@@ -4,7 +4,6 @@
  * which writes the monitoring events still queued (the steps' details are in runner/). `defasagem
  * serve` and `defasagem start` are thin shells.
  */
-import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { CORE_SETTINGS, type CoreSettings, loadSettings } from '../core/config.js';
 import { AppError } from '../core/error-base.js';

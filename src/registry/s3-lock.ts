@@ -66,6 +66,7 @@ function takeable(seen: Seen, leaseMs: number): boolean {
 
 /** One attempt at taking the lock; its ETag when it is ours. */
 async function tryTake(bucket: S3Bucket, key: string, content: string, token: string, o: S3LockOptions) {
+  // Every attempt (re)writes the lock, so the lease of a lock we get runs from the attempt's start.
   if (o.conditional) {
     const created = await bucket.put(key, content, { ifNoneMatch: true });
     if (created !== null) return created;
@@ -85,13 +86,14 @@ async function acquire(
   bucket: S3Bucket,
   key: string,
   o: S3LockOptions,
-): Promise<{ info: LockInfo; etag: string }> {
+): Promise<{ info: LockInfo; etag: string; at: number }> {
   const info = lockIdentity();
   const started = Date.now();
   let wait = 5;
   for (;;) {
+    const at = Date.now();
     const r = await tryTake(bucket, key, JSON.stringify(info), info.token, o);
-    if (typeof r === 'string') return { info, etag: r };
+    if (typeof r === 'string') return { info, etag: r, at };
     if (Date.now() - started > o.timeoutMs) {
       const holder = r.seen?.info ?? null;
       throw new AppError(
@@ -115,10 +117,9 @@ export async function withS3Lock<T>(
   o: S3LockOptions,
   fn: (lock: S3LockHandle) => Promise<T>,
 ): Promise<T> {
-  const t0 = Date.now();
   const held = await acquire(bucket, key, o);
   let etag = held.etag;
-  let refreshedAt = t0;
+  let refreshedAt = held.at;
   let lost = false;
   const where = `${bucket.location}/${key}`;
   const margin = Math.floor(o.leaseMs / 5);

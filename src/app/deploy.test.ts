@@ -13,6 +13,25 @@ const settingEnvs = new Set(
 const RUNTIME_ENVS = new Set(['NODE_ENV']);
 
 describe('deploy files', () => {
+  it('docker-compose.scale.yml: replicas follow the champion of one S3 registry, with known settings only', () => {
+    type Service = { environment?: Record<string, string> };
+    const compose = parse(read('docker-compose.scale.yml'), { merge: true }) as {
+      services: Record<string, Service>;
+    };
+    const apis = Object.entries(compose.services).filter(([name]) => name.startsWith('api-'));
+    expect(apis.length).toBeGreaterThanOrEqual(2);
+    for (const [name, api] of apis) {
+      const env = api.environment!;
+      for (const key of Object.keys(env)) {
+        expect(settingEnvs.has(key) || key.startsWith('AWS_'), `${name}: ${key} is not a setting`).toBe(true);
+      }
+      expect(env.REGISTRY_DIR).toMatch(/^s3:\/\//);
+      expect(env.MODEL_VERSION).toBe('champion');
+      expect(Number(env.RELOAD_POLL_SECONDS)).toBeGreaterThan(0); // the only way to follow on S3
+      expect(env.API_KEYS).toMatch(/^\$\{API_KEYS:\?/);
+    }
+  });
+
   it('docker-compose.yml serves the champion from a registry volume, with known settings only', () => {
     const compose = parse(read('docker-compose.yml')) as {
       services: Record<string, { environment: Record<string, string>; volumes: string[]; ports: string[] }>;

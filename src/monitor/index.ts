@@ -98,6 +98,8 @@ export {
   PRIVACY_MODES,
   type PrivacyMode,
 } from './settings.js';
+export { openEventStore } from './store/open.js';
+export { openPostgresStore } from './store/postgres.js';
 export { openSqliteStore, SQLITE_FILE } from './store/sqlite.js';
 export type { EventBatch, EventStore, PredictionRow, PruneResult, TimeWindow } from './store/types.js';
 export { lastDays, windowBetween } from './window.js';

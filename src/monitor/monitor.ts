@@ -21,7 +21,7 @@ import {
 } from './recorder.js';
 import { type MonitoringSeries, seriesFromCounts } from './series.js';
 import type { MonitorSettings, PrivacyMode } from './settings.js';
-import { openSqliteStore } from './store/sqlite.js';
+import { openEventStore } from './store/open.js';
 import type { EventStore, PruneResult, TimeWindow } from './store/types.js';
 
 /** Settings problems the schema's per-field parsers cannot see (relations between fields). */
@@ -189,7 +189,7 @@ export async function openMonitor(
 ): Promise<Monitor> {
   checkMonitorSettings(settings);
   if (settings.privacyMode === 'off') return offMonitor();
-  const store = opts.store ?? (await openSqliteStore({ dataDir: settings.dataDir }));
+  const store = opts.store ?? (await openEventStore(settings));
   const recorder = new EventRecorder({
     store,
     mode: settings.privacyMode,

@@ -11,6 +11,13 @@ export const MONITOR_SETTINGS = defineSettings({
     description: 'Folder of the monitoring database (monitoring.sqlite, with its -wal and -shm files).',
     parse: parsers.string,
   },
+  databaseUrl: {
+    env: 'MONITOR_DATABASE_URL',
+    default: '',
+    description:
+      'PostgreSQL for the inference events instead of SQLite (postgres://user:password@host:port/db), for several API replicas writing to one place (docs/scaling.md); empty = monitoring.sqlite in MONITOR_DATA_DIR.',
+    parse: parsers.string,
+  },
   privacyMode: {
     env: 'MONITOR_PRIVACY_MODE',
     default: 'aggregate_only' as PrivacyMode,
@@ -128,6 +135,7 @@ export const MONITOR_SETTINGS = defineSettings({
 /** Widened from the schema's literal defaults so callers (and tests) can pass their own values. */
 export interface MonitorSettings {
   dataDir: string;
+  databaseUrl: string;
   privacyMode: PrivacyMode;
   hmacSecret: string;
   retentionDays: number;

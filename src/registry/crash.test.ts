@@ -56,11 +56,14 @@ describe.each(BACKENDS)('on %s', (backend) => {
         },
       );
 
-      it.each([
-        ['promote:after-lock', 'v1.0.0'],
-        ['promote:after-temp', 'v1.0.0'],
-        ['promote:after-rename', 'v1.1.0'],
-      ])(
+      it.each(
+        [
+          ['promote:after-lock', 'v1.0.0'],
+          ['promote:after-temp', 'v1.0.0'],
+          ['promote:after-rename', 'v1.1.0'],
+          // On S3 there is no temp file: after-lock and after-temp are one point, tested once.
+        ].filter(([point]) => backend !== 's3' || point !== 'promote:after-lock'),
+      )(
         'promote killed at %s: the champion is one of the two valid values',
         { timeout },
         async (point, expected) => {

@@ -16,7 +16,8 @@ import { AppError } from '../core/error-base.js';
 import { crashPoint } from './crash.js';
 import { REGISTRY_ERRORS, versionExistsError } from './errors.js';
 import { isPlainName, LOCK_FILE } from './layout.js';
-import { holderState, type LockHandle, type LockOptions, parseLockInfo, withFileLock } from './lock.js';
+import { lockLeftover, sweepList } from './leftovers.js';
+import { type LockHandle, type LockOptions, withFileLock } from './lock.js';
 import type {
   FileToWrite,
   Leftover,
@@ -313,16 +314,7 @@ export class LocalFsStorage implements RegistryStorage {
           ageMs,
         });
       } else if (e.name === LOCK_FILE || e.name === `${LOCK_FILE}.break`) {
-        const info = parseLockInfo((await readNoFollow(full).catch(() => '')).toString());
-        const state = info ? holderState(info) : null;
-        out.push({
-          name: e.name,
-          kind: 'lock',
-          pid: info?.pid ?? null,
-          host: state === null ? 'unknown' : state === 'remote' ? 'other' : 'this',
-          ownerAlive: state === null || state === 'remote' ? null : state === 'alive',
-          ageMs,
-        });
+        out.push(lockLeftover(e.name, (await readNoFollow(full).catch(() => '')).toString(), ageMs));
       }
     }
     return out;
@@ -333,23 +325,16 @@ export class LocalFsStorage implements RegistryStorage {
     opts: { dryRun?: boolean } = {},
   ): Promise<LeftoverSweep> {
     if (!(await this.exists())) return { removed: [], kept: [] };
-    const sweep = async (lock: LockHandle | null): Promise<LeftoverSweep> => {
-      const removed: Leftover[] = [];
-      const kept: Leftover[] = [];
-      for (const l of await this.listLeftovers()) {
-        // Locks are never swept: the lock module takes a dead holder's lock over by its own rules.
-        if (l.kind === 'lock' || !select(l)) {
-          kept.push(l);
-          continue;
-        }
-        if (lock) {
-          lock.assertHeld();
-          await rm(path.join(this.root, l.name), { recursive: true, force: true });
-        }
-        removed.push(l);
-      }
-      return { removed, kept };
-    };
+    const sweep = async (lock: LockHandle | null): Promise<LeftoverSweep> =>
+      sweepList(
+        await this.listLeftovers(),
+        select,
+        lock &&
+          (async (l) => {
+            lock.assertHeld();
+            await rm(path.join(this.root, l.name), { recursive: true, force: true });
+          }),
+      );
     return opts.dryRun ? sweep(null) : this.lock(sweep);
   }
 }

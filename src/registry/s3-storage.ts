@@ -28,7 +28,8 @@ import { AppError } from '../core/error-base.js';
 import { crashPoint } from './crash.js';
 import { REGISTRY_ERRORS, versionExistsError } from './errors.js';
 import { isPlainName, LOCK_FILE, MANIFEST_FILE } from './layout.js';
-import { holderState, type LockOptions, lockLost, parseLockInfo } from './lock.js';
+import { lockLeftover, sweepList } from './leftovers.js';
+import { type LockOptions, lockLost } from './lock.js';
 import { mapLimit } from './map-limit.js';
 import {
   ConditionNotSupported,
@@ -381,16 +382,7 @@ export class S3Storage implements RegistryStorage {
     for (const o of top) {
       if (o.key === LOCK_FILE) {
         const raw = (await this.bucket.get(`${this.prefix}${o.key}`))?.data.toString('utf8') ?? '';
-        const info = parseLockInfo(raw);
-        const state = info ? holderState(info) : null;
-        out.push({
-          name: o.key,
-          kind: 'lock',
-          pid: info?.pid ?? null,
-          host: state === null ? 'unknown' : state === 'remote' ? 'other' : 'this',
-          ownerAlive: state === null || state === 'remote' ? null : state === 'alive',
-          ageMs: now - o.lastModified,
-        });
+        out.push(lockLeftover(o.key, raw, now - o.lastModified));
       } else if (o.key.startsWith('.probe-')) {
         out.push({
           name: o.key,
@@ -410,23 +402,17 @@ export class S3Storage implements RegistryStorage {
     opts: { dryRun?: boolean } = {},
   ): Promise<LeftoverSweep> {
     if (!(await this.exists())) return { removed: [], kept: [] };
-    const sweep = async (lock: S3LockHandle | null): Promise<LeftoverSweep> => {
-      const removed: Leftover[] = [];
-      const kept: Leftover[] = [];
-      for (const l of await this.listLeftovers()) {
-        if (l.kind === 'lock' || !select(l)) {
-          kept.push(l);
-          continue;
-        }
-        if (lock) {
-          await lock.confirm();
-          if (l.kind === 'staging') await this.removeStage(l.name);
-          else await this.bucket.delete(`${this.prefix}${l.name}`);
-        }
-        removed.push(l);
-      }
-      return { removed, kept };
-    };
+    const sweep = async (lock: S3LockHandle | null): Promise<LeftoverSweep> =>
+      sweepList(
+        await this.listLeftovers(),
+        select,
+        lock &&
+          (async (l) => {
+            await lock.confirm();
+            if (l.kind === 'staging') await this.removeStage(l.name);
+            else await this.bucket.delete(`${this.prefix}${l.name}`);
+          }),
+      );
     return opts.dryRun ? sweep(null) : this.lock(sweep);
   }
 }

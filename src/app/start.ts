@@ -22,7 +22,6 @@ import {
   listVersions,
   openRegistry,
   parseVersion,
-  registryLocation,
   promoteVersion,
   REGISTRY_ERRORS,
   REGISTRY_SETTINGS,
@@ -32,6 +31,7 @@ import {
   readHistory,
   readManifest,
   registerVersion,
+  registryLocation,
   versionProvenance,
   versionSynthetic,
 } from '../registry/index.js';

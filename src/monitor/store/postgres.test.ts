@@ -53,6 +53,7 @@ async function answers(store: EventStore) {
     out.push(sort(await store.requestCounts(w)));
     out.push(await store.predictionRows(w));
     out.push(await store.predictionRows(w, 'v1.0.0'));
+    out.push(sort(await store.predictionSeries(w)), sort(await store.requestSeries(w)));
   }
   out.push(await store.binSpec('spec1'), await store.binSpec('nope'));
   return out;

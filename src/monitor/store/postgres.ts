@@ -13,6 +13,7 @@
 import pg from 'pg';
 import { AppError } from '../../core/error-base.js';
 import { MONITOR_ERRORS } from '../errors.js';
+import { predictionCountOf, predictionRowOf, requestCountOf } from './rows.js';
 import {
   hourOf,
   hoursOf,
@@ -22,7 +23,15 @@ import {
   SCHEMA_VERSION_TABLE,
   SQL,
 } from './schema.js';
-import type { EventBatch, EventStore, PredictionRow, PruneResult, TimeWindow } from './types.js';
+import type {
+  EventBatch,
+  EventStore,
+  PredictionCount,
+  PredictionRow,
+  PruneResult,
+  RequestCount,
+  TimeWindow,
+} from './types.js';
 
 /** Any 64-bit number, the same for every replica: the advisory lock migrations run under. */
 const MIGRATION_LOCK = 7_406_532_011;
@@ -165,24 +174,24 @@ class PostgresEventStore implements EventStore {
       modelVersion === undefined
         ? await this.all(SQL.predictionCounts, [from, to])
         : await this.all(SQL.predictionCountsOfVersion, [from, to, modelVersion]);
-    return rows.map((r) => ({
-      modelVersion: r.model_version as string,
-      endpoint: r.endpoint as string,
-      binsId: r.bins_id as string,
-      series: r.series as string,
-      bin: r.bin as string,
-      n: Number(r.n),
-    }));
+    return rows.map(predictionCountOf);
   }
 
   async requestCounts(w: TimeWindow) {
     const [from, to] = hoursOf(w);
-    return (await this.all(SQL.requestCounts, [from, to])).map((r) => ({
-      endpoint: r.endpoint as string,
-      series: r.series as string,
-      bin: r.bin as string,
-      n: Number(r.n),
-    }));
+    return (await this.all(SQL.requestCounts, [from, to])).map(requestCountOf);
+  }
+
+  async predictionSeries(w: TimeWindow): Promise<PredictionCount[]> {
+    const [from, to] = hoursOf(w);
+    const rows = await this.all(SQL.predictionSeries, [from, to]);
+    return rows.map((r) => ({ hour: Number(r.hour), ...predictionCountOf(r) }));
+  }
+
+  async requestSeries(w: TimeWindow): Promise<RequestCount[]> {
+    const [from, to] = hoursOf(w);
+    const rows = await this.all(SQL.requestSeries, [from, to]);
+    return rows.map((r) => ({ hour: Number(r.hour), ...requestCountOf(r) }));
   }
 
   async predictionRows(w: TimeWindow, modelVersion?: string): Promise<PredictionRow[]> {
@@ -190,15 +199,7 @@ class PostgresEventStore implements EventStore {
       modelVersion === undefined
         ? await this.all(SQL.predictionRows, [w.from, w.to])
         : await this.all(SQL.predictionRowsOfVersion, [w.from, w.to, modelVersion]);
-    return rows.map((r) => ({
-      at: Number(r.at),
-      modelVersion: r.model_version as string,
-      endpoint: r.endpoint as string,
-      subject: (r.subject as string | null) ?? null,
-      score: Number(r.score),
-      label: Number(r.label) === 1 ? 1 : 0,
-      inputs: r.inputs as string,
-    }));
+    return rows.map(predictionRowOf);
   }
 
   async binSpec(id: string): Promise<string | null> {

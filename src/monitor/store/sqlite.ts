@@ -11,6 +11,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { AppError } from '../../core/error-base.js';
 import { MONITOR_ERRORS } from '../errors.js';
+import { predictionCountOf, predictionRowOf, requestCountOf } from './rows.js';
 import { hourOf, hoursOf, LATEST_SCHEMA_VERSION, MIGRATIONS, SCHEMA_VERSION_TABLE, SQL } from './schema.js';
 import { inlineExecutor, type WriteExecutor, type WriteOps, workerExecutor } from './sqlite-writer.js';
 import type {
@@ -97,13 +98,6 @@ function batchOps(b: EventBatch, now: number): WriteOps {
 }
 
 /** A request_counts row as the store interface gives it (summed over hours, or one hour's). */
-const requestCountOf = (r: Record<string, string | number>) => ({
-  endpoint: r.endpoint as string,
-  series: r.series as string,
-  bin: r.bin as string,
-  n: Number(r.n),
-});
-
 class SqliteEventStore implements EventStore {
   readonly backend = 'sqlite';
   private readonly stmts;
@@ -150,14 +144,7 @@ class SqliteEventStore implements EventStore {
         ? this.stmts.predictionCounts.all(from, to)
         : this.stmts.predictionCountsOfVersion.all(from, to, modelVersion)
     ) as Array<Record<string, string | number>>;
-    return rows.map((r) => ({
-      modelVersion: r.model_version as string,
-      endpoint: r.endpoint as string,
-      binsId: r.bins_id as string,
-      series: r.series as string,
-      bin: r.bin as string,
-      n: Number(r.n),
-    }));
+    return rows.map(predictionCountOf);
   }
 
   async requestCounts(w: TimeWindow) {
@@ -169,15 +156,7 @@ class SqliteEventStore implements EventStore {
   async predictionSeries(w: TimeWindow): Promise<PredictionCount[]> {
     const [from, to] = hoursOf(w);
     const rows = this.stmts.predictionSeries.all(from, to) as Array<Record<string, string | number>>;
-    return rows.map((r) => ({
-      hour: Number(r.hour),
-      modelVersion: r.model_version as string,
-      endpoint: r.endpoint as string,
-      binsId: r.bins_id as string,
-      series: r.series as string,
-      bin: r.bin as string,
-      n: Number(r.n),
-    }));
+    return rows.map((r) => ({ hour: Number(r.hour), ...predictionCountOf(r) }));
   }
 
   async requestSeries(w: TimeWindow): Promise<RequestCount[]> {
@@ -192,15 +171,7 @@ class SqliteEventStore implements EventStore {
         ? this.stmts.predictionRows.all(w.from, w.to)
         : this.stmts.predictionRowsOfVersion.all(w.from, w.to, modelVersion)
     ) as Array<Record<string, string | number | null>>;
-    return rows.map((r) => ({
-      at: Number(r.at),
-      modelVersion: r.model_version as string,
-      endpoint: r.endpoint as string,
-      subject: (r.subject as string | null) ?? null,
-      score: Number(r.score),
-      label: Number(r.label) === 1 ? 1 : 0,
-      inputs: r.inputs as string,
-    }));
+    return rows.map(predictionRowOf);
   }
 
   async binSpec(id: string): Promise<string | null> {

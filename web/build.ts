@@ -2,8 +2,9 @@
  * Builds the dashboard into web/dist with vite (`npm run build:web`, part of `npm run build`).
  * With `--if-stale` it builds only when web/dist is missing or was built from other sources: what
  * `npm start` runs first, so a fresh clone serves the dashboard and a later start costs a few
- * milliseconds. "Other sources" = a sha256 over web/index.html, web/src, web/public, the vite config
- * and vite's version, kept in web/dist/.source-hash.
+ * milliseconds. "Other sources" = a sha256 over web/index.html, web/src, web/public, the vite config,
+ * the server code the bundle imports (src/ml, src/core/error-base.ts) and vite's version, kept in
+ * web/dist/.source-hash.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,9 @@ export function sourceHash(): string {
     path.join(webDir, 'vite.config.ts'),
     ...filesUnder(path.join(webDir, 'src')),
     ...filesUnder(path.join(webDir, 'public')),
+    // Code the bundle shares with the server: the capacity rule (src/ml) and its error base.
+    ...filesUnder(path.join(webDir, '..', 'src', 'ml')),
+    path.join(webDir, '..', 'src', 'core', 'error-base.ts'),
   ].filter((f) => !f.endsWith('.test.ts'));
   for (const f of inputs)
     h.update(path.relative(webDir, f)).update('\0').update(readFileSync(f)).update('\0');

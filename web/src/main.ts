@@ -23,7 +23,8 @@ const main = h('main', { id: 'conteudo', tabindex: -1 });
 let session: Session | null = null;
 let config: DashboardConfig = {
   auth: false,
-  features: { score: false, drift: false, slo: false, outcomes: false },
+  features: { score: false, drift: false, slo: false, series: false, outcomes: false },
+  monitoring: 'absent',
 };
 let renderId = 0;
 
@@ -75,6 +76,9 @@ const ctx: AppContext = {
   },
   get features() {
     return config.features;
+  },
+  get monitoring() {
+    return config.monitoring;
   },
   rerender: () => void route(),
   askKey: (message?: string) => askKey(message),

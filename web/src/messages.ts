@@ -22,6 +22,25 @@ const BY_CODE: Record<string, string> = {
     'O servidor não conseguiria carregar essa versão; ela não pode ser campeã.',
   DEF_ERR_REGISTRY_CHAMPION_INVALID:
     'O arquivo do campeão (champion.json) está ilegível; promova uma versão para corrigir.',
+  DEF_ERR_SCORE_INPUT_UNSUPPORTED:
+    'O arquivo não é uma planilha .xlsx nem um CSV: envie a planilha do PEDE ou um CSV exportado dela.',
+  DEF_ERR_SCORE_YEAR_NOT_FOUND: 'A planilha não tem uma aba PEDE do ano pedido.',
+  DEF_ERR_SCORE_YEAR_UNKNOWN:
+    'Não deu para saber o ano do arquivo: a aba deve se chamar PEDE2024 (ou o CSV, PEDE2024.csv).',
+  DEF_ERR_SCORE_NO_STUDENTS: 'O arquivo não tem nenhum aluno que possa ser pontuado.',
+  DEF_ERR_SCORE_UPLOAD_TOO_LARGE: 'O arquivo é maior que o limite deste servidor (SCORE_UPLOAD_LIMIT_BYTES).',
+  DEF_ERR_SCORE_UPLOAD_MISSING: 'Nenhum arquivo chegou ao servidor: escolha o arquivo e envie de novo.',
+  DEF_ERR_SCORE_UPLOAD_NOT_MULTIPART: 'O envio não chegou como arquivo: escolha o arquivo e envie de novo.',
+  DEF_ERR_SCORE_CAPACITY_INVALID: 'Capacidade inválida: use um número inteiro de alunos.',
+  DEF_ERR_DATA_COLUMNS_MISSING:
+    'Faltam colunas obrigatórias na planilha (veja o detalhe abaixo): confira se é a planilha do PEDE.',
+  DEF_ERR_DATA_NOT_PEDE: 'O arquivo não parece uma planilha do PEDE (nenhuma aba PEDE<ano>).',
+  DEF_ERR_DATA_SOURCE_UNREADABLE: 'Não foi possível ler o arquivo: ele está corrompido ou protegido?',
+  DEF_ERR_DATA_SOURCE_EMPTY: 'O arquivo está vazio.',
+  DEF_ERR_MONITOR_MONITORING_OFF:
+    'O monitoramento está desativado neste servidor (MONITOR_PRIVACY_MODE=off).',
+  DEF_ERR_MONITOR_BASELINE_NOT_FOUND:
+    'O modelo servido não tem a referência do treino (baseline): o drift não pode ser medido.',
   NETWORK: 'O servidor não respondeu. Ele está rodando?',
 };
 

@@ -4,6 +4,7 @@ import type { DashboardConfig, Session } from './types';
 export interface AppContext {
   session: Session;
   features: DashboardConfig['features'];
+  monitoring: DashboardConfig['monitoring'];
   /** Re-renders the current page (after a promotion, for instance). */
   rerender(): void;
   /** Forgets the key and asks for another. */

@@ -5,14 +5,18 @@
  * its charts; an admin promotes and rolls back through the confirmation and the served model follows;
  * no key, a wrong key and a predict key get their clear messages. Screenshots go to web/screenshots/.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
+import readExcelFile from 'read-excel-file/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DriftReport, EndpointHealth, ServiceHealth } from '../../monitor/index.js';
+import { writeSyntheticWorkbook } from '../../data/synth.js';
+import { type DriftReport, defaultMonitorSettings, type ServiceHealth } from '../../monitor/index.js';
 import { openRegistry, promoteVersion, REGISTRY_SETTINGS, registerVersion } from '../../registry/index.js';
 import type { RegistrySettings } from '../../registry/settings.js';
+import type { ScoreAnswerJson } from '../../score/json.js';
 import { hashKey } from '../auth.js';
 import { loadServerSettings, type RunningServer, startServer } from '../server.js';
 import {
@@ -21,12 +25,31 @@ import {
   ensureDashboardBuilt,
   hasChromium,
   launchChromium,
+  REPO_ROOT,
   screenshot,
   seriousA11yViolations,
   watchConsole,
 } from '../testing/browser.js';
 import { trainRealArtifacts } from '../testing/real-model.js';
 import { collectingLogger } from '../testing/support.js';
+
+/** The browser globals the page-side callbacks read (this tsconfig has no DOM types; casts vanish). */
+interface StorageLike {
+  readonly length: number;
+  key(i: number): string | null;
+  getItem(k: string): string | null;
+}
+interface PageGlobals {
+  document: {
+    activeElement: { id: string; textContent: string | null; getAttribute(n: string): string | null } | null;
+    cookie: string;
+  };
+  localStorage: StorageLike;
+  sessionStorage: StorageLike;
+  indexedDB: { databases(): Promise<unknown[]> };
+  caches?: { keys(): Promise<unknown[]> };
+  location: { href: string };
+}
 
 const ADMIN_KEY = 'chave-admin-do-painel-0123456789';
 const PREDICT_KEY = 'chave-consulta-do-painel-0123456789';
@@ -48,6 +71,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
   } as RegistrySettings;
   const registry = openRegistry(registryDir, settings);
   let artifactsB = '';
+  const cohortXlsx = path.join(root, 'PEDE-turma.xlsx');
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -56,7 +80,12 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
 
   beforeAll(async () => {
     ensureDashboardBuilt();
-    const [a, b] = await Promise.all([trainRealArtifacts(root, 1), trainRealArtifacts(root, 2)]);
+    const [a, b] = await Promise.all([
+      trainRealArtifacts(root, 1),
+      trainRealArtifacts(root, 2),
+      // A cohort no model was trained on, as a coordinator would upload it (names included).
+      writeSyntheticWorkbook(cohortXlsx, { students: 160, years: [2023, 2024], seed: 7 }),
+    ]);
     await registerVersion(registry, { artifacts: a, version: 'v1.0.0', notes: 'primeiro' });
     await registerVersion(registry, { artifacts: b, version: 'v1.1.0', notes: 'segundo' });
     artifactsB = b;
@@ -75,6 +104,8 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
         RELOAD_POLL_SECONDS: '0.5',
         API_KEYS: `${hashKey(ADMIN_KEY)}:admin,${hashKey(PREDICT_KEY)}:predict`,
       }),
+      // Monitoring as `defasagem serve` runs it by default (aggregate_only), in the temp folder.
+      monitor: defaultMonitorSettings({ dataDir: path.join(root, 'monitoring') }),
       logger: collectingLogger([]),
       registry,
     });
@@ -90,7 +121,7 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
   });
 
   /** Phases whose failed requests are the point of the step (Chromium logs each 4xx as a console error). */
-  const EXPECTED_FAILURES = new Set(['no-key-fetch', 'wrong-key', 'forbidden-fetch']);
+  const EXPECTED_FAILURES = new Set(['no-key-fetch', 'wrong-key', 'forbidden-fetch', 'bad-upload']);
   const unexpected = () => problems.filter((p) => !EXPECTED_FAILURES.has(p.phase));
 
   async function checkPage(name: string): Promise<void> {
@@ -241,26 +272,6 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     await checkPage('07-comparar');
   });
 
-  it('Alunos and Monitoramento load as shells with their empty states', async () => {
-    phase = 'students';
-    await page.getByRole('link', { name: 'Alunos' }).click();
-    await rendered('alunos');
-    expect(await page.getByLabel('Planilha ou CSV').count()).toBe(1);
-    await page.getByText('Nenhum aluno pontuado ainda.').waitFor();
-    await checkPage('08-alunos');
-    phase = 'monitoring';
-    await page.getByRole('link', { name: 'Monitoramento' }).click();
-    await rendered('monitoramento');
-    await page.getByText('O monitoramento ainda não está ativo neste servidor.').waitFor();
-    await checkPage('09-monitoramento');
-    phase = 'overview-admin';
-    await page.getByRole('link', { name: 'Visão geral' }).click();
-    await rendered('visao-geral');
-    expect(await page.getByTestId('champion-version').textContent()).toBe('v1.0.0');
-    expect(await page.getByText('visível só com chave admin').count()).toBe(0);
-    await checkPage('10-visao-geral-admin');
-  });
-
   it('when training stored its curves and importance as data, the overview draws its own charts', async () => {
     // The chart code path the overview takes once metrics.json carries `test.curves` and `importance`
     // (docs/dashboard.md). The points are made up for this rendering check; the rest is model v1.1.0's.
@@ -285,9 +296,10 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     writeFileSync(file, JSON.stringify(metrics));
     await registerVersion(registry, { artifacts: dir, version: 'v1.2.0' });
     await promoteVersion(registry, { version: 'v1.2.0', reason: 'curvas como dados', by: 'teste' });
-    await page.reload();
+    await page.getByRole('link', { name: 'Visão geral' }).click();
     await rendered('visao-geral');
     expect(await page.getByTestId('champion-version').textContent()).toBe('v1.2.0');
+    expect(await page.getByText('visível só com chave admin').count()).toBe(0); // an admin key sees who
     expect(await page.locator('svg.chart[role="img"]').count()).toBe(3);
     expect(await page.locator('figure img').count()).toBe(0);
     const names = await page.locator('svg.chart title').allTextContents();
@@ -301,172 +313,318 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     await checkPage('11-visao-geral-graficos-proprios');
   });
 
-  it('Alunos against the POST /score contract (answered in the browser with made-up students): ranking, filters, factors, capacity, CSV', async () => {
-    // POST /score is another helper's work: this checks the page's side of the contract in
-    // docs/dashboard.md, with three invented students and no names.
-    phase = 'students-contract';
-    const factor = (label: string, value: number, direction: 'aumenta' | 'reduz') => ({
-      feature: label,
-      label,
-      value,
-      contribution: 0.2,
-      direction,
+  /** POST /score from Node with the same file the page uploads: what the API answers. */
+  async function scoreApi(file: string, query = ''): Promise<ScoreAnswerJson> {
+    const form = new FormData();
+    form.append('file', new Blob([readFileSync(file)]), path.basename(file));
+    const r = await fetch(`${server.url}/score${query}`, {
+      method: 'POST',
+      headers: { 'x-api-key': PREDICT_KEY },
+      body: form,
     });
-    const students = [
-      {
-        rank: 1,
-        ra: 'RA-0001',
-        turma: 'A',
-        fase: 3,
-        risk_score: 0.81,
-        risk_band: 'alto',
-        risk_label: 1,
-        top_factors: [factor('IDA (desempenho acadêmico)', 3.5, 'aumenta')],
-      },
-      {
-        rank: 2,
-        ra: 'RA-0002',
-        turma: 'B',
-        fase: 3,
-        risk_score: 0.42,
-        risk_band: 'medio',
-        risk_label: 1,
-        top_factors: [factor('IEG (engajamento)', 5.1, 'aumenta')],
-      },
-      {
-        rank: 3,
-        ra: 'RA-0003',
-        turma: 'A',
-        fase: 5,
-        risk_score: 0.12,
-        risk_band: 'baixo',
-        risk_label: 0,
-        top_factors: [factor('Defasagem atual', 0, 'reduz')],
-      },
-    ];
-    await page.route('**/dashboard/config', (r) =>
-      r.fulfill({
-        json: { auth: true, features: { score: true, drift: false, slo: false, outcomes: false } },
-      }),
+    expect(r.status).toBe(200);
+    return (await r.json()) as ScoreAnswerJson;
+  }
+
+  async function upload(file: string): Promise<void> {
+    await page.getByLabel('Planilha ou CSV').setInputFiles(file);
+    await page.getByRole('button', { name: 'Pontuar', exact: true }).click();
+  }
+
+  const ras = (rows: ScoreAnswerJson['rows']) => rows.map((r) => r.ra);
+  const table = () => page.getByTestId('students');
+
+  it('Alunos: a workbook uploaded through the file input to the real POST /score; ranking, filters, factors, capacity, CSV and xlsx as the API answers', async () => {
+    phase = 'students';
+    await page.getByRole('link', { name: 'Alunos' }).click();
+    await rendered('alunos');
+    await page.getByText('Nenhum aluno pontuado ainda.').waitFor();
+    await checkPage('08-alunos-vazio');
+
+    const api = await scoreApi(cohortXlsx);
+    expect(api.rows.length).toBeGreaterThan(100);
+    await upload(cohortXlsx);
+    await table().waitFor();
+    expect(await table().locator('tbody th').allTextContents()).toEqual(ras(api.rows));
+    expect(await page.getByRole('columnheader', { name: 'Nome' }).count()).toBe(0);
+    expect(await page.getByTestId('score-status').textContent()).toContain(
+      `pontuados pelo modelo ${api.model_version}`,
     );
-    await page.route('**/score', (r) =>
-      r.fulfill({ json: { model_version: 'v1.2.0', year: 2024, students } }),
-    );
-    try {
-      await page.goto(`${server.url}/#/alunos`);
-      await page.reload(); // a hash change alone does not reload the page (and its config)
-      await rendered('alunos');
-      await page
-        .getByLabel('Planilha ou CSV')
-        .setInputFiles({ name: 'turma.csv', mimeType: 'text/csv', buffer: Buffer.from('RA;Fase\n') });
-      await page.getByRole('button', { name: 'Pontuar', exact: true }).click();
-      const table = page.getByTestId('students');
-      await table.waitFor();
-      expect(await table.locator('tbody tr').count()).toBe(3);
-      await page.getByLabel('Faixa', { exact: true }).selectOption('alto');
-      expect(await table.locator('tbody tr').count()).toBe(1);
-      await page.getByLabel('Faixa', { exact: true }).selectOption('');
-      await page.getByLabel('Turma', { exact: true }).selectOption('A');
-      expect(await table.locator('tbody th').allTextContents()).toEqual(['RA-0001', 'RA-0003']);
-      await page.getByLabel('Turma', { exact: true }).selectOption('');
-      await page.getByLabel('Conseguimos acompanhar (alunos)').fill('2');
-      await page.getByLabel('Conseguimos acompanhar (alunos)').press('Enter');
-      await page.getByText('Os 2 primeiros da lista: 1 na faixa alta, 1 na média, 0 na baixa.').waitFor();
-      await table.getByRole('button', { name: 'Ver fatores de RA-0001' }).click();
-      await page.getByText('IDA (desempenho acadêmico) = 3,5: aumenta o risco').waitFor();
-      await checkPage('12-alunos-contrato');
-      const [download] = await Promise.all([
-        page.waitForEvent('download'),
-        page.getByRole('button', { name: 'Exportar CSV' }).click(),
-      ]);
-      const csv = readFileSync((await download.path())!, 'utf8');
-      expect(csv.startsWith('\ufeffposição;RA;turma;fase;escore;faixa;dentro da capacidade;fatores')).toBe(
-        true,
+
+    // Filters: each band, then one turma and one fase, give the API's rows in the API's order.
+    for (const band of ['alto', 'medio', 'baixo'] as const) {
+      await page.getByLabel('Faixa', { exact: true }).selectOption(band);
+      expect(await table().locator('tbody th').allTextContents(), band).toEqual(
+        ras(api.rows.filter((r) => r.risk_band === band)),
       );
-      expect(csv.split('\r\n').filter(Boolean)).toHaveLength(4);
-      expect(csv).toContain('1;RA-0001;A;3;0,810;Alto;sim;IDA (desempenho acadêmico) = 3,5: aumenta o risco');
-    } finally {
-      await page.unrouteAll();
     }
+    await page.getByLabel('Faixa', { exact: true }).selectOption('');
+    const turma = api.rows[0]!.turma!;
+    await page.getByLabel('Turma', { exact: true }).selectOption(turma);
+    expect(await table().locator('tbody th').allTextContents()).toEqual(
+      ras(api.rows.filter((r) => r.turma === turma)),
+    );
+    await page.getByLabel('Turma', { exact: true }).selectOption('');
+    const fase = String(api.rows[1]!.fase);
+    await page.getByLabel('Fase', { exact: true }).selectOption(fase);
+    expect(await table().locator('tbody th').allTextContents()).toEqual(
+      ras(api.rows.filter((r) => String(r.fase) === fase)),
+    );
+    await page.getByLabel('Fase', { exact: true }).selectOption('');
+
+    // The side panel: the model's own Portuguese sentences (Factor.text) for the top student.
+    const top = api.rows[0]!;
+    await table()
+      .getByRole('button', { name: `Ver fatores de ${top.ra}` })
+      .click();
+    const panel = page.getByTestId('student-panel');
+    await panel.waitFor();
+    expect(top.top_factors.length).toBeGreaterThan(0);
+    for (const f of top.top_factors) expect(await panel.textContent()).toContain(f.text);
+    await checkPage('12-alunos-fatores');
+
+    // Keyboard: Enter on a row's button opens the panel with focus on its heading; Esc closes it and
+    // gives the focus back to the button.
+    const second = api.rows[1]!;
+    await table()
+      .getByRole('button', { name: `Ver fatores de ${second.ra}` })
+      .focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () => (globalThis as unknown as PageGlobals).document.activeElement?.id === 'painel-aluno',
+    );
+    expect(await panel.textContent()).toContain(second.top_factors[0]!.text);
+    await page.keyboard.press('Escape');
+    await panel.waitFor({ state: 'detached' });
+    expect(
+      await page.evaluate(() =>
+        (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('aria-label'),
+      ),
+    ).toBe(`Ver fatores de ${second.ra}`);
+
+    // Capacity: the page's "dentro" rows are the API's within_capacity rows for the same capacity.
+    const cap = 25;
+    const capped = await scoreApi(cohortXlsx, `?capacity=${cap}`);
+    const within = ras(capped.rows.filter((r) => r.within_capacity));
+    await page.getByLabel('Conseguimos acompanhar (alunos)').fill(String(cap));
+    await page.getByLabel('Conseguimos acompanhar (alunos)').press('Enter');
+    await page.getByTestId('capacity-summary').waitFor();
+    expect(await table().locator('tr.in-capacity th').allTextContents()).toEqual(within);
+    expect(await page.getByTestId('capacity-summary').textContent()).toContain(
+      `Dentro da capacidade de ${cap}: ${capped.capacity!.count} alunos`,
+    );
+
+    // CSV (the list as shown) read back.
+    const [csvDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Exportar CSV (lista filtrada)' }).click(),
+    ]);
+    const csv = readFileSync((await csvDownload.path())!, 'utf8');
+    const lines = csv
+      .replace(/^\ufeff/, '')
+      .split('\r\n')
+      .filter(Boolean);
+    expect(lines[0]).toBe('posição;RA;turma;fase;risco (%);faixa;dentro da capacidade;fatores');
+    expect(lines.slice(1).map((l) => l.split(';')[1])).toEqual(ras(api.rows));
+    expect(
+      lines
+        .slice(1)
+        .filter((l) => l.split(';')[6] === 'sim')
+        .map((l) => l.split(';')[1]),
+    ).toEqual(within);
+    expect(lines[1]).toContain(top.top_factors[0]!.text);
+
+    // xlsx: the server's own spreadsheet with the capacity, read back.
+    const [xlsxDownload] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Baixar planilha completa (.xlsx)' }).click(),
+    ]);
+    const sheets = await readExcelFile(readFileSync((await xlsxDownload.path())!));
+    expect(sheets.map((x) => x.sheet).slice(0, 2)).toEqual(['Ranking', 'Sobre']);
+    const [head, ...body] = sheets[0]!.data;
+    const raCol = head!.indexOf('RA');
+    const capCol = head!.findIndex((c) => String(c).toLowerCase().startsWith('dentro da capacidade'));
+    expect(capCol).toBeGreaterThan(0);
+    expect(body.map((r) => r[raCol])).toEqual(ras(api.rows));
+    expect(body.filter((r) => r[capCol] === 'sim').map((r) => r[raCol])).toEqual(within);
+    await checkPage('13-alunos-capacidade');
   });
 
-  it("Monitoramento against the monitor library's reports (answered in the browser): service health, score distribution, drift lights", async () => {
-    // The /monitoring endpoints are another helper's work. The drift report here is the real one
-    // (src/monitor's computeDrift on v1.1.0's training baseline and 300 students scored by the served
-    // model, IDA shifted down); the service-health numbers are typed with the library's ServiceHealth.
-    phase = 'monitoring-contract';
-    const { binSpecFromBaseline, computeDrift, histogramsFromRecords, readBaseline } = await import(
-      '../../monitor/index.js'
-    );
-    const baseline = readBaseline(path.join(artifactsB, 'baseline_v1.json'));
+  it('Alunos with names: shown from the file, kept only in the page (nothing in the browser storage)', async () => {
+    phase = 'students-names';
+    const api = await scoreApi(cohortXlsx, '?include_names=true');
+    expect(api.rows[0]!.nome).toMatch(/^Aluno-/);
+    await page.getByLabel('Mostrar nomes').check();
+    await upload(cohortXlsx);
+    await page.getByRole('columnheader', { name: 'Nome' }).waitFor();
+    expect(await table().locator('tbody tr').first().textContent()).toContain(api.rows[0]!.nome!);
+    const stored = await page.evaluate(async () => {
+      const g = globalThis as unknown as PageGlobals;
+      const all = (st: StorageLike) =>
+        Array.from({ length: st.length }, (_, i) => st.key(i)!).map((k) => [k, st.getItem(k)]);
+      return {
+        local: all(g.localStorage),
+        session: all(g.sessionStorage),
+        cookie: g.document.cookie,
+        databases: (await g.indexedDB.databases()).length,
+        caches: g.caches ? (await g.caches.keys()).length : 0,
+        url: g.location.href,
+      };
+    });
+    expect(stored).toEqual({
+      local: [],
+      session: [['defasagem.chave', ADMIN_KEY]],
+      cookie: '',
+      databases: 0,
+      caches: 0,
+      url: `${server.url}/#/alunos`,
+    });
+    await checkPage('14-alunos-nomes');
+    await page.getByLabel('Mostrar nomes').uncheck();
+  });
+
+  it("Alunos: a file that is not a workbook gets the server's refusal in Portuguese, not a crash", async () => {
+    phase = 'bad-upload';
+    await page.getByLabel('Planilha ou CSV').setInputFiles({
+      name: 'notas.xlsx',
+      mimeType: 'application/octet-stream',
+      buffer: Buffer.from('isto não é uma planilha'),
+    });
+    await page.getByRole('button', { name: 'Pontuar', exact: true }).click();
+    const box = page.getByTestId('score-status').locator('.notice-error');
+    await box.waitFor();
+    const text = (await box.textContent()) ?? '';
+    expect(text).toMatch(/DEF_ERR_(SCORE|DATA)_/);
+    expect(text).not.toContain('O servidor recusou o pedido');
+  });
+
+  it.skipIf(!process.env.PEDE_XLSX)(
+    "Alunos with the real PEDE workbook (PEDE_XLSX): the ranked table is the API's",
+    async () => {
+      phase = 'students-real';
+      const file = process.env.PEDE_XLSX!;
+      const api = await scoreApi(file);
+      await upload(file);
+      await page
+        .getByTestId('score-status')
+        .getByText(`${new Intl.NumberFormat('pt-BR').format(api.students)} alunos de ${api.year}`)
+        .waitFor({ timeout: 60_000 });
+      expect(await table().locator('tbody th').allTextContents()).toEqual(ras(api.rows));
+      await checkPage('15-alunos-planilha-real');
+    },
+  );
+  if (!process.env.PEDE_XLSX)
+    console.warn('⚠ dashboard: the real-workbook upload step is skipped (set PEDE_XLSX)');
+
+  it('Monitoramento with monitoring on: real /predict traffic, then service health, drift per feature, outcomes not known yet', async () => {
+    phase = 'monitoring';
+    const get = async <T>(p: string) =>
+      (await (await fetch(`${server.url}${p}`, { headers: { 'x-api-key': PREDICT_KEY } })).json()) as T;
+    const before = (await get<{ records: number }>('/monitoring/drift')).records;
     const example = JSON.parse(
       readFileSync(path.join(artifactsB, 'model_signature_v1.json'), 'utf8'),
     ).example_request;
-    const records = Array.from({ length: 300 }, (_, i) => ({
+    const students = Array.from({ length: 240 }, (_, i) => ({
       ...example,
-      ida: 1 + (i % 20) / 10,
-      fase: i % 8,
-      idade: 7 + (i % 11),
+      ida: ((i * 37) % 100) / 10,
+      ieg: ((i * 53) % 100) / 10,
+      defasagem: (i % 5) - 3,
     }));
-    const scores = server.holder.current!.model.predictProba(records);
-    const drift: DriftReport = computeDrift({
-      baseline,
-      histograms: histogramsFromRecords(binSpecFromBaseline(baseline), records, scores),
-      modelVersion: 'v1.1.0',
-      window: { from: new Date('2026-11-01T00:00:00Z'), to: new Date('2026-11-30T00:00:00Z') },
-      options: {
-        psiYellow: 0.1,
-        psiRed: 0.25,
-        missingYellow: 0.05,
-        missingRed: 0.15,
-        minRecords: 50,
-        ignore: [],
-      },
-    });
-    expect(drift.fields.find((f) => f.field === 'ida')?.status).toBe('red');
-    const endpoint = (name: string, requests: number, p95: number): EndpointHealth => ({
-      endpoint: name,
-      requests,
-      status: { '2xx': requests - 2, '3xx': 0, '4xx': 2, '5xx': 0 },
-      error_rate: 0,
-      client_error_rate: 2 / requests,
-      latency_ms: { p50: p95 / 3, p95, p99: p95 * 2 },
-      dropped: {
-        prediction_calls: 0,
-        prediction_records: 0,
-        requests: 0,
-        write_failed: 0,
-        invalid: 0,
-      } as EndpointHealth['dropped'],
-    });
-    const slo: ServiceHealth = {
-      health_version: 1,
-      window: drift.window!,
-      method: 'hourly counters',
-      endpoints: [endpoint('/predict', 1200, 9.5), endpoint('/v2/models/defasagem/infer', 300, 12)],
-      total: endpoint('total', 1500, 10),
-    };
-    await page.route('**/dashboard/config', (r) =>
-      r.fulfill({
-        json: { auth: true, features: { score: false, drift: true, slo: true, outcomes: false } },
-      }),
-    );
-    await page.route('**/monitoring/drift', (r) => r.fulfill({ json: drift }));
-    await page.route('**/monitoring/slo', (r) => r.fulfill({ json: slo }));
-    try {
-      await page.goto(`${server.url}/#/monitoramento`);
-      await page.reload();
-      await rendered('monitoramento');
-      expect(
-        await page.getByRole('heading', { name: 'Mudança nos dados (drift) por atributo' }).count(),
-      ).toBe(1);
-      expect(await page.locator('.light-red').count()).toBeGreaterThan(0);
-      expect(await page.locator('svg.chart title').allTextContents()).toEqual(['Escores: treino × agora']);
-      expect(await page.getByText('1.500 pedidos').count()).toBe(1);
-      await page.getByText('defasagem monitor outcomes').waitFor();
-      await checkPage('13-monitoramento-contrato');
-    } finally {
-      await page.unrouteAll();
+    for (let i = 0; i < students.length; i += 60) {
+      const r = await fetch(`${server.url}/predict`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-api-key': PREDICT_KEY },
+        body: JSON.stringify({ instances: students.slice(i, i + 60) }),
+      });
+      expect(r.status).toBe(200);
     }
+    // Events are written off the request path: wait until the store has them.
+    for (let t = 0; (await get<{ records: number }>('/monitoring/drift')).records < before + 240; t++) {
+      if (t > 200) throw new Error('monitoring did not record the traffic');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const answer = (suffix: string) =>
+      page.waitForResponse((r) => r.url().endsWith(suffix)).then((r) => r.json());
+    const [slo, drift, outcomes] = await Promise.all([
+      answer('/monitoring/slo') as Promise<ServiceHealth>,
+      answer('/monitoring/drift') as Promise<DriftReport>,
+      answer('/monitoring/outcomes') as Promise<unknown>,
+      page.getByRole('link', { name: 'Monitoramento' }).click(),
+    ]);
+    await rendered('monitoramento');
+    expect(outcomes).toBeNull();
+    const n = new Intl.NumberFormat('pt-BR').format(slo.total.requests);
+    expect(slo.total.requests).toBeGreaterThan(4);
+    expect(await page.getByText(`${n} pedidos`).count()).toBe(1);
+    expect(await page.locator('section[aria-labelledby="latencia"] tbody tr').count()).toBe(slo.endpoints.length + 1);
+    const driftTable = page.locator('section[aria-labelledby="drift"] table');
+    expect(await driftTable.locator('tbody tr').count()).toBe(drift.fields.length);
+    const first = [...drift.fields].sort((a, b) => (b.psi ?? -1) - (a.psi ?? -1))[0]!;
+    expect(await driftTable.locator('tbody tr').first().locator('th').textContent()).toContain(
+      first.description || first.field,
+    );
+    expect(await driftTable.locator('tbody tr .light').count()).toBe(drift.fields.length);
+    expect(await page.getByTestId('series').locator('tbody tr').count()).toBeGreaterThan(0);
+    await page.getByText('Resultados reais: ainda não se sabe.').waitFor();
+    expect(await page.locator('.notice-error').count()).toBe(0);
+    await checkPage('16-monitoramento');
+  });
+
+  it('Monitoramento with monitoring off: the routes refuse with 409 and the page shows a calm notice with what to set', async () => {
+    phase = 'monitoring-off';
+    const off = await startServer({
+      settings: loadServerSettings({
+        REGISTRY_DIR: registryDir,
+        MODEL_VERSION: 'champion',
+        PORT: '0',
+        HOST: '127.0.0.1',
+      }),
+      monitor: defaultMonitorSettings({ dataDir: path.join(root, 'monitoring-off'), privacyMode: 'off' }),
+      logger: collectingLogger([]),
+      registry,
+    });
+    try {
+      const r = await fetch(`${off.url}/monitoring/drift`);
+      expect(r.status).toBe(409);
+      expect(((await r.json()) as { error: { code: string } }).error.code).toBe(
+        'DEF_ERR_MONITOR_MONITORING_OFF',
+      );
+      const config = (await (await fetch(`${off.url}/dashboard/config`)).json()) as Record<string, unknown>;
+      expect(config).toMatchObject({
+        monitoring: 'off',
+        features: { drift: false, slo: false, series: false, outcomes: false },
+      });
+      await page.goto(`${off.url}/#/monitoramento`);
+      await rendered('monitoramento');
+      const notice = page.getByTestId('monitoring-off');
+      expect(await notice.textContent()).toContain('Monitoramento desativado neste servidor.');
+      expect(await notice.textContent()).toContain('MONITOR_PRIVACY_MODE=aggregate_only');
+      expect(await page.locator('.notice-error').count()).toBe(0);
+      await checkPage('17-monitoramento-desligado');
+    } finally {
+      await off.close();
+    }
+  });
+
+  it('the production bundle is within 300 KB gzipped, the page says it is in Portuguese, and Tab reaches the skip link first', async () => {
+    phase = 'weight';
+    const assets = path.join(REPO_ROOT, 'web', 'dist', 'assets');
+    const gz = readdirSync(assets).reduce(
+      (sum, f) => sum + gzipSync(readFileSync(path.join(assets, f))).length,
+      gzipSync(readFileSync(path.join(REPO_ROOT, 'web', 'dist', 'index.html'))).length,
+    );
+    console.log(`dashboard: bundle ${(gz / 1024).toFixed(1)} KB gzipped (index.html + assets)`);
+    expect(gz).toBeLessThanOrEqual(300 * 1024);
+    await page.goto(`${server.url}/`);
+    await rendered('visao-geral');
+    expect(await page.getAttribute('html', 'lang')).toBe('pt-BR');
+    await page.keyboard.press('Tab');
+    expect(
+      await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.textContent),
+    ).toBe('Pular para o conteúdo');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id)).toBe(
+      'conteudo',
+    );
   });
 });

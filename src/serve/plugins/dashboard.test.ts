@@ -126,7 +126,8 @@ describe('/dashboard/config and /dashboard/session', () => {
     expect(config.statusCode).toBe(200);
     expect(config.json()).toEqual({
       auth: true,
-      features: { score: true, drift: false, slo: false, outcomes: false },
+      features: { score: true, drift: false, slo: false, series: false, outcomes: false },
+      monitoring: 'absent',
     });
     expect((await app.inject({ url: '/dashboard/session' })).json().error.code).toBe(
       'DEF_ERR_API_UNAUTHORIZED',
@@ -145,7 +146,8 @@ describe('/dashboard/config and /dashboard/session', () => {
     app.post('/score', async () => ({}));
     expect((await app.inject({ url: '/dashboard/config' })).json()).toEqual({
       auth: false,
-      features: { score: true, drift: false, slo: false, outcomes: false },
+      features: { score: true, drift: false, slo: false, series: false, outcomes: false },
+      monitoring: 'absent',
     });
     const { app: full } = await makeApp();
     expect((await full.inject({ url: '/dashboard/session' })).json()).toEqual({

@@ -7,7 +7,8 @@
  * `/` answers a short page saying how to build it, and the start-up log says so once.
  *
  * GET /dashboard/config (public) tells the page whether to ask for a key and which optional endpoint
- * families this server has (cohort scoring, monitoring), so it never calls one that is not there;
+ * families this server has and can answer (cohort scoring, monitoring unless it is switched off), so
+ * it never calls one that is not there;
  * GET /dashboard/session (any key) tells it the role of the key it holds.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
@@ -96,7 +97,7 @@ const NOT_BUILT_HTML = `<!DOCTYPE html>
 
 /** The dashboard's static files from `dir` (tests pass their own folder). */
 export function dashboardRoutesFrom(dir: string): ServePlugin {
-  return async (app, { access, authOn }) => {
+  return async (app, { access, authOn, monitoring }) => {
     let bundle = scanDashboard(dir);
     if (!bundle.built)
       app.log.warn(
@@ -132,16 +133,22 @@ export function dashboardRoutesFrom(dir: string): ServePlugin {
     app.get('/favicon.svg', (_req, reply) => send(reply, '/favicon.svg', false));
 
     // Public: whether keys are needed says nothing a 401 would not; the features are route names.
+    // Monitoring off (MONITOR_PRIVACY_MODE=off) keeps its routes, which refuse: not a feature then.
+    const monitoringState = (): DashboardConfig['monitoring'] =>
+      !monitoring ? 'absent' : monitoring.mode === 'off' ? 'off' : 'on';
+    const monitored = (url: string) => monitoringState() !== 'off' && app.hasRoute({ method: 'GET', url });
     app.get(
       '/dashboard/config',
       (): DashboardConfig => ({
         auth: authOn,
         features: {
           score: app.hasRoute({ method: 'POST', url: '/score' }),
-          drift: app.hasRoute({ method: 'GET', url: '/monitoring/drift' }),
-          slo: app.hasRoute({ method: 'GET', url: '/monitoring/slo' }),
-          outcomes: app.hasRoute({ method: 'GET', url: '/monitoring/outcomes' }),
+          drift: monitored('/monitoring/drift'),
+          slo: monitored('/monitoring/slo'),
+          series: monitored('/monitoring/series'),
+          outcomes: monitored('/monitoring/outcomes'),
         },
+        monitoring: monitoringState(),
       }),
     );
 

@@ -9,8 +9,16 @@ export type { GuardrailCheck, HistoryEntry };
 
 export interface DashboardConfig {
   auth: boolean;
-  /** Optional endpoints this server has: the page never calls one that is absent. */
-  features: { score: boolean; drift: boolean; slo: boolean; outcomes: boolean };
+  /**
+   * Optional endpoints this server has and that can answer: the page never calls one that is absent,
+   * nor a monitoring read when monitoring is off (those answer 409 DEF_ERR_MONITOR_MONITORING_OFF).
+   */
+  features: { score: boolean; drift: boolean; slo: boolean; series: boolean; outcomes: boolean };
+  /**
+   * Inference monitoring: `on` (aggregate_only or pseudonymised), `off` (MONITOR_PRIVACY_MODE=off: the
+   * routes exist and refuse), `absent` (a server embedded without monitoring: no routes).
+   */
+  monitoring: 'on' | 'off' | 'absent';
 }
 
 export interface DashboardSession {

@@ -1,12 +1,12 @@
 /**
- * Monitoramento: service health (traffic, errors, latency), the score distribution against training,
- * drift per feature with a traffic light, and outcomes once next year's data is known. The HTTP
- * endpoints (GET /monitoring/slo, /monitoring/drift, /monitoring/outcomes; issue 13) are built
- * separately over src/monitor: this page reads the library's report shapes (ServiceHealth,
- * DriftReport, OutcomeReport, mirrored below) and asks only for the endpoints /dashboard/config says
- * exist; the others show their empty state.
+ * Monitoramento: service health (traffic, errors, latency), the score distribution against training
+ * and per day, drift per feature with a traffic light, and outcomes once next year's data is known. It reads the
+ * monitor library's report shapes as GET /monitoring/slo|drift|series|outcomes answer them
+ * (ServiceHealth, DriftReport, MonitoringSeries, OutcomeReport, mirrored below) and asks only for the
+ * endpoints /dashboard/config says can answer. Monitoring switched off (MONITOR_PRIVACY_MODE=off: the
+ * routes answer 409 DEF_ERR_MONITOR_MONITORING_OFF) or absent is a calm notice with what to set.
  */
-import { api } from '../api';
+import { ApiError, api } from '../api';
 import { lineChart } from '../charts';
 import { type Child, h } from '../dom';
 import { DASH, date, int, num3, pct } from '../format';
@@ -66,6 +66,23 @@ export interface OutcomeReport {
   versions: Array<{ model_version: string; overall: OutcomeMetrics }>;
   alerts: Array<{ message: string }>;
   status: 'ok' | 'alert';
+}
+
+/** One hour of GET /monitoring/series (src/monitor/series.ts). */
+interface HourPoint {
+  t: string;
+  requests: number;
+  errors: number;
+  client_errors: number;
+  latency_ms: { p95: number | null };
+  students: number;
+  flagged: number;
+  bands: { alto: number; medio: number; baixo: number };
+}
+
+export interface MonitoringSeries {
+  window: { from: string; to: string };
+  hours: HourPoint[];
 }
 
 const LIGHT: Record<Status | 'insufficient', [string, string]> = {
@@ -203,7 +220,7 @@ function outcomesSection(o: OutcomeReport | null): HTMLElement {
       'Resultados observados',
       'resultados',
       empty(
-        'Os resultados do ano seguinte ainda não são conhecidos.',
+        'Resultados reais: ainda não se sabe. Eles só existem quando a planilha do ano seguinte chega.',
         h(
           'p',
           null,
@@ -230,14 +247,97 @@ function outcomesSection(o: OutcomeReport | null): HTMLElement {
   );
 }
 
+const OFF_CODE = 'DEF_ERR_MONITOR_MONITORING_OFF';
+
+/** The calm notice of a server whose monitoring is switched off or absent, with what to set. */
+function monitoringOff(state: 'off' | 'absent'): HTMLElement {
+  return notice(
+    'info',
+    h(
+      'p',
+      { 'data-testid': 'monitoring-off' },
+      h('strong', null, 'Monitoramento desativado neste servidor. '),
+      state === 'off'
+        ? 'Ele foi desligado com MONITOR_PRIVACY_MODE=off: nenhuma previsão é registrada. '
+        : 'Este servidor foi iniciado sem monitoramento. ',
+      'Para ligar, inicie o servidor (',
+      code('defasagem serve'),
+      ') com ',
+      code('MONITOR_PRIVACY_MODE=aggregate_only'),
+      ' (o padrão: só contagens e distribuições, nenhum aluno guardado) e uma pasta gravável em ',
+      code('MONITOR_DATA_DIR'),
+      '. As previsões funcionam normalmente sem ele.',
+    ),
+  );
+}
+
 /** One endpoint's report, or the error box in its place (one failing report never blanks the page). */
 async function fetched<T>(on: boolean, path: string): Promise<T | null | HTMLElement> {
   if (!on) return null;
   try {
     return await api<T>(path);
   } catch (err) {
+    // Switched off after the page read its config: the same calm notice, not an error.
+    if (err instanceof ApiError && err.code === OFF_CODE) return monitoringOff('off');
     return errorBox(err);
   }
+}
+
+/** The hourly series summed per day (São Paulo time), newest first. */
+function byDay(s: MonitoringSeries) {
+  const day = new Intl.DateTimeFormat('pt-BR', { timeZone: 'America/Sao_Paulo', dateStyle: 'short' });
+  const out = new Map<
+    string,
+    { day: string; requests: number; errors: number; students: number; flagged: number } & HourPoint['bands']
+  >();
+  for (const p of s.hours) {
+    const k = day.format(new Date(p.t));
+    const d = out.get(k) ?? {
+      day: k,
+      requests: 0,
+      errors: 0,
+      students: 0,
+      flagged: 0,
+      alto: 0,
+      medio: 0,
+      baixo: 0,
+    };
+    d.requests += p.requests;
+    d.errors += p.errors;
+    d.students += p.students;
+    d.flagged += p.flagged;
+    d.alto += p.bands.alto;
+    d.medio += p.bands.medio;
+    d.baixo += p.bands.baixo;
+    out.set(k, d);
+  }
+  return [...out.values()].filter((d) => d.requests + d.students > 0).reverse();
+}
+
+function seriesSection(s: MonitoringSeries): HTMLElement {
+  const days = byDay(s);
+  const share = (n: number, d: { students: number }) => (d.students ? pct(n / d.students) : DASH);
+  return section(
+    'Ao longo do tempo',
+    'tempo',
+    days.length === 0
+      ? empty(`Nenhum pedido ${windowText(s.window)}.`)
+      : table(
+          `Pedidos e escores por dia ${windowText(s.window)} (faixas: proporção dos alunos pontuados no dia)`,
+          [
+            { head: 'Dia', rowHeader: true, cell: (d: ReturnType<typeof byDay>[number]) => d.day },
+            { head: 'Pedidos', num: true, cell: (d) => int(d.requests) },
+            { head: 'Erros do servidor', num: true, cell: (d) => int(d.errors) },
+            { head: 'Alunos pontuados', num: true, cell: (d) => int(d.students) },
+            { head: 'Sinalizados', num: true, cell: (d) => share(d.flagged, d) },
+            { head: 'Faixa alta', num: true, cell: (d) => share(d.alto, d) },
+            { head: 'Faixa média', num: true, cell: (d) => share(d.medio, d) },
+            { head: 'Faixa baixa', num: true, cell: (d) => share(d.baixo, d) },
+          ],
+          days,
+          { 'data-testid': 'series' },
+        ),
+  );
 }
 
 const notYet = (title: string, id: string, what: string): HTMLElement =>
@@ -245,12 +345,15 @@ const notYet = (title: string, id: string, what: string): HTMLElement =>
 
 async function renderMonitoring(main: HTMLElement, ctx: AppContext): Promise<void> {
   const f = ctx.features;
-  if (!f.slo && !f.drift && !f.outcomes)
-    main.append(notice('info', 'O monitoramento ainda não está ativo neste servidor.'));
-  const [slo, drift, outcomes] = await Promise.all([
+  if (ctx.monitoring !== 'on') {
+    main.append(monitoringOff(ctx.monitoring));
+    return;
+  }
+  const [slo, drift, outcomes, series] = await Promise.all([
     fetched<ServiceHealth>(f.slo, '/monitoring/slo'),
     fetched<DriftReport>(f.drift, '/monitoring/drift'),
     fetched<OutcomeReport>(f.outcomes, '/monitoring/outcomes'),
+    fetched<MonitoringSeries>(f.series, '/monitoring/series'),
   ]);
   const parts: Child[] = [];
   if (slo instanceof HTMLElement) parts.push(section('Tráfego, erros e latência', 'trafego', slo));
@@ -275,6 +378,8 @@ async function renderMonitoring(main: HTMLElement, ctx: AppContext): Promise<voi
         'Cada atributo com um semáforo: verde estável, amarelo mudança moderada, vermelho mudança forte.',
       ),
     );
+  if (series instanceof HTMLElement) parts.push(section('Ao longo do tempo', 'tempo', series));
+  else if (series) parts.push(seriesSection(series));
   parts.push(
     outcomes instanceof HTMLElement
       ? section('Resultados observados', 'resultados', outcomes)

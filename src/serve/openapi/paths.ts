@@ -291,7 +291,8 @@ function dashboardPaths(security: Security): Record<string, unknown> {
     },
     '/dashboard/config': {
       get: {
-        summary: 'Whether the dashboard must ask for a key, and the optional endpoint families here.',
+        summary:
+          'Whether the dashboard must ask for a key, the optional endpoint families that can answer here, and whether monitoring is on.',
         responses: { 200: { description: 'Config' } },
       },
     },

@@ -556,7 +556,9 @@ describe.skipIf(!hasChromium)('dashboard in headless Chromium', () => {
     const n = new Intl.NumberFormat('pt-BR').format(slo.total.requests);
     expect(slo.total.requests).toBeGreaterThan(4);
     expect(await page.getByText(`${n} pedidos`).count()).toBe(1);
-    expect(await page.locator('section[aria-labelledby="latencia"] tbody tr').count()).toBe(slo.endpoints.length + 1);
+    expect(await page.locator('section[aria-labelledby="latencia"] tbody tr').count()).toBe(
+      slo.endpoints.length + 1,
+    );
     const driftTable = page.locator('section[aria-labelledby="drift"] table');
     expect(await driftTable.locator('tbody tr').count()).toBe(drift.fields.length);
     const first = [...drift.fields].sort((a, b) => (b.psi ?? -1) - (a.psi ?? -1))[0]!;

@@ -3,16 +3,22 @@
  * from the usual AWS variables, and the few calls the backend makes, with S3's failures turned into
  * the registry's errors. Nothing here knows about versions or pointers.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { createRequire } from 'node:module';
+import type * as S3Sdk from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { CORE_ERRORS } from '../core/core-errors.js';
 import { AppError } from '../core/error-base.js';
+
+/**
+ * The AWS SDK, loaded on first use: it costs ~0.2 s to import, and a registry on local disk (the
+ * default) never needs it, so the server and the CLI do not pay for it at start-up.
+ */
+const requireCjs = createRequire(import.meta.url);
+let sdkModule: typeof S3Sdk | undefined;
+function sdk(): typeof S3Sdk {
+  sdkModule ??= requireCjs('@aws-sdk/client-s3') as typeof S3Sdk;
+  return sdkModule;
+}
 
 export interface S3Location {
   bucket: string;
@@ -48,7 +54,7 @@ export function parseS3Url(url: string): S3Location {
  */
 export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env): S3Client {
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
-  return new S3Client({
+  return new (sdk().S3Client)({
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || 'us-east-1',
     ...(endpoint ? { endpoint, forcePathStyle: true } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -90,7 +96,7 @@ export class S3Bucket {
 
   private fail(err: unknown, action: string, key: string): AppError {
     if (err instanceof AppError) return err;
-    const name = err instanceof S3ServiceException ? err.name : ((err as Error)?.name ?? 'Error');
+    const name = err instanceof sdk().S3ServiceException ? err.name : ((err as Error)?.name ?? 'Error');
     const hint =
       name === 'NoSuchBucket'
         ? ' Create the bucket first (the registry never creates buckets).'
@@ -108,7 +114,7 @@ export class S3Bucket {
   /** The object, or null when there is none. */
   async get(key: string): Promise<S3Object | null> {
     try {
-      const r = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const r = await this.client.send(new (sdk().GetObjectCommand)({ Bucket: this.bucket, Key: key }));
       const data = Buffer.from(await r.Body!.transformToByteArray());
       return { data, etag: r.ETag ?? '', lastModified: r.LastModified?.getTime() ?? 0 };
     } catch (err) {
@@ -127,7 +133,7 @@ export class S3Bucket {
   async put(key: string, data: Buffer | string, condition: PutCondition = null): Promise<string | null> {
     try {
       const r = await this.client.send(
-        new PutObjectCommand({
+        new (sdk().PutObjectCommand)({
           Bucket: this.bucket,
           Key: key,
           Body: data,
@@ -146,7 +152,7 @@ export class S3Bucket {
 
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+      await this.client.send(new (sdk().DeleteObjectCommand)({ Bucket: this.bucket, Key: key }));
     } catch (err) {
       if (statusOf(err) === 404) return;
       throw this.fail(err, 'deleting', key);
@@ -160,7 +166,7 @@ export class S3Bucket {
     try {
       do {
         const r = await this.client.send(
-          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+          new (sdk().ListObjectsV2Command)({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
         );
         for (const o of r.Contents ?? []) {
           out.push({ key: o.Key!, size: o.Size ?? 0, lastModified: o.LastModified?.getTime() ?? 0 });

@@ -1,5 +1,4 @@
 /** The event store the settings choose: PostgreSQL when MONITOR_DATABASE_URL is set, else SQLite. */
-import { openPostgresStore } from './postgres.js';
 import { openSqliteStore } from './sqlite.js';
 import type { EventStore } from './types.js';
 
@@ -8,6 +7,7 @@ export async function openEventStore(
   opts: { readonly?: boolean } = {},
 ): Promise<EventStore> {
   return settings.databaseUrl.trim() !== ''
-    ? openPostgresStore({ url: settings.databaseUrl.trim(), ...opts })
+    ? // pg costs ~0.1 s to import: loaded only when PostgreSQL is configured.
+      (await import('./postgres.js')).openPostgresStore({ url: settings.databaseUrl.trim(), ...opts })
     : openSqliteStore({ dataDir: settings.dataDir, ...opts });
 }

@@ -122,11 +122,7 @@ function normaliseSheet(
   mapping: ColumnMapping,
   rejects: Reject[],
 ): NormalisedYear {
-  const idx = mapping.index;
   const fixes: FixCounts = {};
-  // A row's fixes count only when the row is kept (a rejected row's clamps were never applied).
-  let rowFixes: string[] = [];
-  const fix = (key: string) => rowFixes.push(key);
   const records: NormalisedRecord[] = [];
   const seenRa = new Map<string, number>();
   let blank = 0;
@@ -142,118 +138,19 @@ function normaliseSheet(
       continue;
     }
     const excelRow = r + firstRow;
-    rowFixes = [];
-    let rowAge: keyof AgeCheck | null = null;
-    const rowProblems: { column: string; reason: string }[] = [];
-    const cell = (f: SourceField): unknown => (idx[f] === undefined ? null : row[idx[f]!]);
-    const col = (f: SourceField) => mapping.header[f] ?? f;
-    const take = <T>(f: SourceField, parsed: Parsed<T>): T | null => {
-      if (isProblem(parsed)) {
-        rowProblems.push({ column: col(f), reason: parsed.problem });
-        return null;
-      }
-      if (parsed === null && !isBlank(cell(f)) && isMissingMarker(cell(f))) fix(`missing_marker:${f}`);
-      if (parsed !== null && f !== 'data_nasc' && cell(f) instanceof Date) fix(`date_coded_number:${f}`);
-      return parsed;
-    };
-    const range = (f: keyof StudentRecord & SourceField, v: number | null): number | null => {
-      const spec = SPEC[f];
-      if (v === null) return null;
-      if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
-        rowProblems.push({ column: col(f), reason: `${v} is outside ${spec.min}–${spec.max}` });
-        return null;
-      }
-      return v;
-    };
-
-    // RA: the join key. Its value is never written into a reason.
-    const raCell = cell('ra');
-    const ra = isBlank(raCell) ? null : String(raCell).trim();
-    if (ra === null) rowProblems.push({ column: col('ra'), reason: 'RA is empty' });
-    else if (seenRa.has(ra)) {
-      rowProblems.push({ column: col('ra'), reason: `duplicate RA (first seen at row ${seenRa.get(ra)})` });
-    }
-
-    const fase = range('fase', take('fase', parseFase(cell('fase'))));
-    let defasagem = range('defasagem', take('defasagem', parseInteger(cell('defasagem'))));
-    const faseIdeal = take('fase_ideal', parseFaseIdeal(cell('fase_ideal')));
-    if (defasagem === null && fase !== null && faseIdeal !== null && idx.defasagem === undefined) {
-      defasagem = fase - faseIdeal;
-      fix('defasagem_from_fase_ideal');
-    } else if (defasagem !== null && fase !== null && faseIdeal !== null && defasagem !== fase - faseIdeal) {
-      mismatches++;
-    }
-    if (fase === null && !rowProblems.some((p) => p.column === col('fase'))) {
-      rowProblems.push({ column: col('fase'), reason: 'fase is empty' });
-    }
-    if (defasagem === null && !rowProblems.some((p) => p.column === col('defasagem'))) {
-      rowProblems.push({
-        column: col(idx.defasagem === undefined ? 'fase_ideal' : 'defasagem'),
-        reason: 'defasagem is empty',
-      });
-    }
-
-    // Age: the sheet's age, checked against the birth year where there is one (see reconcileAge).
-    const sheetAge = range('idade', take('idade', parseAge(cell('idade'))));
-    const anoNasc = take('ano_nasc', parseInteger(cell('ano_nasc')));
-    const nasc = take('data_nasc', parseBirthDate(cell('data_nasc')));
-    let idade: number | null = null;
-    if (!rowProblems.some((p) => p.column === col('idade'))) {
-      const age = reconcileAge(sheetAge, anoNasc ?? nasc?.getUTCFullYear() ?? null, sheet.year);
-      idade = age.idade;
-      if (age.problem)
-        rowProblems.push({
-          column: col(idx.idade === undefined ? 'data_nasc' : 'idade'),
-          reason: age.problem,
-        });
-      else if (age.outcome !== 'no_birth_date') {
-        rowAge = age.outcome;
-        if (age.outcome !== 'agrees') fix(`idade_${age.outcome}_from_birth_year`);
-      }
-    }
-
-    const genero = take('genero', parseGenero(cell('genero')));
-    const inst = take('instituicao', parseInstituicao(cell('instituicao')));
-    if (inst && !inst.recognised) fix('instituicao_unrecognised_as_outro');
-    const anoIngresso = range('ano_ingresso', take('ano_ingresso', parseInteger(cell('ano_ingresso'))));
-    if (anoIngresso !== null && anoIngresso > sheet.year) {
-      rowProblems.push({ column: col('ano_ingresso'), reason: `${anoIngresso} is after the sheet's year` });
-    }
-
-    const ind = (f: 'ian' | 'ida' | 'ieg' | 'iaa' | 'ips' | 'ipp' | 'ipv' | 'inde'): number | null => {
-      const v = take(f, parseIndicator(cell(f)));
-      if (v?.clamped) fix(`clamped_to_0_10:${f}`);
-      return v?.value ?? null;
-    };
-    const rec: NormalisedRecord = {
-      ra: ra ?? '',
-      ano_base: sheet.year,
-      fase,
-      idade,
-      genero,
-      instituicao: inst?.value ?? null,
-      ano_ingresso: anoIngresso,
-      ian: ind('ian'),
-      ida: ind('ida'),
-      ieg: ind('ieg'),
-      iaa: ind('iaa'),
-      ips: ind('ips'),
-      ipp: ind('ipp'),
-      ipv: ind('ipv'),
-      inde: ind('inde'),
-      defasagem,
-    };
-
-    if (rowProblems.length > 0) {
+    const out = readRow(row, sheet.year, mapping, seenRa);
+    if (out.mismatch) mismatches++;
+    if (out.problems.length > 0) {
       rejected++;
-      for (const p of rowProblems) rejects.push({ sheet: sheet.name, row: excelRow, ...p });
+      for (const p of out.problems) rejects.push({ sheet: sheet.name, row: excelRow, ...p });
       continue;
     }
-    seenRa.set(ra!, excelRow);
-    records.push(rec);
+    // A row's fixes count only when the row is kept (a rejected row's clamps were never applied).
+    seenRa.set(out.rec.ra, excelRow);
+    records.push(out.rec);
     sourceRows.push(excelRow);
-    for (const key of rowFixes) fixes[key] = (fixes[key] ?? 0) + 1;
-    if (rowAge) ageCheck[rowAge]++;
+    for (const key of out.fixes) fixes[key] = (fixes[key] ?? 0) + 1;
+    if (out.age) ageCheck[out.age]++;
   }
 
   return {
@@ -270,6 +167,135 @@ function normaliseSheet(
     defasagemMismatches: mismatches,
     ageCheck,
   };
+}
+
+interface RowProblem {
+  column: string;
+  reason: string;
+}
+
+/** One row read against the contract: the record, its problems (rejected when any), the fixes applied. */
+interface RowOutcome {
+  rec: NormalisedRecord;
+  problems: RowProblem[];
+  fixes: string[];
+  age: keyof AgeCheck | null;
+  /** The sheet's defasagem disagrees with fase − fase ideal (counted, the sheet's value kept). */
+  mismatch: boolean;
+}
+
+/** The parsing helpers of one row: each records its problems and fixes in the row's outcome. */
+function rowReader(row: readonly unknown[], mapping: ColumnMapping, problems: RowProblem[], fixes: string[]) {
+  const idx = mapping.index;
+  const cell = (f: SourceField): unknown => (idx[f] === undefined ? null : row[idx[f]!]);
+  const col = (f: SourceField) => mapping.header[f] ?? f;
+  const take = <T>(f: SourceField, parsed: Parsed<T>): T | null => {
+    if (isProblem(parsed)) {
+      problems.push({ column: col(f), reason: parsed.problem });
+      return null;
+    }
+    if (parsed === null && !isBlank(cell(f)) && isMissingMarker(cell(f))) fixes.push(`missing_marker:${f}`);
+    if (parsed !== null && f !== 'data_nasc' && cell(f) instanceof Date) fixes.push(`date_coded_number:${f}`);
+    return parsed;
+  };
+  const range = (f: keyof StudentRecord & SourceField, v: number | null): number | null => {
+    const spec = SPEC[f];
+    if (v === null) return null;
+    if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+      problems.push({ column: col(f), reason: `${v} is outside ${spec.min}–${spec.max}` });
+      return null;
+    }
+    return v;
+  };
+  const hasProblem = (f: SourceField) => problems.some((p) => p.column === col(f));
+  const ind = (f: 'ian' | 'ida' | 'ieg' | 'iaa' | 'ips' | 'ipp' | 'ipv' | 'inde'): number | null => {
+    const v = take(f, parseIndicator(cell(f)));
+    if (v?.clamped) fixes.push(`clamped_to_0_10:${f}`);
+    return v?.value ?? null;
+  };
+  return { idx, cell, col, take, range, hasProblem, ind };
+}
+
+function readRow(
+  row: readonly unknown[],
+  year: number,
+  mapping: ColumnMapping,
+  seenRa: ReadonlyMap<string, number>,
+): RowOutcome {
+  const problems: RowProblem[] = [];
+  const fixes: string[] = [];
+  const { idx, cell, col, take, range, hasProblem, ind } = rowReader(row, mapping, problems, fixes);
+
+  // RA: the join key. Its value is never written into a reason.
+  const raCell = cell('ra');
+  const ra = isBlank(raCell) ? null : String(raCell).trim();
+  if (ra === null) problems.push({ column: col('ra'), reason: 'RA is empty' });
+  else if (seenRa.has(ra)) {
+    problems.push({ column: col('ra'), reason: `duplicate RA (first seen at row ${seenRa.get(ra)})` });
+  }
+
+  const fase = range('fase', take('fase', parseFase(cell('fase'))));
+  let defasagem = range('defasagem', take('defasagem', parseInteger(cell('defasagem'))));
+  const faseIdeal = take('fase_ideal', parseFaseIdeal(cell('fase_ideal')));
+  let mismatch = false;
+  if (defasagem === null && fase !== null && faseIdeal !== null && idx.defasagem === undefined) {
+    defasagem = fase - faseIdeal;
+    fixes.push('defasagem_from_fase_ideal');
+  } else if (defasagem !== null && fase !== null && faseIdeal !== null && defasagem !== fase - faseIdeal) {
+    mismatch = true;
+  }
+  if (fase === null && !hasProblem('fase')) problems.push({ column: col('fase'), reason: 'fase is empty' });
+  if (defasagem === null && !hasProblem('defasagem')) {
+    problems.push({
+      column: col(idx.defasagem === undefined ? 'fase_ideal' : 'defasagem'),
+      reason: 'defasagem is empty',
+    });
+  }
+
+  // Age: the sheet's age, checked against the birth year where there is one (see reconcileAge).
+  const sheetAge = range('idade', take('idade', parseAge(cell('idade'))));
+  const anoNasc = take('ano_nasc', parseInteger(cell('ano_nasc')));
+  const nasc = take('data_nasc', parseBirthDate(cell('data_nasc')));
+  let idade: number | null = null;
+  let age: keyof AgeCheck | null = null;
+  if (!hasProblem('idade')) {
+    const a = reconcileAge(sheetAge, anoNasc ?? nasc?.getUTCFullYear() ?? null, year);
+    idade = a.idade;
+    if (a.problem)
+      problems.push({ column: col(idx.idade === undefined ? 'data_nasc' : 'idade'), reason: a.problem });
+    else if (a.outcome !== 'no_birth_date') {
+      age = a.outcome;
+      if (a.outcome !== 'agrees') fixes.push(`idade_${a.outcome}_from_birth_year`);
+    }
+  }
+
+  const genero = take('genero', parseGenero(cell('genero')));
+  const inst = take('instituicao', parseInstituicao(cell('instituicao')));
+  if (inst && !inst.recognised) fixes.push('instituicao_unrecognised_as_outro');
+  const anoIngresso = range('ano_ingresso', take('ano_ingresso', parseInteger(cell('ano_ingresso'))));
+  if (anoIngresso !== null && anoIngresso > year) {
+    problems.push({ column: col('ano_ingresso'), reason: `${anoIngresso} is after the sheet's year` });
+  }
+
+  const rec: NormalisedRecord = {
+    ra: ra ?? '',
+    ano_base: year,
+    fase,
+    idade,
+    genero,
+    instituicao: inst?.value ?? null,
+    ano_ingresso: anoIngresso,
+    ian: ind('ian'),
+    ida: ind('ida'),
+    ieg: ind('ieg'),
+    iaa: ind('iaa'),
+    ips: ind('ips'),
+    ipp: ind('ipp'),
+    ipv: ind('ipv'),
+    inde: ind('inde'),
+    defasagem,
+  };
+  return { rec, problems, fixes, age, mismatch };
 }
 
 /** Accepted rows whose age met a birth year: agreed with it, replaced by it, or derived from it (age empty). */

@@ -1,4 +1,14 @@
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type cliProgressModule from 'cli-progress';
+
+// cli-progress (CommonJS) is required when a bar is first drawn, on a TTY: the server and every
+// non-interactive run never load it (~10 ms of every start-up otherwise).
+type CliProgress = typeof cliProgressModule;
+let loaded: CliProgress | undefined;
+const cliProgress = (): CliProgress => {
+  loaded ??= createRequire(import.meta.url)('cli-progress') as CliProgress;
+  return loaded;
+};
 
 /**
  * Progress reporting for long work. Library code takes a `Progress` and never prints; the CLI gives it
@@ -17,18 +27,18 @@ export const silentProgress: Progress = { stage() {}, tick() {}, done() {} };
 
 export function cliProgressFor(stream: NodeJS.WriteStream = process.stderr): Progress {
   if (!stream.isTTY || process.env.CI) return lineProgress(stream);
-  let bar: cliProgress.SingleBar | null = null;
+  let bar: cliProgressModule.SingleBar | null = null;
   return {
     stage(label, total) {
       bar?.stop();
-      bar = new cliProgress.SingleBar(
+      bar = new (cliProgress().SingleBar)(
         {
           format: `${label.padEnd(28)} [{bar}] {value}/{total}`,
           stream,
           hideCursor: true,
           clearOnComplete: false,
         },
-        cliProgress.Presets.shades_classic,
+        cliProgress().Presets.shades_classic,
       );
       bar.start(total, 0);
     },

@@ -99,7 +99,8 @@ export {
   type PrivacyMode,
 } from './settings.js';
 export { openEventStore } from './store/open.js';
-export { openPostgresStore } from './store/postgres.js';
+// The PostgreSQL store is not re-exported: importing it loads pg (and, through it, undici), ~0.1 s of every
+// start-up; openMonitorStore (store/open.ts) imports it only when MONITOR_DATABASE_URL is set.
 export { openSqliteStore, SQLITE_FILE } from './store/sqlite.js';
 export type { EventBatch, EventStore, PredictionRow, PruneResult, TimeWindow } from './store/types.js';
 export { lastDays, windowBetween } from './window.js';

@@ -15,10 +15,10 @@ import multipart from '@fastify/multipart';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, isAppError } from '../../core/error-base.js';
 import { SCORE_ERRORS } from '../../score/errors.js';
-import { type Cohort, readCohortUpload } from '../../score/input.js';
+import type { Cohort } from '../../score/input.js';
 import { scoreAnswerJson } from '../../score/json.js';
 import { type CapacityRequest, parseCapacity, rankCohort, resolveCapacity } from '../../score/rank.js';
-import { type OutputFormat, renderOutput, scoreContext } from '../../score/score.js';
+import type { OutputFormat } from '../../score/score.js';
 import type { ServePlugin } from '../context.js';
 import { notReady } from '../http/not-ready.js';
 
@@ -119,6 +119,20 @@ function sendFile(reply: FastifyReply, format: OutputFormat, cohort: Cohort, byt
     .send(bytes);
 }
 
+/**
+ * The workbook/CSV readers and the xlsx/CSV writers (read-excel-file, write-excel-file, hyparquet, csv-parse:
+ * ~180 modules) are loaded by the first /score, not at start-up: a replica that never scores a cohort
+ * neither starts slower nor holds them in memory. Later calls get the already-loaded modules.
+ */
+const cohortIo = async () => {
+  const [input, out] = await Promise.all([import('../../score/input.js'), import('../../score/score.js')]);
+  return {
+    readCohortUpload: input.readCohortUpload,
+    renderOutput: out.renderOutput,
+    scoreContext: out.scoreContext,
+  };
+};
+
 export const scoreRoutes: ServePlugin = async (app, { holder, access, score, chargeStudents, settings }) => {
   // This context parses multipart only: JSON, text or a bare body get a 415 that says what to send.
   app.removeAllContentTypeParsers();
@@ -137,6 +151,7 @@ export const scoreRoutes: ServePlugin = async (app, { holder, access, score, cha
     if (!b) throw notReady(holder);
     const q = parseQuery(req.query as Record<string, unknown>, req.headers.accept);
     const upload = await readUpload(req, limit);
+    const { readCohortUpload, renderOutput, scoreContext } = await cohortIo();
     const cohort = await readCohortUpload(upload, {
       ...(q.year !== undefined ? { year: q.year } : {}),
       includeNames: q.includeNames,

@@ -18,7 +18,15 @@ import { type MonitoredRegistry, monitoredRegistry, postJson } from './testing/m
 
 const MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
 /** Packages a serving replica needs only for a cohort upload, a PostgreSQL store, S3 or a TTY. */
-const NOT_AT_START = ['read-excel-file', 'write-excel-file', 'hyparquet', 'csv-parse', 'pg', '@aws-sdk', 'cli-progress'];
+const NOT_AT_START = [
+  'read-excel-file',
+  'write-excel-file',
+  'hyparquet',
+  'csv-parse',
+  'pg',
+  '@aws-sdk',
+  'cli-progress',
+];
 
 let reg: MonitoredRegistry;
 let tmp: string;
@@ -91,7 +99,12 @@ describe('serve start-up loads only what serving needs', () => {
       const p = await postJson(`${url}/predict`, { instances: [reg.example] });
       expect(p.status).toBe(200);
       expect(existsSync(log)).toBe(true);
-      const atStart = new Set(readFileSync(log, 'utf8').split('\n').map(packageOf).filter((x) => x !== null));
+      const atStart = new Set(
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .map(packageOf)
+          .filter((x) => x !== null),
+      );
       // The hook sees what serving does load (so an empty list would not pass for a clean start).
       expect([...atStart]).toEqual(expect.arrayContaining(['fastify', 'better-sqlite3', 'prom-client']));
       for (const pkg of NOT_AT_START) expect([...atStart].filter((p) => p.startsWith(pkg))).toEqual([]);
@@ -101,7 +114,12 @@ describe('serve start-up loads only what serving needs', () => {
       form.append('file', new Blob([csv], { type: 'text/csv' }), 'PEDE2024.csv');
       const s = await fetch(`${url}/score`, { method: 'POST', body: form });
       await s.arrayBuffer();
-      const after = new Set(readFileSync(log, 'utf8').split('\n').map(packageOf).filter((x) => x !== null));
+      const after = new Set(
+        readFileSync(log, 'utf8')
+          .split('\n')
+          .map(packageOf)
+          .filter((x) => x !== null),
+      );
       expect([...after].some((p) => p === 'csv-parse' || p === 'read-excel-file')).toBe(true);
     } finally {
       (child as ChildProcess | null)?.kill('SIGTERM');

@@ -1,7 +1,10 @@
 /**
  * The jobs behind `defasagem monitor drift|outcomes|prune`: the composition of src/monitor with the
  * registry (baselines, history), the server's model loader and the data readers, with the settings
- * read once by the CLI. Library code: returns results and exit codes, never prints.
+ * read once by the CLI. The events are read where the server writes them: PostgreSQL when
+ * MONITOR_DATABASE_URL is set, else monitoring.sqlite in MONITOR_DATA_DIR (the same queries, so the same
+ * answers); the outcomes report is saved in MONITOR_DATA_DIR either way. Library code: returns results
+ * and exit codes, never prints.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -19,11 +22,14 @@ import {
   driftExitCode,
   driftFromStore,
   driftOptions,
+  type EventStore,
   lastDays,
   MONITOR_ERRORS,
   MONITOR_EXIT,
+  type MonitorSettings,
   type OutcomePrediction,
   type OutcomeReport,
+  openEventStore,
   openSqliteStore,
   outcomesByPseudonym,
   type PruneResult,
@@ -63,15 +69,29 @@ export async function servedVersion(settings: AppSettings, registry: RegistryCon
   return `${DEV_VERSION_PREFIX}${sha.slice(0, 12)}`;
 }
 
-/** The events database, read-only; a clear error when the server never wrote one there. */
-async function readStore(dataDir: string) {
-  if (!existsSync(path.join(dataDir, SQLITE_FILE)))
+/** Where the events are, for messages: the PostgreSQL database (without its password) or the folder. */
+async function storeDetails(m: MonitorSettings): Promise<{ database: string } | { path: string }> {
+  const url = m.databaseUrl.trim();
+  if (url === '') return { path: path.resolve(m.dataDir) };
+  // Only on the PostgreSQL path, where the store (and so pg) is loaded already.
+  const { redactUrl } = await import('../monitor/store/postgres.js');
+  return { database: redactUrl(url) };
+}
+
+/**
+ * The events, read-only: PostgreSQL when MONITOR_DATABASE_URL is set (its schema must be current: a
+ * server has started on it), else monitoring.sqlite in MONITOR_DATA_DIR, with a clear error when the
+ * server never wrote one there.
+ */
+async function readStore(m: MonitorSettings): Promise<EventStore> {
+  if (m.databaseUrl.trim() !== '') return openEventStore(m, { readonly: true });
+  if (!existsSync(path.join(m.dataDir, SQLITE_FILE)))
     throw new AppError(
       MONITOR_ERRORS.STORE_FAILED,
-      `There is no monitoring database in ${path.resolve(dataDir)} (MONITOR_DATA_DIR): the server has not recorded any event there yet.`,
-      { path: path.resolve(dataDir) },
+      `There is no monitoring database in ${path.resolve(m.dataDir)} (MONITOR_DATA_DIR): the server has not recorded any event there yet.`,
+      { path: path.resolve(m.dataDir) },
     );
-  return openSqliteStore({ dataDir, readonly: true });
+  return openSqliteStore({ dataDir: m.dataDir, readonly: true });
 }
 
 export interface DriftJobResult {
@@ -91,7 +111,7 @@ export async function driftJob(o: {
   const window = lastDays(o.lastDays, o.now ?? Date.now(), m.retentionDays);
   const version = o.modelVersion ?? (await servedVersion(o.settings, o.registry));
   const { baseline } = await baselineOfVersion(o.settings.server, version, o.registry);
-  const store = await readStore(m.dataDir);
+  const store = await readStore(m);
   try {
     const report = await driftFromStore(store, {
       modelVersion: version,
@@ -110,7 +130,11 @@ export async function pruneJob(
   settings: AppSettings,
 ): Promise<PruneResult & { before: string; retention_days: number }> {
   const m = settings.monitor;
-  const store = await openSqliteStore({ dataDir: m.dataDir, writer: 'inline' });
+  // Opened for writing, as the server opens it (migrating an older schema first).
+  const store =
+    m.databaseUrl.trim() !== ''
+      ? await openEventStore(m)
+      : await openSqliteStore({ dataDir: m.dataDir, writer: 'inline' });
   try {
     return { ...(await pruneStore(store, m.retentionDays)), retention_days: m.retentionDays };
   } finally {
@@ -220,7 +244,7 @@ async function recorded(
 ): Promise<{ predictions: OutcomePrediction[]; pseudo: (ra: string) => string }> {
   const m = o.settings.monitor;
   const pseudo = pseudonymiser(m.hmacSecret);
-  const store = await readStore(m.dataDir);
+  const store = await readStore(m);
   try {
     const window = lastDays(o.lastDays ?? m.retentionDays, (o.now ?? new Date()).getTime(), m.retentionDays);
     const predictions = predictionsFromRows(await store.predictionRows(window));
@@ -228,7 +252,7 @@ async function recorded(
       throw new AppError(
         MONITOR_ERRORS.ROWS_REQUIRED,
         'The monitoring database has no pseudonymised prediction row in the window (rows come from cohort uploads, POST /score, in pseudonymised mode).',
-        { path: path.resolve(m.dataDir) },
+        await storeDetails(m),
       );
     return { predictions, pseudo };
   } finally {

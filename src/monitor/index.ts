@@ -14,8 +14,9 @@
  *   shutdown             → monitor.close()                                // writes what is queued
  *
  * CLI WIRING (thin):
- *   monitor drift    → openSqliteStore({ dataDir, readonly: true }) + driftFromStore(...) (+ renderDriftHtml)
- *   monitor prune    → openSqliteStore({ dataDir }) + pruneStore(store, retentionDays)
+ *   monitor drift    → openEventStore(settings, { readonly: true }) (SQLite or PostgreSQL) + driftFromStore(...)
+ *                      (+ renderDriftHtml)
+ *   monitor prune    → openEventStore(settings) + pruneStore(store, retentionDays)
  *   monitor outcomes → rescoreCohort(model of championAt(history, date)) or predictionsFromRows(store rows),
  *                      outcomesByPseudonym(next year's records), computeOutcomes(...)
  */

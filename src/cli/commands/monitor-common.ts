@@ -1,5 +1,4 @@
 /** What every `defasagem monitor` command shares: where the events and the registry are, the settings. */
-import path from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type AppSettings, loadAppSettings } from '../../app/settings.js';
 import { parsers } from '../../core/config-base.js';
@@ -13,8 +12,14 @@ export interface MonitorOpts {
 /** The options every monitor command takes: where the events and the registry are. */
 export function withMonitorOptions(cmd: Command): Command {
   return cmd
-    .option('--data-dir <dir>', 'monitoring data folder (default: MONITOR_DATA_DIR or data/monitoring)')
-    .option('--registry <dir>', 'registry directory (default: REGISTRY_DIR or models/registry)');
+    .option(
+      '--data-dir <dir>',
+      'monitoring data folder: monitoring.sqlite unless MONITOR_DATABASE_URL names a PostgreSQL database (default: MONITOR_DATA_DIR or data/monitoring)',
+    )
+    .option(
+      '--registry <dir>',
+      'registry directory or s3://bucket/prefix (default: REGISTRY_DIR or models/registry)',
+    );
 }
 
 /** Every setting read once, with the command's overrides; and the registry opened with them. */
@@ -24,7 +29,8 @@ export function monitorContext(opts: MonitorOpts): { settings: AppSettings; regi
   if (opts.registry) settings.server.registryDir = opts.registry;
   return {
     settings,
-    registry: openRegistry(path.resolve(settings.server.registryDir), settings.registry),
+    // An s3:// registry is a URL, not a path; a folder is resolved by the storage itself.
+    registry: openRegistry(settings.server.registryDir, settings.registry),
   };
 }
 

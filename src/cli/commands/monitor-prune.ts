@@ -9,7 +9,10 @@ export function addMonitorPruneCommand(monitor: Command): void {
     .description(
       'Delete monitoring events older than MONITOR_RETENTION_DAYS now (the server also does it hourly).',
     )
-    .option('--data-dir <dir>', 'monitoring data folder (default: MONITOR_DATA_DIR or data/monitoring)')
+    .option(
+      '--data-dir <dir>',
+      'monitoring data folder: monitoring.sqlite unless MONITOR_DATABASE_URL names a PostgreSQL database (default: MONITOR_DATA_DIR or data/monitoring)',
+    )
     .action(async (opts: Pick<MonitorOpts, 'dataDir'>, cmd: Command) => {
       const { settings } = monitorContext(opts);
       const r = await pruneJob(settings);

@@ -14,7 +14,7 @@ const RUNTIME_ENVS = new Set(['NODE_ENV']);
 
 describe('deploy files', () => {
   it('docker-compose.scale.yml: replicas follow the champion of one S3 registry, with known settings only', () => {
-    type Service = { environment?: Record<string, string> };
+    type Service = { environment?: Record<string, string>; volumes?: string[] };
     const compose = parse(read('docker-compose.scale.yml'), { merge: true }) as {
       services: Record<string, Service>;
     };
@@ -29,6 +29,9 @@ describe('deploy files', () => {
       expect(env.MODEL_VERSION).toBe('champion');
       expect(Number(env.RELOAD_POLL_SECONDS)).toBeGreaterThan(0); // the only way to follow on S3
       expect(env.API_KEYS).toMatch(/^\$\{API_KEYS:\?/);
+      // Events in one PostgreSQL; the outcomes report `monitor outcomes` saves in one shared volume.
+      expect(env.MONITOR_DATABASE_URL).toMatch(/^postgres:\/\//);
+      expect(api.volumes?.find((v) => v.split(':')[1] === env.MONITOR_DATA_DIR)).toBeTruthy();
     }
   });
 

@@ -1,16 +1,24 @@
 /**
- * The event writer, off the request path. `observePrediction` / `observeRequest` only push a reference
- * onto a bounded in-memory queue and return: they never throw, never wait, never do I/O. A full queue
- * drops the event and counts the drop (written with the next batch). A timer (every flushIntervalMs)
- * and the queue reaching batchSize trigger a flush, which counts at most batchSize queued students and
- * requests into hourly counters (plus pseudonymised rows in that mode), yielding to the event loop every
- * SLICE students, and hands the batch to the store as one transaction (the SQLite store commits it in
- * its writer thread), then yields again before the next batch. A batch the store refuses is counted as
- * `write_failed` and not retried (monitoring must never grow without bound when the disk is full).
+ * The event writer, off the request path. `observePrediction` / `observeRequest` count the observation
+ * into the pending batch's typed-array counters (about a microsecond per student; nothing is queued per
+ * event and no record is kept) and return: they never throw, never wait, never do I/O. The queue bound
+ * is on what is counted but not yet handed to the store: an observation that would take it above
+ * queueMax is dropped and the drop counted (written with the next batch). The pending batch is sealed
+ * at batchSize students and requests (one transaction each, as when events were queued one by one); a
+ * timer (every flushIntervalMs) and a sealed batch trigger a flush, which builds the pseudonymised rows
+ * (HMAC per student, yielding to the event loop every SLICE students), turns the counters into the
+ * store's rows and hands the batch to the store as one transaction (the SQLite store commits it in its
+ * writer thread). A batch the store refuses is counted as `write_failed` and not retried (monitoring
+ * must never grow without bound when the disk is full).
  *
- * Privacy: in aggregate_only mode the queue is the only place a student's values exist, until the next
- * flush; only counts on the baseline's bins reach the disk and RAs are never read. In pseudonymised mode
- * each student becomes a row keyed by HMAC-SHA256(secret, RA) with the contract's input fields only.
+ * Why counters and not a queue of events: a queued event keeps the request's records alive until the
+ * flush, which promotes them to the old generation and makes every garbage collection dearer, and the
+ * flush then re-walks them; a batch's cost is now the number of distinct counters, not of events.
+ *
+ * Privacy: in aggregate_only mode a student's values are read once, to count them, and never kept; only
+ * counts on the baseline's bins reach the disk and RAs are never read. In pseudonymised mode each
+ * student given with an RA becomes a row keyed by HMAC-SHA256(secret, RA) with the contract's input
+ * fields only; its call is referenced until its batch is written.
  */
 
 import type { MonitorBaseline } from './baseline.js';
@@ -20,7 +28,7 @@ import { type DropKind, noDrops } from './health.js';
 import { endpointOf, type PredictionObservation, type RequestObservation } from './observation.js';
 import { type Pseudonymiser, pseudonymiser } from './pseudonym.js';
 import type { PrivacyMode } from './settings.js';
-import type { EventBatch, EventStore, PruneResult } from './store/types.js';
+import type { EventStore, PruneResult } from './store/types.js';
 
 export type { PredictionObservation, RequestObservation } from './observation.js';
 
@@ -51,9 +59,14 @@ export interface RecorderStats {
   lastError: string | null;
 }
 
-type Item =
-  | { kind: 'prediction'; o: PredictionObservation; weight: number }
-  | { kind: 'request'; o: RequestObservation; weight: 1 };
+/** Observations counted but not yet handed to the store: one future transaction. */
+interface Pending {
+  builder: BatchBuilder;
+  /** Students (at least 1 per call) and requests counted. */
+  weight: number;
+  /** The weight per endpoint (a refused batch is counted as write_failed under these). */
+  byEndpoint: Map<string, number>;
+}
 
 const DAY_MS = 86_400_000;
 /** Students (or requests) counted between two yields to the event loop during a flush. */
@@ -74,9 +87,10 @@ export function emptyRecorderStats(mode: PrivacyMode): RecorderStats {
 }
 
 export class EventRecorder {
-  /** Queued items are queue[head…]; taken items are skipped by moving head (no copying per batch). */
-  private queue: Item[] = [];
-  private head = 0;
+  /** The batch being filled, and the sealed ones waiting for the writer (oldest first). */
+  private current: Pending;
+  private sealed: Pending[] = [];
+  /** Weight of `current` and `sealed` (the batch being written is no longer counted). */
   private queuedWeight = 0;
   private readonly specs = new Map<string, BinSpec>();
   private readonly defaultSpec = defaultBinSpec();
@@ -96,6 +110,7 @@ export class EventRecorder {
     this.hmac = opts.mode === 'pseudonymised' ? pseudonymiser(opts.hmacSecret ?? '') : null;
     this.now = opts.now ?? Date.now;
     this.totals = emptyRecorderStats(opts.mode);
+    this.current = this.newPending();
     const flushTimer = setInterval(() => {
       if (this.pending() > 0 || this.pendingDrops.size > 0) void this.flush();
     }, opts.flushIntervalMs);
@@ -109,54 +124,96 @@ export class EventRecorder {
     }
   }
 
+  private newPending(): Pending {
+    const builder = new BatchBuilder({
+      specFor: this.specFor,
+      specJson: this.specJson,
+      hmac: this.hmac,
+      now: this.now,
+    });
+    return { builder, weight: 0, byEndpoint: new Map() };
+  }
+
   /** Counts of a model version go on its baseline's bins (default bins without a baseline). */
   registerModel(modelVersion: string, baseline: MonitorBaseline | null): void {
     this.specs.set(modelVersion, baseline ? binSpecFromBaseline(baseline) : this.defaultSpec);
   }
 
-  /** Queues a prediction call. Never throws, never blocks; false when dropped. */
+  /** Counts a prediction call. Never throws, never blocks; false when dropped. */
   observePrediction(o: PredictionObservation): boolean {
     try {
       if (typeof o !== 'object' || o === null || !Array.isArray(o.records)) {
         this.drop(endpointOf(o), 'invalid', 1);
         return false;
       }
+      const endpoint = endpointOf(o);
       const weight = Math.max(1, o.records.length);
       if (this.closed || this.queuedWeight + weight > this.opts.queueMax) {
-        this.drop(endpointOf(o), 'prediction_calls', 1);
-        this.drop(endpointOf(o), 'prediction_records', o.records.length);
+        this.drop(endpoint, 'prediction_calls', 1);
+        this.drop(endpoint, 'prediction_records', o.records.length);
         return false;
       }
-      this.enqueue({ kind: 'prediction', o, weight });
+      const p = this.batchFor(weight);
+      try {
+        p.builder.addPrediction(o);
+      } catch {
+        // Last resort: a malformed observation is counted as such, never allowed to fail the caller.
+        this.drop(endpoint, 'invalid', weight);
+        return false;
+      }
+      this.accept(p, endpoint, weight);
       return true;
     } catch {
       return false;
     }
   }
 
-  /** Queues a request's status and latency. Never throws, never blocks; false when dropped. */
+  /** Counts a request's status and latency. Never throws, never blocks; false when dropped. */
   observeRequest(o: RequestObservation): boolean {
     try {
       if (typeof o !== 'object' || o === null) {
         this.drop('unknown', 'invalid', 1);
         return false;
       }
+      const endpoint = endpointOf(o);
       if (this.closed || this.queuedWeight + 1 > this.opts.queueMax) {
-        this.drop(endpointOf(o), 'requests', 1);
+        this.drop(endpoint, 'requests', 1);
         return false;
       }
-      this.enqueue({ kind: 'request', o, weight: 1 });
+      const p = this.batchFor(1);
+      try {
+        p.builder.addRequest(o);
+      } catch {
+        this.drop(endpoint, 'invalid', 1);
+        return false;
+      }
+      this.accept(p, endpoint, 1);
       return true;
     } catch {
       return false;
     }
   }
 
-  private enqueue(item: Item): void {
-    this.queue.push(item);
-    this.queuedWeight += item.weight;
-    this.totals.accepted += item.weight;
-    if (this.queuedWeight >= this.opts.batchSize && !this.scheduled && !this.flushing) {
+  /** The batch `weight` more goes to: a new one when it would take the current past batchSize. */
+  private batchFor(weight: number): Pending {
+    const p = this.current;
+    if (p.weight > 0 && p.weight + weight > this.opts.batchSize) this.seal();
+    return this.current;
+  }
+
+  private accept(p: Pending, endpoint: string, weight: number): void {
+    p.weight += weight;
+    p.byEndpoint.set(endpoint, (p.byEndpoint.get(endpoint) ?? 0) + weight);
+    this.queuedWeight += weight;
+    this.totals.accepted += weight;
+    if (p.weight >= this.opts.batchSize) this.seal();
+  }
+
+  /** Closes the current batch (waiting for the writer) and starts a new one; schedules a flush. */
+  private seal(): void {
+    this.sealed.push(this.current);
+    this.current = this.newPending();
+    if (!this.scheduled && !this.flushing) {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
@@ -181,7 +238,7 @@ export class EventRecorder {
     return { ...this.totals, queued: this.queuedWeight, dropped: { ...this.totals.dropped } };
   }
 
-  /** Writes everything queued so far (several transactions if needed). Resolves when committed. */
+  /** Writes everything counted so far (one transaction per batch). Resolves when committed. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => (this.pending() > 0 ? this.flush() : undefined));
     this.flushing = this.drain().finally(() => {
@@ -192,52 +249,43 @@ export class EventRecorder {
 
   private async drain(): Promise<void> {
     do {
-      const items = this.take();
+      const p = this.take();
       const drops = this.pendingDrops;
       this.pendingDrops = new Map();
-      const batch = await this.buildBatch(items, drops);
-      if (items.length === 0 && batch.requestCounts.length === 0) return;
-      const weight = items.reduce((s, i) => s + i.weight, 0);
+      if (p.weight === 0 && drops.size === 0) return;
+      // Pseudonymised rows (an HMAC each) are built a slice at a time, yielding in between.
+      while (p.builder.buildRows(SLICE)) await new Promise<void>((r) => setImmediate(r));
+      const batch = p.builder.finish(drops);
       try {
         await this.opts.store.append(batch);
-        this.totals.written += weight;
+        this.totals.written += p.weight;
         this.totals.batches++;
         this.totals.lastFlushAt = this.now();
       } catch (err) {
         this.totals.lastError = (err as Error).message;
         // The drop counters go back for the next batch; the events themselves are lost and counted.
         for (const [endpoint, m] of drops) for (const [kind, n] of m) this.pendingCount(endpoint, kind, n);
-        for (const i of items) this.drop(endpointOf(i.o), 'write_failed', i.weight);
+        for (const [endpoint, n] of p.byEndpoint) this.drop(endpoint, 'write_failed', n);
         this.report(err);
       }
       if (this.pending() > 0) await new Promise<void>((r) => setImmediate(r));
     } while (this.pending() > 0);
   }
 
+  /** Weight counted and not yet taken by the writer. */
   private pending(): number {
-    return this.queue.length - this.head;
+    return this.queuedWeight;
   }
 
-  /** Up to batchSize of weight from the head of the queue (at least one item). */
-  private take(): Item[] {
-    const q = this.queue;
-    let w = 0;
-    let k = this.head;
-    while (k < q.length && (k === this.head || w + q[k]!.weight <= this.opts.batchSize)) {
-      w += q[k]!.weight;
-      k++;
+  /** The oldest sealed batch, else the current one (replaced by an empty one). */
+  private take(): Pending {
+    let p = this.sealed.shift();
+    if (!p) {
+      p = this.current;
+      this.current = this.newPending();
     }
-    const items = q.slice(this.head, k);
-    this.head = k;
-    if (this.head === q.length) {
-      this.queue = [];
-      this.head = 0;
-    } else if (this.head > 4096 && this.head > q.length / 2) {
-      this.queue = q.slice(this.head);
-      this.head = 0;
-    }
-    this.queuedWeight -= w;
-    return items;
+    this.queuedWeight -= p.weight;
+    return p;
   }
 
   private report(err: unknown): void {
@@ -246,35 +294,6 @@ export class EventRecorder {
     } catch {
       // A failing error handler must not turn a lost batch into an unhandled rejection.
     }
-  }
-
-  /**
-   * Counts the items into one batch, yielding to the event loop every SLICE students so that a flush
-   * never holds the loop for more than a slice.
-   */
-  private async buildBatch(items: Item[], drops: Map<string, Map<DropKind, number>>): Promise<EventBatch> {
-    const builder = new BatchBuilder({
-      specFor: this.specFor,
-      specJson: this.specJson,
-      hmac: this.hmac,
-      now: this.now(),
-    });
-    let sinceYield = 0;
-    for (const item of items) {
-      try {
-        if (item.kind === 'prediction') builder.addPrediction(item.o);
-        else builder.addRequest(item.o);
-      } catch {
-        // Last resort: a malformed observation is counted, never allowed to sink the batch.
-        this.drop(endpointOf(item.o), 'invalid', item.weight);
-      }
-      sinceYield += item.weight;
-      if (sinceYield >= SLICE) {
-        sinceYield = 0;
-        await new Promise<void>((r) => setImmediate(r));
-      }
-    }
-    return builder.finish(drops);
   }
 
   /** Deletes events older than the retention period. */

@@ -100,6 +100,58 @@ describe('event recorder', () => {
     await byTimer.r.close();
   });
 
+  it('a flush writes what was counted when it started; what arrives during the write waits for the next one', async () => {
+    const real = await openSqliteStore({ dataDir: tempDir() });
+    let release: () => void = () => {};
+    const appended: number[] = [];
+    const held: EventStore = delegatingStore(real, {
+      append: async (b) => {
+        appended.push(b.predictionCounts.find((c) => c.series === 'records')?.n ?? 0);
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        return real.append(b);
+      },
+    });
+    const { r, store } = await recorder({ batchSize: 1000 }, held);
+    r.observePrediction(call(5));
+    const first = r.flush();
+    await vi.waitFor(() => expect(appended).toEqual([5]));
+    r.observePrediction(call(3));
+    release();
+    await first;
+    // One transaction: the 3 students counted during the write were not chased with a second one.
+    expect(appended).toEqual([5]);
+    expect(r.stats()).toMatchObject({ batches: 1, written: 5, queued: 3 });
+    expect(await total(store, 'records')).toBe(5);
+    const second = r.flush();
+    await vi.waitFor(() => expect(appended).toEqual([5, 3]));
+    release();
+    await second;
+    expect(await total(store, 'records')).toBe(8);
+    await r.close();
+  });
+
+  it('counts when it observes and keeps no record: a record changed after the call is counted as it was', async () => {
+    const changed = await recorder();
+    const untouched = await recorder();
+    const c = call(3);
+    const copies = c.records.map((x) => ({ ...x }));
+    changed.r.observePrediction(c);
+    for (const x of c.records as unknown as Record<string, unknown>[])
+      for (const k of Object.keys(x)) x[k] = null;
+    untouched.r.observePrediction({ ...c, records: copies });
+    await changed.r.flush();
+    await untouched.r.flush();
+    const counts = async (s: EventStore) =>
+      (await s.predictionCounts(ALL)).map((x) => `${x.series} ${x.bin} ${x.n}`).sort();
+    const got = await counts(changed.store);
+    expect(got.some((x) => x.startsWith('f:'))).toBe(true);
+    expect(got).toEqual(await counts(untouched.store));
+    await changed.r.close();
+    await untouched.r.close();
+  });
+
   it('never throws on malformed observations, and they cannot spoil a batch', async () => {
     const { r, store } = await recorder();
     const bad = [

@@ -217,7 +217,8 @@ export class EventRecorder {
       this.scheduled = true;
       setImmediate(() => {
         this.scheduled = false;
-        void this.flush();
+        // The sealed batches only: the batch just started waits for its own turn.
+        if (!this.flushing) this.flushing = this.drainOnce(false);
       });
     }
   }
@@ -241,15 +242,29 @@ export class EventRecorder {
   /** Writes everything counted so far (one transaction per batch). Resolves when committed. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing.then(() => (this.pending() > 0 ? this.flush() : undefined));
-    this.flushing = this.drain().finally(() => {
-      this.flushing = null;
-    });
+    this.flushing = this.drainOnce(true);
     return this.flushing;
   }
 
-  private async drain(): Promise<void> {
+  private drainOnce(all: boolean): Promise<void> {
+    return this.drain(all).finally(() => {
+      this.flushing = null;
+    });
+  }
+
+  /**
+   * Writes the sealed batches and (`all`) what is counted now. What is counted while it writes waits for the
+   * next timer tick or sealed batch: chasing it would commit a small transaction after every commit,
+   * keeping the writer (and the CPU it shares with the requests) busy under load for nothing.
+   */
+  private async drain(all: boolean): Promise<void> {
+    if (all && this.current.weight > 0) {
+      this.sealed.push(this.current);
+      this.current = this.newPending();
+    }
     do {
-      const p = this.take();
+      const p = this.sealed.shift() ?? this.newPending();
+      this.queuedWeight -= p.weight;
       const drops = this.pendingDrops;
       this.pendingDrops = new Map();
       if (p.weight === 0 && drops.size === 0) return;
@@ -268,24 +283,13 @@ export class EventRecorder {
         for (const [endpoint, n] of p.byEndpoint) this.drop(endpoint, 'write_failed', n);
         this.report(err);
       }
-      if (this.pending() > 0) await new Promise<void>((r) => setImmediate(r));
-    } while (this.pending() > 0);
+      if (this.sealed.length > 0) await new Promise<void>((r) => setImmediate(r));
+    } while (this.sealed.length > 0);
   }
 
   /** Weight counted and not yet taken by the writer. */
   private pending(): number {
     return this.queuedWeight;
-  }
-
-  /** The oldest sealed batch, else the current one (replaced by an empty one). */
-  private take(): Pending {
-    let p = this.sealed.shift();
-    if (!p) {
-      p = this.current;
-      this.current = this.newPending();
-    }
-    this.queuedWeight -= p.weight;
-    return p;
   }
 
   private report(err: unknown): void {

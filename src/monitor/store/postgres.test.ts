@@ -105,6 +105,84 @@ describe.skipIf(pgTestUrl() === null)('PostgreSQL event store', () => {
     await sqlite.close();
   });
 
+  it('one batch in one statement: repeated counters summed, awkward text and nulls kept as SQLite keeps them', async () => {
+    const pgStore = await openPostgresStore({ url: await freshDatabase() });
+    const sqlite = await openSqliteStore({ dataDir: tempDir(), writer: 'inline' });
+    const hour = hourOf(T0);
+    const awkward = ['a,b', '{x}', 'quote " and \\ backslash', "it's", 'ção', 'NULL', ''];
+    const b: EventBatch = {
+      binSpecs: [
+        { id: 'spec1', json: '{"id":"spec1","e":[1,2]}' },
+        { id: 'spec1', json: '{"id":"spec1","e":[1,2]}' },
+      ],
+      predictionCounts: [
+        ...awkward.map((bin, i) => ({
+          hour,
+          modelVersion: 'v1.0.0',
+          endpoint: 'predict',
+          binsId: 'spec1',
+          series: 'f:genero',
+          bin: `v:${bin}`,
+          n: i + 1,
+        })),
+        {
+          hour,
+          modelVersion: 'v1.0.0',
+          endpoint: 'predict',
+          binsId: 'spec1',
+          series: 'records',
+          bin: '',
+          n: 2,
+        },
+        {
+          hour,
+          modelVersion: 'v1.0.0',
+          endpoint: 'predict',
+          binsId: 'spec1',
+          series: 'records',
+          bin: '',
+          n: 3,
+        },
+      ],
+      requestCounts: [
+        { hour, endpoint: '/predict', series: 'requests', bin: '', n: 4 },
+        { hour, endpoint: '/predict', series: 'requests', bin: '', n: 1 },
+        { hour: hour + 3600, endpoint: '/v2/models/{name}/infer', series: 'status', bin: '200', n: 1 },
+      ],
+      rows: [
+        {
+          at: T0,
+          modelVersion: 'v1.0.0',
+          endpoint: 'score',
+          subject: null,
+          score: 0.125,
+          label: 0,
+          inputs: '{"a":"x,\\"y\\"}"}',
+        },
+        {
+          at: T0 + 1,
+          modelVersion: 'v1.0.0',
+          endpoint: 'score',
+          subject: 'ab',
+          score: 1e-9,
+          label: 1,
+          inputs: '{}',
+        },
+      ],
+    };
+    await pgStore.append(b);
+    await sqlite.append(b);
+    await pgStore.append(batch(T0, 5));
+    await sqlite.append(batch(T0, 5));
+    expect(await answers(pgStore)).toEqual(await answers(sqlite));
+    const records = (await pgStore.predictionCounts({ from: T0, to: T0 + 1 })).find(
+      (c) => c.series === 'records',
+    );
+    expect(records?.n).toBe(10);
+    await pgStore.close();
+    await sqlite.close();
+  });
+
   it('two replicas upserting the same counters at once: no lost update, no deadlock', async () => {
     const url = await freshDatabase();
     const [a, b] = await Promise.all([openPostgresStore({ url }), openPostgresStore({ url })]);

@@ -5,9 +5,12 @@
  * - a small connection pool; every call is network I/O on libuv, so nothing blocks the event loop
  *   (the recorder already batches and flushes off the request path);
  * - migrations in one transaction under an advisory lock, so replicas starting together migrate once;
- * - `append` is one transaction (durable when it resolves: PostgreSQL's commit is fsynced), its
- *   upserts in a fixed key order so two replicas never deadlock on the same counters, retried on a
- *   serialization failure or deadlock;
+ * - `append` is one statement, so one round trip and one transaction whatever the batch holds (durable
+ *   when it resolves: PostgreSQL's commit is fsynced): every table's rows travel as arrays (`unnest`),
+ *   inserted by data-modifying CTEs of one named (prepared once per connection) statement; counters are
+ *   summed per key first (one upsert may touch a row once) and sorted by key, so two replicas take
+ *   their row locks in the same order and never deadlock; retried on a serialization failure or
+ *   deadlock. A statement per counter cost a round trip and a PostgreSQL parse/plan each: ~30 per batch;
  * - BIGINT columns come back as strings and are read as numbers.
  */
 import pg from 'pg';
@@ -63,28 +66,80 @@ function storeError(message: string, err: unknown, url: string): AppError {
 type Row = Record<string, string | number | null>;
 type Params = readonly (string | number | null)[];
 
-/** The statements of one batch, counters sorted by key (a fixed lock order across replicas). */
-function batchStatements(b: EventBatch, now: number): [string, Params][] {
-  const byKey = <T>(items: readonly T[], key: (t: T) => string) =>
-    [...items].sort((x, y) => (key(x) < key(y) ? -1 : key(x) > key(y) ? 1 : 0));
+/**
+ * One batch in one statement: each table's rows as parallel arrays, inserted by its own CTE. The
+ * main INSERT and the CTEs run as one statement, hence one implicit transaction.
+ */
+const APPEND = {
+  name: 'defasagem_monitor_append_v1',
+  text: `WITH specs AS (
+    INSERT INTO bin_specs (bins_id, spec, created_at)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+    ON CONFLICT (bins_id) DO NOTHING
+  ), predictions AS (
+    INSERT INTO prediction_counts (hour, model_version, endpoint, bins_id, series, bin, n)
+    SELECT * FROM unnest($4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bigint[])
+    ON CONFLICT (hour, model_version, endpoint, bins_id, series, bin)
+    DO UPDATE SET n = prediction_counts.n + excluded.n
+  ), requests AS (
+    INSERT INTO request_counts (hour, endpoint, series, bin, n)
+    SELECT * FROM unnest($11::bigint[], $12::text[], $13::text[], $14::text[], $15::bigint[])
+    ON CONFLICT (hour, endpoint, series, bin) DO UPDATE SET n = request_counts.n + excluded.n
+  )
+  INSERT INTO prediction_rows (at, model_version, endpoint, subject, score, label, inputs)
+  SELECT * FROM unnest($16::bigint[], $17::text[], $18::text[], $19::text[], $20::float8[], $21::int[], $22::text[])`,
+} as const;
+
+/** Sums `items` per key (an upsert may touch a row only once per statement) in key order. */
+function summedByKey<T extends { n: number }>(items: readonly T[], key: (t: T) => string): T[] {
+  const byKey = new Map<string, T>();
+  for (const t of items) {
+    const k = key(t);
+    const seen = byKey.get(k);
+    byKey.set(k, seen ? { ...seen, n: seen.n + t.n } : t);
+  }
+  return [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+}
+
+/** The 22 arrays of APPEND for a batch; null when the batch holds nothing. */
+function appendParams(b: EventBatch, now: number): unknown[] | null {
+  if (b.binSpecs.length + b.predictionCounts.length + b.requestCounts.length + b.rows.length === 0)
+    return null;
+  const specs = [...new Map(b.binSpecs.map((s) => [s.id, s])).values()].sort((x, y) =>
+    x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
+  );
+  // \u0001 cannot occur in a key's fields (version, endpoint, series, bin are plain text).
+  const sep = '\u0001';
+  const pc = summedByKey(b.predictionCounts, (c) =>
+    [String(c.hour).padStart(12, '0'), c.modelVersion, c.endpoint, c.binsId, c.series, c.bin].join(sep),
+  );
+  const rc = summedByKey(b.requestCounts, (c) =>
+    [String(c.hour).padStart(12, '0'), c.endpoint, c.series, c.bin].join(sep),
+  );
+  const col = <T, V>(xs: readonly T[], f: (x: T) => V): V[] => xs.map(f);
   return [
-    ...byKey(b.binSpecs, (s) => s.id).map((s): [string, Params] => [
-      q(SQL.insertBinSpec),
-      [s.id, s.json, now],
-    ]),
-    ...byKey(b.predictionCounts, (c) =>
-      JSON.stringify([c.hour, c.modelVersion, c.endpoint, c.binsId, c.series, c.bin]),
-    ).map((c): [string, Params] => [
-      q(SQL.upsertPredictionCount),
-      [c.hour, c.modelVersion, c.endpoint, c.binsId, c.series, c.bin, c.n],
-    ]),
-    ...byKey(b.requestCounts, (c) => JSON.stringify([c.hour, c.endpoint, c.series, c.bin])).map(
-      (c): [string, Params] => [q(SQL.upsertRequestCount), [c.hour, c.endpoint, c.series, c.bin, c.n]],
-    ),
-    ...b.rows.map((r): [string, Params] => [
-      q(SQL.insertRow),
-      [r.at, r.modelVersion, r.endpoint, r.subject, r.score, r.label, r.inputs],
-    ]),
+    col(specs, (s) => s.id),
+    col(specs, (s) => s.json),
+    col(specs, () => now),
+    col(pc, (c) => c.hour),
+    col(pc, (c) => c.modelVersion),
+    col(pc, (c) => c.endpoint),
+    col(pc, (c) => c.binsId),
+    col(pc, (c) => c.series),
+    col(pc, (c) => c.bin),
+    col(pc, (c) => c.n),
+    col(rc, (c) => c.hour),
+    col(rc, (c) => c.endpoint),
+    col(rc, (c) => c.series),
+    col(rc, (c) => c.bin),
+    col(rc, (c) => c.n),
+    col(b.rows, (r) => r.at),
+    col(b.rows, (r) => r.modelVersion),
+    col(b.rows, (r) => r.endpoint),
+    col(b.rows, (r) => r.subject),
+    col(b.rows, (r) => r.score),
+    col(b.rows, (r) => r.label),
+    col(b.rows, (r) => r.inputs),
   ];
 }
 
@@ -157,14 +212,16 @@ class PostgresEventStore implements EventStore {
   }
 
   async append(batch: EventBatch): Promise<void> {
-    const statements = batchStatements(batch, Date.now());
-    if (statements.length === 0) return;
-    try {
-      await this.tx(async (c) => {
-        for (const [sql, params] of statements) await c.query(sql, [...params]);
-      });
-    } catch (err) {
-      throw storeError('Writing monitoring events failed', err, this.url);
+    const values = appendParams(batch, Date.now());
+    if (!values) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.pool.query({ ...APPEND, values });
+        return;
+      } catch (err) {
+        if (attempt < 3 && RETRYABLE.has((err as { code?: string }).code ?? '')) continue;
+        throw storeError('Writing monitoring events failed', err, this.url);
+      }
     }
   }
 

@@ -1,87 +1,115 @@
 /**
- * What the monitoring event writer costs a real server under load: p50/p99 of POST /predict with the
- * writer on (MONITOR_PRIVACY_MODE=aggregate_only, the default: every prediction and request queued,
- * counted and committed by the SQLite writer thread) against the same server with it off.
+ * What the monitoring event writer costs a real server under load: POST /predict on three `serve`
+ * processes identical but for where events go — `off` (MONITOR_PRIVACY_MODE=off), `sqlite` (the default:
+ * aggregate_only into monitoring.sqlite, committed by the writer thread) and `postgres` (aggregate_only
+ * into a private PostgreSQL cluster through MONITOR_DATABASE_URL) — measured against each other in
+ * interleaved slices, so the load other processes put on a shared machine falls on every arm alike.
  *
  * Method:
- * - A real model: `runMainJob` in a temp dir (the PEDE_XLSX workbook when set, else a synthetic one),
- *   as `npm start` does; both servers serve that champion.
- * - Two `defasagem serve` processes (tsx) on 127.0.0.1, identical but for MONITOR_PRIVACY_MODE (off /
- *   aggregate_only, default queue, batch and flush settings), LOG_LEVEL=warn, auth off, rate limiter off
- *   (it would charge the load generator, not the writer). Both stay up for the whole run, so start-up
- *   noise is out of the comparison.
- * - Load, one student per POST /predict, two modes per round, BENCH_SECONDS (default 5) per run after a
- *   2 s warm-up of each server: saturated = closed loop, `wrk` (HdrHistogram percentiles, µs
- *   resolution; autocannon, whole ms, when wrk is missing) with BENCH_CONNECTIONS (default 16)
- *   keep-alive connections, one thread: as fast as the server answers, so any CPU the writer takes
- *   shows as throughput and latency; fixed_rate = open loop at BENCH_RATE (default 400 req/s, below
- *   capacity here), latency measured from each request's due time (no coordinated omission), sub-ms —
- *   the regime the issue's "≤ 5% of p99 under load" is about.
- * - Rounds: BENCH_ROUNDS (default 6), alternating which arm goes first (off→on, on→off, …) so a slow
- *   drift of the machine's load hits both arms alike. Per round: p50, p99, req/s of each arm and
- *   ratio = p99(on) / p99(off). Reported: every round, the median ratio and its range (min–max): the
- *   spread is the honest error bar on a shared machine, where other processes' stalls move a single
- *   p99 by more than the writer does.
- * - Server CPU per request: utime + stime of the server process (every thread: the SQLite writer's
- *   too) from /proc/<pid>/stat around each run, divided by the requests answered (wrk: req/s × s).
- *   Other processes on the machine stretch wall-clock latency but not a process's own CPU time, so on
- *   a shared machine cpu(on)/cpu(off) is the steadier measure of what the writer adds; a latency
- *   ratio is only as good as the machine is quiet (see the ranges).
- * - After the rounds, the writer's counters from GET /monitoring/slo: events accepted, written,
- *   dropped (by kind) — a full queue would show there, never as a slower or failed prediction.
+ * - One real model: `prepareServeFixture` (bench/serve.ts: `runMainJob` on the PEDE_XLSX workbook when
+ *   set, else a synthetic one; the API compiled to one file by esbuild, as bench/serve.ts runs it), the
+ *   same champion for every arm, LOG_LEVEL=warn, auth off, rate limiter out of reach. Default writer
+ *   settings (queue 20000, batch 1000, flush every 1 s). All servers stay up for the whole run.
+ * - PostgreSQL: `scripts/pg/start.sh` with PG_TEST_DIR in this run's temp folder (a cluster of its own,
+ *   fsync on, loopback), one fresh database; stopped (`scripts/pg/stop.sh`) and deleted at the end.
+ *   Without Debian's postgresql binaries the arm is SKIPPED and the output says so.
+ * - Load, one student per request, two modes:
+ *   fixed_rate = open loop at BENCH_RATE req/s (default 400, below saturation so p99 is the server's
+ *   latency, not a queue), latency from each request's due time (no coordinated omission), µs
+ *   resolution, up to 64 keep-alive connections per arm; saturated = closed loop, `wrk -t1` with
+ *   BENCH_CONNECTIONS (default 16) keep-alive connections (HdrHistogram percentiles), as fast as the
+ *   server answers: what the writer costs shows as throughput.
+ * - Interleaving: a round runs, per mode, BENCH_SLICES slices (default 2) of BENCH_SLICE_SECONDS
+ *   (default 3) per arm, the arms alternating slice by slice (A B C, then C B A: each arm as often first
+ *   as last), the round's first arm rotating from round to round; BENCH_ROUNDS rounds (default 6).
+ *   Per round and arm: fixed_rate p50/p99 over the round's pooled latencies; saturated req/s = answers
+ *   / time, p99 = median of the slices' p99. Each on-arm is divided by `off` of the same round; the
+ *   report gives the median ratio and its range (min–max) over the rounds, and fixed_rate p99 over every
+ *   round's latencies pooled.
+ * - Server CPU per request: the sum over every thread of the server (the writer thread included) of
+ *   /proc/<pid>/task/<tid>/schedstat (ns on the CPU), around each slice, divided by the answers. Other
+ *   processes stretch wall-clock latency but hardly a process's own CPU time, so on a shared machine
+ *   "µs of CPU per request, on − off" is the steadiest measure of what the writer adds; PostgreSQL's own
+ *   CPU (every process of the private cluster, /proc/<pid>/stat) is reported beside it.
+ * - The load average at the start and at the end, and each writer's counters (GET /monitoring/slo:
+ *   accepted, written, dropped by kind) after the rounds.
+ * Targets: issue 13, p99 with the SQLite writer ≤ 1.05 × off; issue 15, /predict throughput with the
+ * PostgreSQL writer ≥ 0.90 × off.
  * Run: `npx tsx bench/monitor-serve.ts [--json]` or `npm run bench -- monitor-serve`.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { loadAppSettings } from '../src/app/settings.js';
-import { runMainJob } from '../src/app/start.js';
-import { openRegistry } from '../src/registry/index.js';
-import { freePort, stop, waitReady } from './serve.js';
+import pg from 'pg';
+import { freePort, prepareServeFixture, stop, waitReady } from './serve.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
-const MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
 
-interface Run {
+export type Arm = 'off' | 'sqlite' | 'postgres';
+export type LoadMode = 'fixed_rate' | 'saturated';
+
+interface Slice {
+  answered: number;
+  errors: number;
+  seconds: number;
+  cpuNs: number | null;
+  p50_ms: number;
+  p99_ms: number;
+  /** fixed_rate only: every latency (ms), pooled per round. */
+  latencies?: Float64Array;
+}
+
+export interface ArmRound {
   p50_ms: number;
   p99_ms: number;
   req_per_s: number;
   errors: number;
-  /** Server CPU (user + system, all threads) per request answered; null without /proc. */
-  cpu_ms_per_req?: number | null;
+  /** Server CPU (all threads) per answered request, µs; null without /proc. */
+  cpu_us_per_req: number | null;
 }
-
-export type LoadMode = 'saturated' | 'fixed_rate';
 
 export interface MonitorServeRound {
   round: number;
-  /** saturated: closed loop, as fast as the server answers; fixed_rate: open loop at BENCH_RATE. */
   mode: LoadMode;
-  order: 'off→on' | 'on→off';
-  off: Run;
-  on: Run;
-  /** p99(on) / p99(off). */
-  p99_ratio: number;
-  p50_ratio: number;
-  /** Server CPU per request, on / off; null without /proc. */
-  cpu_ratio: number | null;
+  order: Arm[];
+  arms: Partial<Record<Arm, ArmRound>>;
 }
 
 type Spread = { median: number; min: number; max: number };
 
+export interface ArmSummary {
+  /** Per-round ratios to `off` of the same round. */
+  p99_ratio: Spread;
+  p50_ratio: Spread;
+  throughput_ratio: Spread;
+  cpu_ratio: Spread | null;
+  /** Median over rounds of (CPU µs per request) − (off's), and the arm's own median. */
+  cpu_us_added: Spread | null;
+  cpu_us_per_req: number | null;
+  p99_ms: number;
+  req_per_s: number;
+}
+
 export interface MonitorServeResult {
   method: string;
-  tool: 'wrk' | 'autocannon';
+  tool: 'wrk';
   rate: number;
+  arms: Arm[];
+  postgres: { ok: true } | { ok: false; skipped: string };
   rounds: MonitorServeRound[];
-  /** Per load mode, p99(on)/p99(off) and p50(on)/p50(off): median and range over the rounds. */
-  ratios: Record<LoadMode, { p99: Spread; p50: Spread; cpu: Spread | null }>;
-  writer: { accepted: number; written: number; dropped: Record<string, number> };
-  load_average: number[];
+  summary: Record<LoadMode, Partial<Record<Arm, ArmSummary>>>;
+  /** fixed_rate p99 over every round's latencies pooled, ms. */
+  pooled_fixed_rate_p99_ms: Partial<Record<Arm, number>>;
+  /** PostgreSQL cluster CPU (all its processes) per request answered by the postgres arm, µs. */
+  postgres_cluster_cpu_us_per_req: number | null;
+  writers: Partial<
+    Record<Arm, { accepted: number; written: number; batches: number; dropped: Record<string, number> }>
+  >;
+  targets: { issue: number; target: string; value: number | null; ok: boolean | null }[];
+  load_average: { start: number[]; end: number[] };
 }
 
 const median = (xs: number[]) => {
@@ -90,20 +118,55 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
+const spread = (xs: number[]): Spread => ({
+  median: r3(median(xs)),
+  min: r3(Math.min(...xs)),
+  max: r3(Math.max(...xs)),
+});
+const quantile = (sorted: ArrayLike<number>, q: number) =>
+  sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+const loadAverage = () => os.loadavg().map((x) => Number(x.toFixed(2)));
 
-/** utime + stime of a process (all its threads), in ms; null where /proc is missing. */
-function cpuMs(pid: number | undefined): number | null {
+/** ns on the CPU of every thread of `pid` (schedstat); null where /proc has no schedstat. */
+export function threadsCpuNs(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after "(comm) ": state is field 3, utime 14, stime 15 (clock ticks of 10 ms on Linux).
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * 10;
+    let sum = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      } catch {
+        // a thread that ended between the listing and the read
+      }
+    }
+    return sum;
   } catch {
     return null;
   }
 }
 
-/** wrk's "50%    2.31ms" → milliseconds. */
+/** utime + stime (ns, 10 ms ticks) of the postmaster at `dataDir` and every process it started. */
+function clusterCpuNs(dataDir: string): number | null {
+  try {
+    const master = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let ticks = 0;
+    for (const p of readdirSync('/proc')) {
+      if (!/^\d+$/.test(p)) continue;
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        if (Number(p) === master || Number(f[1]) === master) ticks += Number(f[11]) + Number(f[12]);
+      } catch {
+        // gone
+      }
+    }
+    return ticks * 10_000_000;
+  } catch {
+    return null;
+  }
+}
+
+/** wrk's "99%    2.31ms" → milliseconds. */
 function wrkMs(text: string, label: string): number {
   const m = new RegExp(`^\\s*${label}\\s+([\\d.]+)(us|ms|s)\\s*$`, 'm').exec(text);
   if (!m) throw new Error(`wrk output has no ${label} line:\n${text}`);
@@ -111,54 +174,39 @@ function wrkMs(text: string, label: string): number {
   return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
 }
 
-function wrkRun(url: string, script: string, connections: number, seconds: number): Run {
+function wrkSlice(url: string, script: string, connections: number, seconds: number): Omit<Slice, 'cpuNs'> {
   const out = spawnSync('wrk', ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', '-s', script, url], {
     encoding: 'utf8',
   });
   if (out.status !== 0) throw new Error(`wrk failed: ${out.stderr}`);
   const text = out.stdout;
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1] ?? Number.NaN);
+  const total = Number(/(\d+) requests in ([\d.]+)(ms|s|m)/.exec(text)?.[1] ?? Number.NaN);
   const non2xx = Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(text)?.[1] ?? 0);
   const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(text);
   const errors = non2xx + (socket ? socket.slice(1).reduce((a, b) => a + Number(b), 0) : 0);
-  return { p50_ms: wrkMs(text, '50%'), p99_ms: wrkMs(text, '99%'), req_per_s: Math.round(rps), errors };
-}
-
-type Autocannon = (opts: Record<string, unknown>) => Promise<{
-  requests: { average: number };
-  latency: { p50: number; p99: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}>;
-
-async function autocannonRun(url: string, body: string, connections: number, seconds: number): Promise<Run> {
-  const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
-  const r = await autocannon({
-    url,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-    connections,
-    duration: seconds,
-  });
   return {
-    p50_ms: r.latency.p50,
-    p99_ms: r.latency.p99,
-    req_per_s: Math.round(r.requests.average),
-    errors: r.non2xx + r.errors + r.timeouts,
+    answered: total - non2xx,
+    errors,
+    seconds,
+    p50_ms: wrkMs(text, '50%'),
+    p99_ms: wrkMs(text, '99%'),
   };
 }
 
 /**
  * Open loop at a fixed rate (no coordinated omission): request i is due at start + i / rate and its
- * latency is measured from that due time, whether or not the client could send it on time; up to 64
- * keep-alive connections. Sub-millisecond resolution.
+ * latency is measured from that due time, whether or not the client could send it on time.
  */
-async function openLoop(port: number, body: string, rate: number, seconds: number): Promise<Run> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+async function openLoopSlice(
+  port: number,
+  agent: http.Agent,
+  body: string,
+  rate: number,
+  seconds: number,
+): Promise<Omit<Slice, 'cpuNs'>> {
   const total = Math.round(rate * seconds);
-  const latencies: number[] = [];
+  const latencies = new Float64Array(total);
+  let answered = 0;
   let errors = 0;
   const one = (due: number) =>
     new Promise<void>((resolve) => {
@@ -174,7 +222,7 @@ async function openLoop(port: number, body: string, rate: number, seconds: numbe
         (res) => {
           res.resume();
           res.on('end', () => {
-            if (res.statusCode === 200) latencies.push(performance.now() - due);
+            if (res.statusCode === 200) latencies[answered++] = performance.now() - due;
             else errors++;
             resolve();
           });
@@ -194,63 +242,108 @@ async function openLoop(port: number, body: string, rate: number, seconds: numbe
     await new Promise((r) => setTimeout(r, 1));
   }
   await Promise.all(inFlight);
-  agent.destroy();
-  latencies.sort((x, y) => x - y);
-  const q = (p: number) =>
-    r3(latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0);
-  return { p50_ms: q(0.5), p99_ms: q(0.99), req_per_s: Math.round(latencies.length / seconds), errors };
+  const sorted = latencies.slice(0, answered).sort();
+  return {
+    answered,
+    errors,
+    seconds,
+    p50_ms: quantile(sorted, 0.5),
+    p99_ms: quantile(sorted, 0.99),
+    latencies: sorted,
+  };
+}
+
+/** A private PostgreSQL cluster under `dir` (scripts/pg/start.sh), or why there is none. */
+function startPostgres(dir: string): { url: string; dataDir: string } | { skipped: string } {
+  const hasBinaries = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').length > 0;
+  if (!hasBinaries) return { skipped: 'PostgreSQL binaries missing (apt-get install -y postgresql)' };
+  const r = spawnSync('bash', [path.join(REPO_ROOT, 'scripts/pg/start.sh')], {
+    encoding: 'utf8',
+    env: { ...process.env, PG_TEST_DIR: dir },
+    timeout: 120_000,
+  });
+  const m = /^DATABASE_URL=(.+)$/m.exec(r.stdout ?? '');
+  if (r.status !== 0 || !m)
+    return {
+      skipped: `scripts/pg/start.sh failed (exit ${r.status}): ${(r.stderr || r.stdout).trim().slice(0, 300)}`,
+    };
+  return { url: m[1]!.trim(), dataDir: path.join(dir, 'data') };
+}
+
+function stopPostgres(dir: string): void {
+  spawnSync('bash', [path.join(REPO_ROOT, 'scripts/pg/stop.sh')], {
+    env: { ...process.env, PG_TEST_DIR: dir },
+    timeout: 60_000,
+    stdio: 'ignore',
+  });
+}
+
+interface Server {
+  arm: Arm;
+  port: number;
+  url: string;
+  pid: number | undefined;
+  agent: http.Agent;
 }
 
 export async function benchMonitorServe(
   opts: { log?: (line: string) => void } = {},
 ): Promise<MonitorServeResult> {
-  const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-  const rounds = Number(process.env.BENCH_ROUNDS ?? 6);
-  const connections = Number(process.env.BENCH_CONNECTIONS ?? 16);
-  const rate = Number(process.env.BENCH_RATE ?? 400);
+  const env = process.env;
+  const sliceSeconds = Number(env.BENCH_SLICE_SECONDS ?? 3);
+  const slices = Number(env.BENCH_SLICES ?? 2);
+  const rounds = Number(env.BENCH_ROUNDS ?? 6);
+  const connections = Number(env.BENCH_CONNECTIONS ?? 16);
+  const rate = Number(env.BENCH_RATE ?? 400);
   const log = opts.log ?? ((l: string) => process.stderr.write(`${l}\n`));
-  const useWrk = spawnSync('wrk', ['--version']).error === undefined;
+  if (spawnSync('wrk', ['--version']).error !== undefined)
+    throw new Error('wrk is missing (apt-get install -y wrk): the saturated load needs it');
+  const loadStart = loadAverage();
+  const fixture = await prepareServeFixture(log);
   const root = path.join(os.tmpdir(), `defasagem-bench-monitor-serve-${process.pid}`);
   mkdirSync(root, { recursive: true });
+  const pgDir = path.join(root, 'pg');
   const children: ChildProcess[] = [];
+  const servers: Server[] = [];
+  let pgStarted = false;
   try {
-    const real =
-      process.env.PEDE_XLSX && existsSync(process.env.PEDE_XLSX) ? path.resolve(process.env.PEDE_XLSX) : null;
-    log(`preparing a real model (${real ? 'real PEDE workbook' : 'synthetic workbook'})…`);
-    const registryDir = path.join(root, 'models', 'registry');
-    const guardrailsOff = { promoteMinRocAuc: 0, promoteMinPrecision: 0, promoteMinRecall: 0 };
-    await runMainJob({
-      registry: openRegistry(registryDir, { ...loadAppSettings().registry, ...guardrailsOff }),
-      source: real,
-      root,
-    });
+    const pgc = startPostgres(pgDir);
+    pgStarted = 'url' in pgc;
+    let pgUrl: string | null = null;
+    if ('url' in pgc) {
+      const client = new pg.Client({ connectionString: pgc.url });
+      await client.connect();
+      await client.query('CREATE DATABASE bench_monitor');
+      await client.end();
+      const u = new URL(pgc.url);
+      u.pathname = '/bench_monitor';
+      pgUrl = u.toString();
+    } else {
+      log(`\n!!! PostgreSQL arm SKIPPED: ${pgc.skipped}\n`);
+    }
 
-    const start = async (mode: 'off' | 'aggregate_only') => {
+    const start = async (arm: Arm): Promise<Server> => {
       const port = await freePort();
-      const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'serve'], {
+      const child = spawn(process.execPath, [fixture.bundled, 'serve'], {
         cwd: REPO_ROOT,
         env: {
-          ...process.env,
-          MODEL_VERSION: 'champion',
-          REGISTRY_DIR: registryDir,
-          PORT: String(port),
-          HOST: '127.0.0.1',
-          LOG_LEVEL: 'warn',
-          RATE_LIMIT_MAX: '0',
-          API_KEYS: '',
-          MONITOR_PRIVACY_MODE: mode,
-          MONITOR_DATA_DIR: path.join(root, `monitoring-${mode}`),
+          ...fixture.env(port),
+          MONITOR_PRIVACY_MODE: arm === 'off' ? 'off' : 'aggregate_only',
+          MONITOR_DATA_DIR: path.join(root, `monitoring-${arm}`),
+          MONITOR_DATABASE_URL: arm === 'postgres' ? pgUrl! : '',
         },
-        stdio: 'ignore',
+        stdio: ['ignore', 'ignore', 'inherit'],
       });
       children.push(child);
       await waitReady(`http://127.0.0.1:${port}/ready`, child);
-      return { port, url: `http://127.0.0.1:${port}/predict`, pid: child.pid };
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+      return { arm, port, url: `http://127.0.0.1:${port}/predict`, pid: child.pid, agent };
     };
-    const off = await start('off');
-    const on = await start('aggregate_only');
+    const arms: Arm[] = pgUrl ? ['off', 'sqlite', 'postgres'] : ['off', 'sqlite'];
+    for (const a of arms) servers.push(await start(a));
+    const byArm = (a: Arm) => servers.find((s) => s.arm === a)!;
 
-    const meta = (await (await fetch(`http://127.0.0.1:${off.port}/metadata`)).json()) as {
+    const meta = (await (await fetch(`http://127.0.0.1:${servers[0]!.port}/metadata`)).json()) as {
       signature: { example_request: Record<string, unknown> };
     };
     const body = JSON.stringify(meta.signature.example_request);
@@ -259,102 +352,213 @@ export async function benchMonitorServe(
       script,
       `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(body)}\n`,
     );
-    const saturated = (url: string, s: number) =>
-      useWrk
-        ? Promise.resolve(wrkRun(url, script, connections, s))
-        : autocannonRun(url, body, connections, s);
-    const run = async (mode: LoadMode, arm: { port: number; url: string; pid: number | undefined }) => {
-      const before = cpuMs(arm.pid);
-      const r = await (mode === 'saturated'
-        ? saturated(arm.url, seconds)
-        : openLoop(arm.port, body, rate, seconds));
-      const after = cpuMs(arm.pid);
-      const answered = r.req_per_s * seconds;
-      r.cpu_ms_per_req =
-        before === null || after === null || answered === 0 ? null : (after - before) / answered;
-      return r;
+    let pgCpu = 0;
+    let pgAnswered = 0;
+    const slice = async (mode: LoadMode, s: Server): Promise<Slice> => {
+      const before = threadsCpuNs(s.pid);
+      const pgBefore = s.arm === 'postgres' && 'dataDir' in pgc ? clusterCpuNs(pgc.dataDir) : null;
+      const r =
+        mode === 'saturated'
+          ? wrkSlice(s.url, script, connections, sliceSeconds)
+          : await openLoopSlice(s.port, s.agent, body, rate, sliceSeconds);
+      const after = threadsCpuNs(s.pid);
+      if (pgBefore !== null && 'dataDir' in pgc) {
+        const pgAfter = clusterCpuNs(pgc.dataDir);
+        if (pgAfter !== null) {
+          pgCpu += pgAfter - pgBefore;
+          pgAnswered += r.answered;
+        }
+      }
+      return { ...r, cpuNs: before === null || after === null ? null : after - before };
     };
 
-    log(`warm-up (2 s each), then ${rounds} rounds of ${seconds} s per arm and load mode…`);
-    await saturated(off.url, 2);
-    await saturated(on.url, 2);
+    log(
+      `warm-up (3 s saturated per arm), then ${rounds} rounds × ${slices} slices of ${sliceSeconds} s per arm and mode…`,
+    );
+    for (const s of servers) wrkSlice(s.url, script, connections, 3);
     const out: MonitorServeRound[] = [];
+    const pooled = new Map<Arm, Float64Array[]>(arms.map((a) => [a, []]));
     for (let i = 0; i < rounds; i++) {
-      for (const mode of ['saturated', 'fixed_rate'] as const) {
-        const order = i % 2 === 0 ? 'off→on' : 'on→off';
-        const first = await run(mode, order === 'off→on' ? off : on);
-        const second = await run(mode, order === 'off→on' ? on : off);
-        const [a, b] = order === 'off→on' ? [first, second] : [second, first];
-        const round: MonitorServeRound = {
-          round: i + 1,
-          mode,
-          order,
-          off: a,
-          on: b,
-          p99_ratio: r3(b.p99_ms / a.p99_ms),
-          p50_ratio: r3(b.p50_ms / a.p50_ms),
-          cpu_ratio: a.cpu_ms_per_req && b.cpu_ms_per_req ? r3(b.cpu_ms_per_req / a.cpu_ms_per_req) : null,
-        };
+      const order = arms.map((_, k) => arms[(i + k) % arms.length]!);
+      for (const mode of ['fixed_rate', 'saturated'] as const) {
+        const got = new Map<Arm, Slice[]>(arms.map((a) => [a, []]));
+        for (let k = 0; k < slices; k++)
+          for (const a of k % 2 === 0 ? order : [...order].reverse())
+            got.get(a)!.push(await slice(mode, byArm(a)));
+        const round: MonitorServeRound = { round: i + 1, mode, order, arms: {} };
+        for (const a of arms) {
+          const xs = got.get(a)!;
+          const answered = xs.reduce((s, x) => s + x.answered, 0);
+          const cpu = xs.every((x) => x.cpuNs !== null) ? xs.reduce((s, x) => s + x.cpuNs!, 0) : null;
+          let p50: number;
+          let p99: number;
+          if (mode === 'fixed_rate') {
+            const all = new Float64Array(answered);
+            let at = 0;
+            for (const x of xs) {
+              all.set(x.latencies!, at);
+              at += x.latencies!.length;
+            }
+            all.sort();
+            pooled.get(a)!.push(all);
+            p50 = quantile(all, 0.5);
+            p99 = quantile(all, 0.99);
+          } else {
+            p50 = median(xs.map((x) => x.p50_ms));
+            p99 = median(xs.map((x) => x.p99_ms));
+          }
+          round.arms[a] = {
+            p50_ms: r3(p50),
+            p99_ms: r3(p99),
+            req_per_s: Math.round(answered / xs.reduce((s, x) => s + x.seconds, 0)),
+            errors: xs.reduce((s, x) => s + x.errors, 0),
+            cpu_us_per_req: cpu === null || answered === 0 ? null : r3(cpu / 1000 / answered),
+          };
+        }
         out.push(round);
         log(
-          `round ${round.round} ${mode} (${order}): off p50 ${a.p50_ms} p99 ${a.p99_ms} ms ${a.req_per_s} req/s | on p50 ${b.p50_ms} p99 ${b.p99_ms} ms ${b.req_per_s} req/s | p99 ratio ${round.p99_ratio} | CPU/req ratio ${round.cpu_ratio}`,
+          `round ${round.round} ${mode.padEnd(10)} ${arms
+            .map((a) => {
+              const x = round.arms[a]!;
+              return `${a} p50 ${x.p50_ms} p99 ${x.p99_ms} ms ${x.req_per_s} req/s ${x.cpu_us_per_req ?? 'n/a'} µs CPU/req`;
+            })
+            .join(' | ')}`,
         );
       }
     }
-    // Let the last flush land, then read the writer's counters.
+    // Let the last flush land, then read each writer's counters.
     await new Promise((r) => setTimeout(r, 1500));
-    const slo = (await (await fetch(`http://127.0.0.1:${on.port}/monitoring/slo`)).json()) as {
-      recorder: { accepted: number; written: number; dropped: Record<string, number> };
-    };
-    const stat = (mode: LoadMode, k: 'p99_ratio' | 'p50_ratio' | 'cpu_ratio'): Spread | null => {
-      const xs = out
-        .filter((r) => r.mode === mode)
-        .map((r) => r[k])
-        .filter((x): x is number => x !== null);
-      return xs.length ? { median: r3(median(xs)), min: Math.min(...xs), max: Math.max(...xs) } : null;
-    };
-    const ratios = (mode: LoadMode) => ({
-      p99: stat(mode, 'p99_ratio')!,
-      p50: stat(mode, 'p50_ratio')!,
-      cpu: stat(mode, 'cpu_ratio'),
-    });
-    const load = os.loadavg().map((x) => Number(x.toFixed(2)));
-    return {
-      method: `one student per POST /predict; saturated = ${useWrk ? 'wrk -t1 (HdrHistogram, µs)' : 'autocannon (whole ms)'} with ${connections} keep-alive connections; fixed_rate = open loop at ${rate} req/s, latency from each request's due time; server CPU per request from /proc/<pid>/stat (all threads); ${seconds} s per arm, ${rounds} alternating rounds; two tsx \`serve\` processes identical but for MONITOR_PRIVACY_MODE=off|aggregate_only; shared 2-core machine (load average at the end: ${load.join(', ')}).`,
-      tool: useWrk ? 'wrk' : 'autocannon',
-      rate,
-      rounds: out,
-      ratios: { saturated: ratios('saturated'), fixed_rate: ratios('fixed_rate') },
-      writer: {
+    const writers: MonitorServeResult['writers'] = {};
+    for (const s of servers.filter((x) => x.arm !== 'off')) {
+      const slo = (await (await fetch(`http://127.0.0.1:${s.port}/monitoring/slo`)).json()) as {
+        recorder: { accepted: number; written: number; batches: number; dropped: Record<string, number> };
+      };
+      writers[s.arm] = {
         accepted: slo.recorder.accepted,
         written: slo.recorder.written,
+        batches: slo.recorder.batches,
         dropped: slo.recorder.dropped,
+      };
+    }
+    const summary: MonitorServeResult['summary'] = { fixed_rate: {}, saturated: {} };
+    for (const mode of ['fixed_rate', 'saturated'] as const) {
+      const rs = out.filter((r) => r.mode === mode);
+      for (const a of arms) {
+        const ratio = (k: 'p99_ms' | 'p50_ms' | 'req_per_s') =>
+          spread(rs.map((r) => r.arms[a]![k] / r.arms.off![k]));
+        const cpuRounds = rs.filter(
+          (r) => r.arms[a]!.cpu_us_per_req !== null && r.arms.off!.cpu_us_per_req !== null,
+        );
+        summary[mode][a] = {
+          p99_ratio: ratio('p99_ms'),
+          p50_ratio: ratio('p50_ms'),
+          throughput_ratio: ratio('req_per_s'),
+          cpu_ratio: cpuRounds.length
+            ? spread(cpuRounds.map((r) => r.arms[a]!.cpu_us_per_req! / r.arms.off!.cpu_us_per_req!))
+            : null,
+          cpu_us_added: cpuRounds.length
+            ? spread(cpuRounds.map((r) => r.arms[a]!.cpu_us_per_req! - r.arms.off!.cpu_us_per_req!))
+            : null,
+          cpu_us_per_req: cpuRounds.length
+            ? r3(median(cpuRounds.map((r) => r.arms[a]!.cpu_us_per_req!)))
+            : null,
+          p99_ms: r3(median(rs.map((r) => r.arms[a]!.p99_ms))),
+          req_per_s: Math.round(median(rs.map((r) => r.arms[a]!.req_per_s))),
+        };
+      }
+    }
+    const pooledP99: MonitorServeResult['pooled_fixed_rate_p99_ms'] = {};
+    for (const a of arms) {
+      const parts = pooled.get(a)!;
+      const all = new Float64Array(parts.reduce((s, x) => s + x.length, 0));
+      let at = 0;
+      for (const x of parts) {
+        all.set(x, at);
+        at += x.length;
+      }
+      pooledP99[a] = r3(quantile(all.sort(), 0.99));
+    }
+    const fixedSqlite = summary.fixed_rate.sqlite!;
+    const satPg = summary.saturated.postgres;
+    const targets: MonitorServeResult['targets'] = [
+      {
+        issue: 13,
+        target: `p99 at ${rate} req/s, SQLite writer on / off ≤ 1.05 (median of rounds)`,
+        value: fixedSqlite.p99_ratio.median,
+        ok: fixedSqlite.p99_ratio.median <= 1.05,
       },
-      load_average: load,
+      {
+        issue: 13,
+        target: `p99 at ${rate} req/s, SQLite writer on / off ≤ 1.05 (every round's latencies pooled)`,
+        value: r3(pooledP99.sqlite! / pooledP99.off!),
+        ok: pooledP99.sqlite! / pooledP99.off! <= 1.05,
+      },
+      {
+        issue: 15,
+        target: '/predict throughput (saturated), PostgreSQL writer on / off ≥ 0.90 (median of rounds)',
+        value: satPg ? satPg.throughput_ratio.median : null,
+        ok: satPg ? satPg.throughput_ratio.median >= 0.9 : null,
+      },
+    ];
+    const loadEnd = loadAverage();
+    return {
+      method: `one student per POST /predict, ${servers.length} esbuild-bundled \`serve\` processes (${arms.join(', ')}) identical but for the monitoring settings; fixed_rate = open loop at ${rate} req/s (latency from each request's due time), saturated = wrk -t1 -c${connections}; per round and mode ${slices} slices of ${sliceSeconds} s per arm, interleaved (A B C, C B A), first arm rotating, ${rounds} rounds; server CPU per request from every thread's /proc schedstat; shared 2-core machine, load average at start ${loadStart.join(', ')}, at end ${loadEnd.join(', ')}.`,
+      tool: 'wrk',
+      rate,
+      arms,
+      postgres: pgUrl ? { ok: true } : { ok: false, skipped: (pgc as { skipped: string }).skipped },
+      rounds: out,
+      summary,
+      pooled_fixed_rate_p99_ms: pooledP99,
+      postgres_cluster_cpu_us_per_req: pgAnswered > 0 ? r3(pgCpu / 1000 / pgAnswered) : null,
+      writers,
+      targets,
+      load_average: { start: loadStart, end: loadEnd },
     };
   } finally {
+    for (const s of servers) s.agent.destroy();
     for (const c of children) await stop(c);
+    if (pgStarted) stopPostgres(pgDir);
     rmSync(root, { recursive: true, force: true });
+    fixture.dispose();
   }
 }
 
 export function renderMonitorServeBench(r: MonitorServeResult): string {
-  const lines = [
-    'monitoring writer on vs off, POST /predict under load',
-    `method: ${r.method}`,
-    'round  mode        order   off p50/p99 (ms)   on p50/p99 (ms)   off/on req/s   p99 on/off  CPU/req on/off',
-  ];
+  const lines = ['monitoring writer on vs off, POST /predict under load', `method: ${r.method}`];
+  if (!r.postgres.ok) lines.push(`!!! PostgreSQL arm SKIPPED: ${r.postgres.skipped}`);
+  lines.push('round  mode        arm       p50 (ms)   p99 (ms)   req/s   CPU µs/req');
   for (const x of r.rounds)
-    lines.push(
-      `${String(x.round).padStart(5)}  ${x.mode.padEnd(10)}  ${x.order}  ${`${x.off.p50_ms}/${x.off.p99_ms}`.padEnd(17)}  ${`${x.on.p50_ms}/${x.on.p99_ms}`.padEnd(16)}  ${`${x.off.req_per_s}/${x.on.req_per_s}`.padEnd(13)}  ${String(x.p99_ratio).padEnd(10)}  ${x.cpu_ratio ?? 'n/a'}`,
-    );
-  for (const [mode, q] of Object.entries(r.ratios))
-    lines.push(
-      `${mode}: p99 on/off median ${q.p99.median} (range ${q.p99.min}–${q.p99.max}); p50 on/off median ${q.p50.median} (range ${q.p50.min}–${q.p50.max}); server CPU per request on/off ${q.cpu ? `median ${q.cpu.median} (range ${q.cpu.min}–${q.cpu.max})` : 'n/a (no /proc)'}`,
-    );
+    for (const a of r.arms) {
+      const v = x.arms[a]!;
+      lines.push(
+        `${String(x.round).padStart(5)}  ${x.mode.padEnd(10)}  ${a.padEnd(8)}  ${String(v.p50_ms).padEnd(9)}  ${String(v.p99_ms).padEnd(9)}  ${String(v.req_per_s).padEnd(6)}  ${v.cpu_us_per_req ?? 'n/a'}`,
+      );
+    }
+  const s = (q: Spread | null, unit = '') => (q ? `${q.median}${unit} (range ${q.min}–${q.max})` : 'n/a');
+  for (const mode of ['fixed_rate', 'saturated'] as const)
+    for (const a of r.arms.filter((x) => x !== 'off')) {
+      const q = r.summary[mode][a]!;
+      const off = r.summary[mode].off!;
+      lines.push(
+        `${mode} ${a}/off, median of rounds (range): p99 ${s(q.p99_ratio)}; p50 ${s(q.p50_ratio)}; throughput ${s(q.throughput_ratio)}; CPU/req ${s(q.cpu_ratio)}, i.e. ${s(q.cpu_us_added, ' µs')} added to off's ${off.cpu_us_per_req} µs`,
+      );
+    }
   lines.push(
-    `writer: ${r.writer.accepted} events accepted, ${r.writer.written} written, dropped ${JSON.stringify(r.writer.dropped)}`,
+    `fixed_rate p99, every round pooled: ${r.arms.map((a) => `${a} ${r.pooled_fixed_rate_p99_ms[a]} ms`).join(', ')}`,
   );
+  if (r.postgres_cluster_cpu_us_per_req !== null)
+    lines.push(
+      `PostgreSQL cluster CPU per request of the postgres arm: ${r.postgres_cluster_cpu_us_per_req} µs`,
+    );
+  for (const [a, w] of Object.entries(r.writers))
+    lines.push(
+      `writer ${a}: ${w.accepted} events accepted, ${w.written} written in ${w.batches} batches, dropped ${JSON.stringify(w.dropped)}`,
+    );
+  for (const t of r.targets)
+    lines.push(
+      `target (issue ${t.issue}): ${t.target}: ${t.value ?? 'n/a'} → ${t.ok === null ? 'not measured' : t.ok ? 'met' : 'NOT met'}`,
+    );
   return lines.join('\n');
 }
 

@@ -48,9 +48,9 @@ export const MONITOR_SETTINGS = defineSettings({
   },
   batchSize: {
     env: 'MONITOR_BATCH_SIZE',
-    default: 1000,
+    default: 5000,
     description:
-      'The writer flushes as soon as this many students/requests are queued (one transaction each).',
+      'The writer flushes as soon as this many students/requests are counted and not yet written (one transaction each); the flush interval bounds how long they wait when traffic is lighter.',
     parse: parsers.int(1, 1_000_000),
   },
   flushIntervalMs: {

@@ -2,12 +2,16 @@
  * Monitoring benchmark: what the event writer costs the request path.
  *
  * Method (one process, the machine is shared: numbers are noisy, the method is the point):
- * 1. Enqueue cost: `observePrediction` with one student (and with a batch of 32) and `observeRequest`,
- *    N calls in a tight loop on a recorder whose timer never fires during the loop (queue bound above
- *    N, its store discarding); ns per call = wall time / N, median of 5 runs, a fresh recorder each.
- * 2. Flush throughput: queue N students (calls of 1 and calls of 32) and time `flush()` into a real
- *    SQLite store in a temp dir (WAL, synchronous=NORMAL, default batch size 1000): students/s. The same
- *    for pseudonymised mode (one row per student on top of the counters).
+ * 1. Observe cost (what the request path pays: the observation is counted into the pending batch's
+ *    counters there and then): `observePrediction` with one student (and with a batch of 32) and
+ *    `observeRequest`, N calls in a tight loop on a recorder whose timer never fires during the loop
+ *    (queue bound above N, its store discarding); ns per call = wall time / N, median of 5 runs, a
+ *    fresh recorder each.
+ * 2. Throughput of the whole writer: observe N students (calls of 1 and calls of 32) and `flush()` into
+ *    a real SQLite store in a temp dir (WAL, synchronous=NORMAL, default batch size 1000), timed
+ *    together: students/s. The same for pseudonymised mode (one row per student on top of the
+ *    counters). And one flush on its own: wall and process CPU (every thread) of writing one batch of
+ *    1000 students + 1000 requests (its distinct counters, not its events, are what it costs).
  * 3. p99 effect: an open-loop request generator (arrivals at a fixed rate, BENCH_RATE req/s, default
  *    1000; each request burns ~BENCH_WORK_US µs of CPU, default 400, like a /predict with factors) runs
  *    for BENCH_SECONDS (default 3) per arm; latency = completion − scheduled arrival, so event-loop
@@ -118,7 +122,7 @@ async function enqueueCost() {
   };
 }
 
-/** 2. students (or requests) per second written by flush(). */
+/** 2. students (or requests) per second observed and written (counting happens at observe). */
 async function flushThroughput(mode: 'aggregate_only' | 'pseudonymised', perCall: number, total: number) {
   const dir = tempDir();
   const store = await openSqliteStore({ dataDir: dir });
@@ -128,11 +132,12 @@ async function flushThroughput(mode: 'aggregate_only' | 'pseudonymised', perCall
     flushIntervalMs: 600_000,
     batchSize: 1000,
   });
-  for (let i = 0; i < total / perCall; i++) {
+  const calls = Array.from({ length: total / perCall }, (_, i) => {
     const c = call(i, perCall);
-    rec.observePrediction({ ...c, ras: c.records.map((_, k) => `RA-${i}-${k}`) });
-  }
+    return { ...c, ras: c.records.map((_, k) => `RA-${i}-${k}`) };
+  });
   const t = performance.now();
+  for (const c of calls) rec.observePrediction(c);
   await rec.flush();
   const s = (performance.now() - t) / 1000;
   const st = rec.stats();
@@ -140,6 +145,36 @@ async function flushThroughput(mode: 'aggregate_only' | 'pseudonymised', perCall
   rmSync(dir, { recursive: true, force: true });
   if (st.written !== total) throw new Error(`flush wrote ${st.written} of ${total}`);
   return Math.round(total / s);
+}
+
+/** 2b. One flush of 1000 students and 1000 requests: wall ms and process CPU ms (writer thread included). */
+async function oneFlush() {
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  const dir = tempDir();
+  const store = await openSqliteStore({ dataDir: dir });
+  const rec = await recorderOn(store, { queueMax: 100_000, batchSize: 100_000, flushIntervalMs: 600_000 });
+  for (let r = 0; r < 21; r++) {
+    for (let i = 0; i < 1000; i++) {
+      rec.observePrediction(call(r * 1000 + i, 1));
+      rec.observeRequest({
+        endpoint: '/predict',
+        status: 200,
+        latencyMs: 0.5 + (i % 50) / 10,
+        at: Date.now(),
+      });
+    }
+    const cpu = process.cpuUsage();
+    const t = performance.now();
+    await rec.flush();
+    walls.push(performance.now() - t);
+    const used = process.cpuUsage(cpu);
+    cpus.push((used.user + used.system) / 1000);
+  }
+  await rec.close();
+  rmSync(dir, { recursive: true, force: true });
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  return { one_flush_wall_ms: r3(median(walls.slice(1))), one_flush_cpu_ms: r3(median(cpus.slice(1))) };
 }
 
 function calibrateWork(): () => number {
@@ -278,6 +313,7 @@ export async function benchMonitor() {
     aggregate_calls_of_1_students_s: await flushThroughput('aggregate_only', 1, 100_000),
     aggregate_calls_of_32_students_s: await flushThroughput('aggregate_only', 32, 100_000),
     pseudonymised_calls_of_1_students_s: await flushThroughput('pseudonymised', 1, 50_000),
+    ...(await oneFlush()),
   };
   const loop = await p99Effect();
   return { ...enqueue, ...flush, ...loop };

@@ -12,7 +12,9 @@
  *    together: students/s. The same for pseudonymised mode (one row per student on top of the
  *    counters). And one flush on its own: wall and process CPU (every thread) of writing one batch of
  *    1000 students + 1000 requests (its distinct counters, not its events, are what it costs).
- * 3. p99 effect: an open-loop request generator (arrivals at a fixed rate, BENCH_RATE req/s, default
+ * 3. The writer's CPU at a request rate (400 and 4000 req/s, no work per request: see writerAtRate):
+ *    process CPU per request ON − OFF, every thread included, and the transactions per second.
+ * 4. p99 effect: an open-loop request generator (arrivals at a fixed rate, BENCH_RATE req/s, default
  *    1000; each request burns ~BENCH_WORK_US µs of CPU, default 400, like a /predict with factors) runs
  *    for BENCH_SECONDS (default 3) per arm; latency = completion − scheduled arrival, so event-loop
  *    stalls show up in the tail. Three arms: writer OFF (the observation objects are built, not kept),
@@ -307,6 +309,68 @@ async function p99Effect() {
   };
 }
 
+/**
+ * 4. The writer's own CPU at a request rate: requests arrive at `rate` per second for SECONDS (each
+ * observes one student and its request, as the server does), with no work of their own, so the
+ * process CPU (every thread: the writer thread's commits included) is the writer's plus the arrival
+ * loop's; the OFF arm builds the same observations and drops them. Default settings, a real SQLite
+ * file. Per round the difference ON − OFF per request; median and range over ROUNDS rounds
+ * (alternating order), plus the transactions committed per second.
+ */
+async function writerAtRate(rate: number) {
+  const once = async (on: boolean) => {
+    const dir = tempDir();
+    const store = await openSqliteStore({ dataDir: dir });
+    const rec = on ? await recorderOn(store) : null;
+    let sink = 0;
+    let issued = 0;
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await new Promise<void>((resolve) => {
+      const tick = () => {
+        const now = performance.now();
+        const due = Math.floor(((now - start) * rate) / 1000);
+        while (issued < due) {
+          const i = issued++;
+          const o = call(i, 1);
+          const r = { endpoint: '/predict', status: 200, latencyMs: 0.5 + (i % 40) / 10, at: Date.now() };
+          if (rec) {
+            rec.observePrediction(o);
+            rec.observeRequest(r);
+          } else sink += o.records.length + r.status;
+        }
+        if (now - start < SECONDS * 1000) setTimeout(tick, 1);
+        else resolve();
+      };
+      tick();
+    });
+    const used = process.cpuUsage(cpu);
+    const batches = rec?.stats().batches ?? 0;
+    if (rec) await rec.close();
+    await store.close();
+    rmSync(dir, { recursive: true, force: true });
+    return {
+      cpuUsPerReq: (used.user + used.system + (sink < 0 ? 1 : 0)) / issued,
+      batchesPerS: batches / SECONDS,
+    };
+  };
+  const added: number[] = [];
+  const tps: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const first = await once(r % 2 === 0);
+    const second = await once(r % 2 !== 0);
+    const [on, off] = r % 2 === 0 ? [first, second] : [second, first];
+    added.push(on.cpuUsPerReq - off.cpuUsPerReq);
+    tps.push(on.batchesPerS);
+  }
+  const r2 = (v: number) => Math.round(v * 100) / 100;
+  return {
+    [`writer_cpu_us_per_req_at_${rate}_median`]: r2(median(added)),
+    [`writer_cpu_us_per_req_at_${rate}_range`]: `${r2(Math.min(...added))} … ${r2(Math.max(...added))}`,
+    [`writer_transactions_per_s_at_${rate}`]: r2(median(tps)),
+  };
+}
+
 export async function benchMonitor() {
   const enqueue = await enqueueCost();
   const flush = {
@@ -315,8 +379,9 @@ export async function benchMonitor() {
     pseudonymised_calls_of_1_students_s: await flushThroughput('pseudonymised', 1, 50_000),
     ...(await oneFlush()),
   };
+  const atRate = { ...(await writerAtRate(400)), ...(await writerAtRate(4000)) };
   const loop = await p99Effect();
-  return { ...enqueue, ...flush, ...loop };
+  return { ...enqueue, ...flush, ...atRate, ...loop };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -429,7 +429,7 @@ export async function benchMonitorServe(
     ];
     const loadEnd = loadAverage();
     return {
-      method: `one student per POST /predict, ${servers.length} esbuild-bundled \`serve\` processes (${arms.join(', ')}) identical but for the monitoring settings; fixed_rate = open loop at ${rate} req/s (latency from each request's due time), saturated = wrk -t1 -c${connections}; per round and mode ${slices} slices of ${sliceSeconds} s per arm, interleaved (A B C, C B A), first arm rotating, ${rounds} rounds; server CPU per request from every thread's /proc schedstat; shared 2-core machine${NICE === null ? '' : ` (every process of the measurement at nice ${NICE})`}, load average at start ${loadStart.join(', ')}, at end ${loadEnd.join(', ')}.`,
+      method: `one student per POST /predict, ${servers.length} esbuild-bundled \`serve\` processes (${arms.join(', ')}) identical but for the monitoring settings; fixed_rate = wrk -t1 -c${paced.connections} with a ${paced.delayMs} ms delay before each request (≈ ${rate} req/s), saturated = wrk -t1 -c${connections}; per round and mode ${slices} slices of ${sliceSeconds} s per arm, interleaved (A B C, C B A), first arm rotating, ${rounds} rounds; server CPU per request from every thread's /proc schedstat; shared 2-core machine${NICE === null ? '' : ` (every process of the measurement at nice ${NICE})`}, load average at start ${loadStart.join(', ')}, at end ${loadEnd.join(', ')}.`,
       tool: 'wrk',
       rate,
       arms,

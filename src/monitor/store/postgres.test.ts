@@ -109,6 +109,15 @@ describe.skipIf(pgTestUrl() === null)('PostgreSQL event store', () => {
     const pgStore = await openPostgresStore({ url: await freshDatabase() });
     const sqlite = await openSqliteStore({ dataDir: tempDir(), writer: 'inline' });
     const hour = hourOf(T0);
+    const count = (series: string, bin: string, n: number) => ({
+      hour,
+      modelVersion: 'v1.0.0',
+      endpoint: 'predict',
+      binsId: 'spec1',
+      series,
+      bin,
+      n,
+    });
     const awkward = ['a,b', '{x}', 'quote " and \\ backslash', "it's", 'ção', 'NULL', ''];
     const b: EventBatch = {
       binSpecs: [
@@ -116,33 +125,10 @@ describe.skipIf(pgTestUrl() === null)('PostgreSQL event store', () => {
         { id: 'spec1', json: '{"id":"spec1","e":[1,2]}' },
       ],
       predictionCounts: [
-        ...awkward.map((bin, i) => ({
-          hour,
-          modelVersion: 'v1.0.0',
-          endpoint: 'predict',
-          binsId: 'spec1',
-          series: 'f:genero',
-          bin: `v:${bin}`,
-          n: i + 1,
-        })),
-        {
-          hour,
-          modelVersion: 'v1.0.0',
-          endpoint: 'predict',
-          binsId: 'spec1',
-          series: 'records',
-          bin: '',
-          n: 2,
-        },
-        {
-          hour,
-          modelVersion: 'v1.0.0',
-          endpoint: 'predict',
-          binsId: 'spec1',
-          series: 'records',
-          bin: '',
-          n: 3,
-        },
+        ...awkward.map((bin, i) => count('f:genero', `v:${bin}`, i + 1)),
+        // The same counter twice in one batch: summed before the upsert.
+        count('records', '', 2),
+        count('records', '', 3),
       ],
       requestCounts: [
         { hour, endpoint: '/predict', series: 'requests', bin: '', n: 4 },

@@ -108,38 +108,19 @@ function appendParams(b: EventBatch, now: number): unknown[] | null {
   const specs = [...new Map(b.binSpecs.map((s) => [s.id, s])).values()].sort((x, y) =>
     x.id < y.id ? -1 : x.id > y.id ? 1 : 0,
   );
-  // \u0001 cannot occur in a key's fields (version, endpoint, series, bin are plain text).
-  const sep = '\u0001';
+  // Any total order works for the locks, as long as every replica uses the same one.
   const pc = summedByKey(b.predictionCounts, (c) =>
-    [String(c.hour).padStart(12, '0'), c.modelVersion, c.endpoint, c.binsId, c.series, c.bin].join(sep),
+    JSON.stringify([c.hour, c.modelVersion, c.endpoint, c.binsId, c.series, c.bin]),
   );
-  const rc = summedByKey(b.requestCounts, (c) =>
-    [String(c.hour).padStart(12, '0'), c.endpoint, c.series, c.bin].join(sep),
-  );
-  const col = <T, V>(xs: readonly T[], f: (x: T) => V): V[] => xs.map(f);
+  const rc = summedByKey(b.requestCounts, (c) => JSON.stringify([c.hour, c.endpoint, c.series, c.bin]));
+  // One array per column, in APPEND's parameter order.
+  const cols = <T>(xs: readonly T[], keys: readonly (keyof T)[]) => keys.map((k) => xs.map((x) => x[k]));
   return [
-    col(specs, (s) => s.id),
-    col(specs, (s) => s.json),
-    col(specs, () => now),
-    col(pc, (c) => c.hour),
-    col(pc, (c) => c.modelVersion),
-    col(pc, (c) => c.endpoint),
-    col(pc, (c) => c.binsId),
-    col(pc, (c) => c.series),
-    col(pc, (c) => c.bin),
-    col(pc, (c) => c.n),
-    col(rc, (c) => c.hour),
-    col(rc, (c) => c.endpoint),
-    col(rc, (c) => c.series),
-    col(rc, (c) => c.bin),
-    col(rc, (c) => c.n),
-    col(b.rows, (r) => r.at),
-    col(b.rows, (r) => r.modelVersion),
-    col(b.rows, (r) => r.endpoint),
-    col(b.rows, (r) => r.subject),
-    col(b.rows, (r) => r.score),
-    col(b.rows, (r) => r.label),
-    col(b.rows, (r) => r.inputs),
+    ...cols(specs, ['id', 'json']),
+    specs.map(() => now),
+    ...cols(pc, ['hour', 'modelVersion', 'endpoint', 'binsId', 'series', 'bin', 'n']),
+    ...cols(rc, ['hour', 'endpoint', 'series', 'bin', 'n']),
+    ...cols(b.rows, ['at', 'modelVersion', 'endpoint', 'subject', 'score', 'label', 'inputs']),
   ];
 }
 

@@ -8,7 +8,10 @@
  * - The champion's shipped model was fitted on the test year too (retraining on the same years, or on
  *   corrected data): scoring it there would grade it on rows it learned. Its recorded configuration
  *   (learner, training config, seed) is developed again on the challenger's development rows with the
- *   same procedure (`developBacktestModel`), and that backtest model is scored on the test year.
+ *   same procedure (`developBacktestModel`), and that backtest model is scored on the test year. When
+ *   that recipe is the challenger's own (same configuration and seed — the default, since the challenger
+ *   takes the champion's recorded ones), the challenger's run has already developed it on those rows:
+ *   its model for that learner kind is used rather than fitted a second time (the same bytes).
  */
 import { AppError, isAppError } from '../core/error-base.js';
 import type { ModelingRow } from '../data/transitions.js';
@@ -24,6 +27,7 @@ import {
   readVerifiedFile,
   resolveModelSource,
 } from '../registry/index.js';
+import { canonicalJson } from '../registry/model-diff.js';
 import { resolveConfig, type TrainConfig } from './config.js';
 import { RETRAIN_ERRORS } from './retrain-errors.js';
 import { type BacktestView, developBacktestModel } from './train.js';
@@ -113,6 +117,16 @@ const list = (ys: readonly number[]) => ys.join(', ') || 'none';
 const labelYearsOf = (rows: readonly ModelingRow[]) =>
   [...new Set(rows.map((r) => (r.ano_base as number) + 1))].sort((a, b) => a - b);
 
+/**
+ * Whether the challenger's run developed the champion's recipe already: the same configuration (compared
+ * canonically) and seed on the same development rows. `developBacktestModel` is then the very call the
+ * run made for that learner kind (same prepared rows, folds, seeds) and deterministic, so the run's
+ * model is used instead of fitting it a second time (retrain-champion.test.ts checks they are equal).
+ */
+function sameRecipe(cfg: TrainConfig, seed: number, bt: BacktestView): boolean {
+  return seed === bt.seed && canonicalJson(cfg) === canonicalJson(bt.cfg);
+}
+
 export function evaluateChampion(champion: Champion, bt: BacktestView): ChampionEvaluation {
   const t = bt.testYear;
   const devYears = labelYearsOf(bt.devRows);
@@ -133,14 +147,16 @@ export function evaluateChampion(champion: Champion, bt: BacktestView): Champion
       { champion: champion.version, test_year: t },
     );
   }
-  const file = developBacktestModel({
-    devRows: bt.devRows,
-    cfg,
-    seed: champion.seed,
-    kind: champion.learner,
-    dataSha256: bt.dataSha256,
-    createdAt: bt.createdAt,
-  });
+  const file =
+    (sameRecipe(cfg, champion.seed, bt) ? bt.developedModel(champion.learner) : null) ??
+    developBacktestModel({
+      devRows: bt.devRows,
+      cfg,
+      seed: champion.seed,
+      kind: champion.learner,
+      dataSha256: bt.dataSha256,
+      createdAt: bt.createdAt,
+    });
   const model = loadModel(JSON.parse(JSON.stringify(file)));
   const later = champion.labelYears.filter((y) => y > t);
   return {

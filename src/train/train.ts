@@ -69,6 +69,13 @@ export interface BacktestView {
   seed: number;
   dataSha256: string;
   createdAt: string;
+  /**
+   * The backtest model this run developed for one learner kind (every candidate is developed on
+   * `devRows` with `cfg` and `seed`), assembled exactly as `developBacktestModel` would make it; null for
+   * a kind the run did not develop. The retraining command uses it instead of developing the champion's
+   * configuration again when that configuration and seed are this run's.
+   */
+  developedModel: (kind: LearnerKind) => ModelFileV1 | null;
 }
 
 export interface TrainSummary {
@@ -218,6 +225,15 @@ export function developBacktestModel(a: {
 }): ModelFileV1 {
   const dev = prepare(a.devRows, a.cfg.features);
   const chosen = developKind(dev, foldsOf(dev, a.cfg, a.seed, 'development'), a.cfg, a.seed, a.kind);
+  return backtestFile(a, dev, chosen);
+}
+
+/** A candidate developed on the development set, assembled as the backtest model file. */
+function backtestFile(
+  a: { createdAt: string; cfg: TrainConfig; seed: number; dataSha256: string },
+  dev: Prepared,
+  chosen: Developed,
+): ModelFileV1 {
   return assembleModel({
     createdAt: a.createdAt,
     prepared: dev,
@@ -304,16 +320,7 @@ function evaluateBacktest(a: {
 }): Backtest {
   const { dev, chosen, cfg, seed, testYear, progress } = a;
   progress.stage('Evaluating (bootstrap)', 3);
-  const file = assembleModel({
-    createdAt: a.createdAt,
-    prepared: dev,
-    dev: chosen,
-    cfg,
-    fit: 'backtest',
-    seed,
-    dataSha256: a.sha256,
-    chosenOn: `transições com ano do rótulo ${dev.labelYears.join(', ')}`,
-  });
+  const file = backtestFile({ createdAt: a.createdAt, cfg, seed, dataSha256: a.sha256 }, dev, chosen);
   const model = loadModel(JSON.parse(JSON.stringify(file)));
   const threshold = chosen.threshold.threshold;
   const validation = evaluationBlock(dev.y, chosen.oofProb, threshold, dev.labelYears, cfg.bootstrap, seed);
@@ -428,6 +435,13 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     seed,
     dataSha256: sha256,
     createdAt,
+    developedModel: (kind) => {
+      const d = developed.get(kind);
+      if (!d) return null;
+      return kind === selection.kind
+        ? bt.file
+        : backtestFile({ createdAt, cfg, seed, dataSha256: sha256 }, dev, d);
+    },
   });
 
   let ablation: AblationRow[] = [];

@@ -201,14 +201,18 @@ function aucFromCurve(c: CurvePoints, k = c.tps.length): number {
   return area;
 }
 
-/** Average precision (sklearn `average_precision_score`): Σ (R_k − R_{k−1}) · P_k, no interpolation. */
+/**
+ * Average precision (sklearn `average_precision_score`): Σ (R_k − R_{k−1}) · P_k, no interpolation.
+ * `order` (orderByScoreDesc of yScore) may be passed to skip the sort, e.g. over many resamples.
+ */
 export function averagePrecision(
   yTrue: ArrayLike<number>,
   yScore: ArrayLike<number>,
   sampleWeight?: ArrayLike<number>,
+  order?: Uint32Array,
 ): number {
   checkInputs(yTrue, yScore, sampleWeight);
-  return apFromCurve(binaryCurve(yTrue, yScore, sampleWeight));
+  return apFromCurve(binaryCurve(yTrue, yScore, sampleWeight, order));
 }
 
 function apFromCurve(c: CurvePoints, k = c.tps.length): number {

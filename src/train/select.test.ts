@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { averagePrecision } from '../ml/metrics.js';
+import { createRng } from '../ml/rng.js';
 import { groupedBootstrapSe, type SelectionEntry, selectCandidate } from './select.js';
 
 const entry = (over: Partial<SelectionEntry> & Pick<SelectionEntry, 'kind'>): SelectionEntry => ({
@@ -96,5 +97,60 @@ describe('grouped bootstrap standard errors', () => {
     );
     const doubled = groupedBootstrapSe(y2, [s2], g2, 100, 9);
     expect(doubled[0]).toBeCloseTo(single[0]!, 12);
+  });
+
+  it('equals, to the last bit, PR-AUC of each resample copied out row by row (ties, groups of 1–3, no group)', () => {
+    // The plain definition: draw the groups, copy their rows out, and compute AP on the copy.
+    const reference = (
+      yy: number[],
+      scores: number[][],
+      groups: Array<string | null>,
+      draws: number,
+      seed: number,
+    ): number[] => {
+      const byGroup = new Map<string, number[]>();
+      groups.forEach((g, i) => {
+        const key = g ?? `#row${i}`;
+        byGroup.set(key, [...(byGroup.get(key) ?? []), i]);
+      });
+      const list = [...byGroup.values()];
+      const rng = createRng(seed);
+      const vals: number[][] = scores.map(() => []);
+      for (let b = 0; b < draws; b++) {
+        const rows = Array.from(list, () => list[Math.floor(rng.next() * list.length)]!).flat();
+        const yb = rows.map((i) => yy[i]!);
+        const pos = yb.reduce((a, v) => a + v, 0);
+        if (pos === 0 || pos === yb.length) continue;
+        scores.forEach((sc, c) => {
+          vals[c]!.push(
+            averagePrecision(
+              yb,
+              rows.map((i) => sc[i]!),
+            ),
+          );
+        });
+      }
+      return vals.map((v) => {
+        let sum = 0;
+        let sq = 0;
+        for (const x of v) {
+          sum += x;
+          sq += x * x;
+        }
+        const mean = sum / v.length;
+        return Math.sqrt(Math.max(0, (sq - v.length * mean * mean) / (v.length - 1)));
+      });
+    };
+    const m = 90;
+    const yy = Array.from({ length: m }, (_, i) => ((i * 7) % 5 < 2 ? 1 : 0));
+    // Scores on a coarse grid: many ties within and across groups.
+    const tied = yy.map((v, i) => Math.round((v * 0.3 + ((i * 29) % 17) / 17) * 8) / 8);
+    const fine = yy.map((v, i) => v * 0.2 + ((i * 41) % 97) / 97);
+    const groups = yy.map((_, i) => (i % 11 === 0 ? null : `s${Math.floor(i / (1 + (i % 3)))}`));
+    for (const seed of [1, 2, 3]) {
+      expect(groupedBootstrapSe(yy, [tied, fine], groups, 60, seed)).toEqual(
+        reference(yy, [tied, fine], groups, 60, seed),
+      );
+    }
   });
 });

@@ -25,8 +25,8 @@ export interface GrowerParams {
 
 /**
  * A histogram: (G, H, count) per bin of every feature, plus a bitmap of its non-empty bins (8 words of
- * 32 bits per feature). Scans, subtraction and zeroing visit only the bins set in the bitmap, so deep
- * nodes with few rows cost little; bins outside the bitmap may hold stale values and are never read.
+ * 32 bits per feature). Scans and subtraction visit only the bins set in the bitmap, so deep nodes with
+ * few rows cost little; bins outside the bitmap may hold leftovers of a subtraction and are never read.
  */
 interface Hist {
   data: Float64Array;
@@ -78,9 +78,11 @@ export class HistTreeGrower {
   private readonly hOff: Int32Array;
   /** Words of the bitmap that can be non-zero for feature f (bins 0..nb[f], the last being missing). */
   private readonly nWords: Uint8Array;
-  /** Gradients/hessians gathered in partition order for the node being histogrammed. */
-  private readonly og: Float32Array;
-  private readonly oh: Float32Array;
+  /**
+   * Row-major histogram offsets: rowQ[i·p + f] = hOff[f] + 3 × (bin of row i in feature f), i.e. where
+   * row i adds its (g, h, 1) for feature f. Histogram building reads a row's p offsets contiguously.
+   */
+  private readonly rowQ: Int32Array;
   /** Row indices, each node's rows contiguous; `tmp` is scratch for partitioning. */
   private readonly part: Uint32Array;
   private readonly tmp: Uint32Array;
@@ -111,10 +113,13 @@ export class HistTreeGrower {
     this.hOff = new Int32Array(p + 1);
     for (let f = 0; f < p; f++) this.hOff[f + 1] = this.hOff[f]! + (this.nb[f]! + 1) * 3;
     this.nWords = Uint8Array.from(this.nb, (v) => (v >> 5) + 1);
+    this.rowQ = new Int32Array(n * p);
+    for (let f = 0; f < p; f++) {
+      const o = this.hOff[f]!;
+      for (let i = 0; i < n; i++) this.rowQ[i * p + f] = o + 3 * this.bins[f * n + i]!;
+    }
     this.g = new Float32Array(n);
     this.h = new Float32Array(n);
-    this.og = new Float32Array(n);
-    this.oh = new Float32Array(n);
     this.part = new Uint32Array(n);
     this.tmp = new Uint32Array(n);
     this.lr = params.learning_rate;
@@ -143,7 +148,7 @@ export class HistTreeGrower {
       this.finalizeLeaf(root);
       return;
     }
-    root.hist = this.buildHist(root, null);
+    root.hist = this.buildHist(root);
     this.consider(root);
     const splittable = this.splittable;
     while (splittable.length > 0) {
@@ -198,7 +203,7 @@ export class HistTreeGrower {
       // Brute-force histogram for the smaller child, subtraction (in the parent's buffer) for the other.
       const small = nLeft < nRight ? left : right;
       const large = small === left ? right : left;
-      small.hist = this.buildHist(small, node.hist);
+      small.hist = this.buildHist(small);
       this.subtractInto(node.hist!, small.hist);
       large.hist = node.hist;
       node.hist = null;
@@ -267,47 +272,33 @@ export class HistTreeGrower {
     node.hist = null;
   }
 
-  /** Brute-force histogram of a node; `parent` (if any) bounds the bins that need zeroing first. */
-  private buildHist(node: GrowNode, parent: Hist | null): Hist {
-    const { n, p, hOff, nWords, bins, part, g, h, og, oh } = this;
+  /**
+   * Brute-force histogram of a node, cleared first. Rows are visited in partition order, each row's bins
+   * of every feature at once (row-major `rowQ`), so every bin sums its rows in the same order as a
+   * feature-by-feature pass would; the bitmap is then read off the counts.
+   */
+  private buildHist(node: GrowNode): Hist {
+    const { p, hOff, nb, rowQ, part, g, h } = this;
     const hist = this.pool.pop() ?? { data: new Float64Array(hOff[p]!), bits: new Int32Array(p * 8) };
-    const data = hist.data;
-    const bits = hist.bits;
-    if (parent) {
-      const pb = parent.bits;
-      for (let f = 0; f < p; f++) {
-        const o = hOff[f]!;
-        for (let k = 0, nw = nWords[f]!; k < nw; k++) {
-          let w = pb[f * 8 + k]!;
-          while (w !== 0) {
-            const t = w & -w;
-            const q = o + 3 * ((k << 5) + 31 - Math.clz32(t));
-            data[q] = 0;
-            data[q + 1] = 0;
-            data[q + 2] = 0;
-            w ^= t;
-          }
-        }
-      }
-    } else data.fill(0);
-    const { start, end } = node;
-    for (let k = start; k < end; k++) {
+    const { data, bits } = hist;
+    data.fill(0);
+    for (let k = node.start, end = node.end; k < end; k++) {
       const i = part[k]!;
-      og[k] = g[i]!;
-      oh[k] = h[i]!;
+      const gi = g[i]!;
+      const hi = h[i]!;
+      const rb = i * p;
+      for (let f = 0; f < p; f++) {
+        const q = rowQ[rb + f]!;
+        data[q]! += gi;
+        data[q + 1]! += hi;
+        data[q + 2]! += 1;
+      }
     }
     bits.fill(0);
     for (let f = 0; f < p; f++) {
-      const o = hOff[f]!;
-      const base = f * n;
-      const bo = f * 8;
-      for (let k = start; k < end; k++) {
-        const b = bins[base + part[k]!]!;
-        const q = o + 3 * b;
-        data[q]! += og[k]!;
-        data[q + 1]! += oh[k]!;
-        data[q + 2]! += 1;
-        bits[bo + (b >> 5)]! |= 1 << (b & 31);
+      const o = hOff[f]! + 2;
+      for (let b = 0, nbf = nb[f]!; b <= nbf; b++) {
+        if (data[o + 3 * b]! !== 0) bits[(f << 3) + (b >> 5)]! |= 1 << (b & 31);
       }
     }
     return hist;

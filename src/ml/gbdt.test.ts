@@ -79,6 +79,27 @@ describe('GBDT reproduces sklearn HistGradientBoostingClassifier (with NaN in 3 
     }
   });
 
+  it('trainScore: false skips only the training-loss history: the same trees and stopping point', () => {
+    const opts = { maxIter: 200, earlyStopping: true, validationFraction: 0.2, seed: 3 };
+    const full = fitGbdt(Xtr, ytr, opts);
+    const lean = fitGbdt(Xtr, ytr, { ...opts, trainScore: false });
+    expect(full.train_score.length).toBe(full.n_iter + 1);
+    expect(lean.train_score).toEqual([]);
+    expect(lean.n_iter).toBe(full.n_iter);
+    expect(JSON.stringify({ ...lean, train_score: null })).toBe(
+      JSON.stringify({ ...full, train_score: null }),
+    );
+    // Without a validation set the training loss decides, so it is kept whatever the option says.
+    const byTrain = fitGbdt(Xtr, ytr, {
+      maxIter: 60,
+      earlyStopping: true,
+      validationFraction: null,
+      tol: 0.05,
+      trainScore: false,
+    });
+    expect(byTrain.train_score.length).toBe(byTrain.n_iter + 1);
+  });
+
   it('early stopping on the training loss when validationFraction is null', () => {
     const st = fitGbdt(Xtr, ytr, { maxIter: 60, earlyStopping: true, validationFraction: null, tol: 0.05 });
     expect(st.params.validation).toBe('training');

@@ -75,6 +75,12 @@ export interface GbdtOptions {
   nIterNoChange?: number;
   /** Default 1e-7. */
   tol?: number;
+  /**
+   * Record `train_score` (the training loss per iteration) when a validation set decides early stopping
+   * (default true, as sklearn's `train_score_`). It costs a log-loss pass over the training rows per
+   * iteration; callers that only keep the iteration count turn it off. The fit is the same either way.
+   */
+  trainScore?: boolean;
   seed?: number;
 }
 
@@ -279,8 +285,10 @@ export function fitGbdt(
   const early = params.early_stopping;
   const trainScore: number[] = [];
   const valScore: number[] = [];
+  // The training loss is needed when it decides early stopping (no validation set), else only recorded.
+  const recordTrain = early && (!val || opts.trainScore !== false);
   if (early) {
-    trainScore.push(-meanLogLoss(raw, yt, wt));
+    if (recordTrain) trainScore.push(-meanLogLoss(raw, yt, wt));
     if (val) valScore.push(-meanLogLoss(valRaw!, val.y, val.w));
   }
   let nIter = 0;
@@ -289,7 +297,7 @@ export function fitGbdt(
     grower.grow(raw);
     nIter = it + 1;
     if (!early) continue;
-    trainScore.push(-meanLogLoss(raw, yt, wt));
+    if (recordTrain) trainScore.push(-meanLogLoss(raw, yt, wt));
     if (val) {
       const root = trees.roots[trees.roots.length - 1]!;
       for (let i = 0; i < val.X.rows; i++)

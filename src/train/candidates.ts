@@ -96,6 +96,8 @@ export function fitCandidate(
         earlyStopping: opts.earlyStopping,
         validationFraction: c.validation_fraction,
         nIterNoChange: c.n_iter_no_change,
+        // Cross-fitting keeps only the iteration count: the training-loss history is not needed.
+        trainScore: false,
         seed: opts.seed,
       });
       return {

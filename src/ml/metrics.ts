@@ -681,9 +681,13 @@ export function bootstrapMetrics(
     let ece = 0;
     for (let q = 0; q < 10; q++) ece += Math.abs(binY[q]! - binP[q]!);
     const c = { tp, fp, tn, fn };
+    // A resample with one class (common in small groups) has no ROC-AUC / PR-AUC: NaN, as metricOrNaN
+    // would give, without building and catching an error per resample.
+    const P = k > 0 ? curve.tps[k - 1]! : 0;
+    const N = k > 0 ? curve.fps[k - 1]! : 0;
     const vals: MetricSet = {
-      roc_auc: metricOrNaN(() => aucFromCurve(curve, k)),
-      pr_auc: metricOrNaN(() => apFromCurve(curve, k)),
+      roc_auc: P > 0 && N > 0 ? aucFromCurve(curve, k) : Number.NaN,
+      pr_auc: P > 0 ? apFromCurve(curve, k) : Number.NaN,
       precision: precisionOf(c),
       recall: recallOf(c),
       f1: fbetaOf(c, 1),

@@ -109,21 +109,40 @@ export async function collectArtifacts(dir: string): Promise<CollectedArtifacts>
       { directory },
     );
   }
-  const present = new Set(
-    (await readdir(directory, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name),
-  );
+  const names = (await readdir(directory, { withFileTypes: true }))
+    .filter((e) => e.isFile())
+    .map((e) => e.name);
+  const files = new Map<string, Buffer>();
+  for (const m of ARTIFACT_MAPPING) {
+    const source = m.sources.find((s) => names.includes(s));
+    if (source) files.set(source, await readFile(path.join(directory, source)));
+  }
+  return collectArtifactFiles(directory, files, names);
+}
+
+/**
+ * The same checks on a training run's files already in memory (file name → content), as `train` made
+ * them: the retraining command registers its challenger without writing and reading back its
+ * artifacts. `directory` is where they were made (recorded in the manifest); `present` lists every file
+ * name there (default: the keys of `files`), so unrecognised ones are reported as ignored.
+ */
+export async function collectArtifactFiles(
+  directory: string,
+  files: ReadonlyMap<string, Buffer>,
+  present: readonly string[] = [...files.keys()],
+): Promise<CollectedArtifacts> {
   const artifacts: CollectedArtifact[] = [];
   const missing: string[] = [];
   const used = new Set<string>();
   for (const m of ARTIFACT_MAPPING) {
-    const source = m.sources.find((s) => present.has(s));
+    const source = m.sources.find((s) => present.includes(s));
     // Every candidate name is consumed, so a plain-name duplicate is not reported as ignored.
-    for (const s of m.sources) if (present.has(s)) used.add(s);
+    for (const s of m.sources) if (present.includes(s)) used.add(s);
     if (!source) {
       if (m.required) missing.push(`${m.name} (looked for ${m.sources.join(', ')})`);
       continue;
     }
-    const data = await readFile(path.join(directory, source));
+    const data = files.get(source)!;
     const artifact: CollectedArtifact = { name: m.name, source, data };
     if (m.json) {
       try {
@@ -138,7 +157,7 @@ export async function collectArtifacts(dir: string): Promise<CollectedArtifacts>
     }
     artifacts.push(artifact);
   }
-  const ignored = [...present].filter((n) => !used.has(n)).sort();
+  const ignored = [...new Set(present)].filter((n) => !used.has(n)).sort();
   if (missing.length > 0) {
     throw new AppError(
       REGISTRY_ERRORS.ARTIFACTS_MISSING,

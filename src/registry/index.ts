@@ -1,5 +1,5 @@
 /** The model registry: immutable semantic versions, a verified champion, history and rollback. */
-export { collectArtifacts } from './artifacts.js';
+export { type CollectedArtifacts, collectArtifactFiles, collectArtifacts } from './artifacts.js';
 export {
   type BumpVerdict,
   type NextVersion,

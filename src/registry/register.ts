@@ -40,6 +40,11 @@ export interface RegisterOptions {
   now?: () => Date;
   /** The retraining command's comparison with the champion, stored in the manifest as `retrain`. */
   retrain?: RetrainRecord;
+  /**
+   * The artifacts already read and checked (collectArtifacts / collectArtifactFiles of `artifacts`):
+   * the retraining command collects them once, for its version plan and for the registration.
+   */
+  collected?: CollectedArtifacts;
 }
 
 /** The versioning rules' verdict for a registration: both verdicts, the step to the next version, overrides. */
@@ -148,7 +153,7 @@ export async function registerVersion(registry: RegistryRef, opts: RegisterOptio
   const override = checkOptions(opts);
   // Validate everything before touching the disk: a bad input leaves the registry as it was.
   const explicit = opts.version !== undefined ? parseVersion(opts.version) : null;
-  const collected = await collectArtifacts(opts.artifacts);
+  const collected = opts.collected ?? (await collectArtifacts(opts.artifacts));
   const side = sideOfArtifacts(collected);
   const now = (opts.now ?? (() => new Date()))();
   const by = actor(opts.by);

@@ -23,8 +23,9 @@ import { ingest } from '../data/ingest.js';
 import { versionExistsError } from '../registry/errors.js';
 import {
   type BumpKind,
+  type CollectedArtifacts,
   checkGuardrails,
-  collectArtifacts,
+  collectArtifactFiles,
   type GuardrailCheck,
   guardrailMinimums,
   parseVersion,
@@ -75,7 +76,7 @@ export interface RetrainOptions {
   notes?: string;
   /** Keep ingest's outputs here (default: a temp folder, removed). */
   outDir?: string;
-  /** Keep the challenger's training artifacts here (default: a temp folder, removed). */
+  /** Keep the challenger's training artifacts here (default: not written; registered from memory). */
   artifactsDir?: string;
   /** The challenger's training config (default: the champion's recorded one, else the defaults). */
   config?: TrainConfig;
@@ -186,13 +187,18 @@ const sha256File = (p: string) => createHash('sha256').update(readFileSync(p)).d
 interface Trained {
   summary: TrainSummary;
   bt: BacktestView;
+  /** The challenger's artifacts (file name → content), as train() rendered them. */
+  files: Readonly<Record<string, string>>;
   data: RetrainResult['data'];
   dataDir: string | null;
   ingestMs: number;
   trainMs: number;
 }
 
-/** Ingest (for a workbook) and train the challenger into `artifacts`. */
+/**
+ * Ingest (for a workbook) and train the challenger. Its artifacts are written to --artifacts when given,
+ * else nowhere: they are registered from memory, under the name of the scratch folder `artifacts`.
+ */
 async function trainChallenger(
   opts: RetrainOptions,
   tmp: string,
@@ -215,9 +221,10 @@ async function trainChallenger(
   const ingestMs = ms(t0);
   t0 = performance.now();
   let bt: BacktestView | null = null;
+  let files: Readonly<Record<string, string>> = {};
   const summary = await train({
     dataPath,
-    artifactsDir: artifacts,
+    artifactsDir: opts.artifactsDir ? artifacts : null,
     seed: recipe.seed,
     refit: true,
     config: recipe.config,
@@ -228,6 +235,9 @@ async function trainChallenger(
     onBacktest: (v) => {
       bt = v;
     },
+    onArtifacts: (f) => {
+      files = f;
+    },
   });
   const view = bt as BacktestView | null;
   if (!view) throw new Error('train() did not report its backtest');
@@ -235,6 +245,7 @@ async function trainChallenger(
   return {
     summary,
     bt: view,
+    files,
     data: {
       path: path.resolve(opts.data),
       kind,
@@ -281,13 +292,14 @@ function compare(opts: RetrainOptions, champion: Champion | null, t: Trained, to
 /** Registers (and promotes) the challenger; returns the version registered and whether it moved. */
 async function commit(
   opts: RetrainOptions,
-  artifacts: string,
+  collected: CollectedArtifacts,
   record: RetrainRecord,
   champion: Champion | null,
   guardrails: GuardrailCheck[],
 ): Promise<{ version: string; promoted: boolean }> {
   const reg = await registerVersion(opts.registry, {
-    artifacts,
+    artifacts: collected.directory,
+    collected,
     ...(opts.newVersion !== undefined ? { version: opts.newVersion } : { bump: opts.bump! }),
     notes: opts.notes ?? `defasagem retrain: ${record.verdict.replace('_', ' ')}`,
     ...(opts.by ? { by: opts.by } : {}),
@@ -369,7 +381,12 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
       data: { path: trained.data.path, kind: trained.data.kind, sha256: trained.data.sha256 },
       config_source: recipe.source,
     };
-    const planned = await planVersion(ctx, await collectArtifacts(artifacts), opts);
+    // Read and checked as the registry reads a training folder, from memory, once (plan and register).
+    const collected = await collectArtifactFiles(
+      artifacts,
+      new Map(Object.entries(trained.files).map(([name, text]) => [name, Buffer.from(text, 'utf8')])),
+    );
+    const planned = await planVersion(ctx, collected, opts);
     progress.tick();
     progress.done();
     const compareMs = ms(tc);
@@ -378,7 +395,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
     let promoted = false;
     if (!opts.dryRun) {
       progress.stage(decision === 'promote' ? 'Registering and promoting' : 'Registering', 1);
-      ({ version, promoted } = await commit(opts, artifacts, record, champion, guardrails));
+      ({ version, promoted } = await commit(opts, collected, record, champion, guardrails));
       progress.tick();
       progress.done();
     }

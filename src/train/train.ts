@@ -18,7 +18,7 @@ import { type LoadedModelV1, loadModel } from '../model/load.js';
 import { buildSignature } from '../model/signature.js';
 import type { EvaluationBlock, MetricsFile } from '../model/types.js';
 import { ABLATION_FOLDS, type AblationRow, runAblation } from './ablation.js';
-import { checkArtifactsTarget, publishArtifacts } from './artifacts.js';
+import { type ArtifactName, checkArtifactsTarget, publishArtifacts } from './artifacts.js';
 import { buildBaseline } from './baseline.js';
 import { complexityOf, rawScores, SIMPLICITY_ORDER } from './candidates.js';
 import { DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.js';
@@ -41,7 +41,8 @@ export type { CandidateResult } from './outputs.js';
 
 export interface TrainOptions {
   dataPath: string;
-  artifactsDir: string;
+  /** Where the artifacts are published; null: nowhere (they are only handed to `onArtifacts`). */
+  artifactsDir: string | null;
   seed: number;
   testYear?: number;
   refit: boolean;
@@ -56,6 +57,8 @@ export interface TrainOptions {
   guardrails?: GuardrailMinimums;
   /** Called with the backtest model and the split once the backtest is evaluated (the retraining command). */
   onBacktest?: (b: BacktestView) => void;
+  /** Called with every artifact's content (file name → text) once rendered (the retraining command). */
+  onArtifacts?: (files: Readonly<Record<ArtifactName, string>>) => void;
 }
 
 /** What the backtest was: the model developed without the test year, the split and the run's settings. */
@@ -79,7 +82,8 @@ export interface BacktestView {
 }
 
 export interface TrainSummary {
-  artifactsDir: string;
+  artifactsDir: string | null;
+  /** The files written (none when `artifactsDir` is null). */
   files: string[];
   learner: LearnerKind;
   threshold: number;
@@ -335,16 +339,16 @@ function evaluateBacktest(a: {
   return { file, model, yTest, pTest, validation, test, groups };
 }
 
-/** Every artifact, rendered and published at once. */
-function writeArtifacts(
-  dir: string,
+/** Every artifact, rendered (file name → content). */
+function renderArtifacts(
   ctx: RunContext,
   bt: Backtest,
   candidates: CandidateResult[],
   ablation: AblationRow[],
   guardrails: GuardrailMinimums | null,
-): string[] {
+): Record<ArtifactName, string> {
   const { prodModel, prodPrepared } = ctx;
+  const modelFileText = json(ctx.production);
   const metrics: MetricsFile = {
     metrics_version: 1,
     learner: ctx.selection.kind,
@@ -360,7 +364,7 @@ function writeArtifacts(
     // The production model's own cross-fitting: its out-of-fold calibrated scores, row for row.
     oofScores: (ctx.refitDev ?? ctx.chosen).oofProb,
     threshold: prodModel.threshold,
-    modelFileText: json(ctx.production),
+    modelFileText,
   });
   const report = renderReport({
     createdAt: ctx.createdAt,
@@ -383,8 +387,8 @@ function writeArtifacts(
     testRows: ctx.testRows,
     ablation,
   });
-  return publishArtifacts(dir, {
-    'model_v1.json': json(ctx.production),
+  return {
+    'model_v1.json': modelFileText,
     'model_metadata_v1.json': json(buildMetadata(ctx)),
     'model_signature_v1.json': json(buildSignature(prodModel)),
     'metrics_v1.json': json(metrics),
@@ -392,7 +396,7 @@ function writeArtifacts(
     'model_report.md': report.markdown,
     'model_report.html': report.html,
     'baseline_v1.json': json(baseline),
-  });
+  };
 }
 
 export async function train(opts: TrainOptions): Promise<TrainSummary> {
@@ -402,7 +406,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const createdAt = (opts.now ?? (() => new Date()))().toISOString();
   const seed = opts.seed;
   // Before any work: a file or a foreign folder at --artifacts would only fail after training.
-  checkArtifactsTarget(opts.artifactsDir);
+  if (opts.artifactsDir !== null) checkArtifactsTarget(opts.artifactsDir);
 
   progress.stage('Reading data', 1);
   const { rows, sha256, synthetic, sourceSha256 } = await loadRows(opts.dataPath);
@@ -503,7 +507,9 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     prodModel,
     data: { path: opts.dataPath, sha256, rows: rows.length, synthetic, source_sha256: sourceSha256 },
   };
-  const files = writeArtifacts(opts.artifactsDir, context, bt, candidates, ablation, opts.guardrails ?? null);
+  const rendered = renderArtifacts(context, bt, candidates, ablation, opts.guardrails ?? null);
+  const files = opts.artifactsDir === null ? [] : publishArtifacts(opts.artifactsDir, rendered);
+  opts.onArtifacts?.(rendered);
   progress.tick();
   progress.done();
 

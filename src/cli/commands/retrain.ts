@@ -125,7 +125,7 @@ export function registerRetrainCommand(program: Command): void {
       .option('--out-dir <dir>', "keep ingest's outputs here (default: a temp folder, removed)")
       .option(
         '--artifacts <dir>',
-        "keep the challenger's training artifacts here (default: a temp folder, removed)",
+        "keep the challenger's training artifacts here (default: not written, registered from memory)",
       )
       .option('--config <file>', "challenger training configuration (default: the champion's recorded one)")
       .option('--seed <n>', `challenger seed (default: the champion's, else ${DEFAULTS.seed})`),

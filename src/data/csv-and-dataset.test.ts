@@ -1,11 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { describe, expect, it } from 'vitest';
 import { STUDENT_FIELD_NAMES } from '../core/student.js';
 import { DATA_ERRORS } from './errors.js';
-import { ingest } from './ingest.js';
-import { readModelingDataset } from './modeling-dataset.js';
+import { ingest, modelingDatasetOf } from './ingest.js';
+import { readModelingDataset, readModelingDatasetWithInfo } from './modeling-dataset.js';
 import { generateSyntheticWorkbook, type SynthCell, writeSyntheticWorkbook } from './synth.js';
 import { appErrorOf, excelShownDate, HEADERS_2023, row2023, tmpDir, writeXlsx } from './testing/support.js';
 
@@ -104,6 +104,28 @@ describe('CSV saved by Excel in Portuguese (Windows-1252, semicolons)', () => {
     expect(rowsB).toEqual(strip(await readModelingDataset(a.outputs.modelingDataset)));
     expect(rowsB.map((r) => r.instituicao)).toEqual(Array(4).fill('publica'));
     expect(new Set(rowsB.map((r) => r.genero))).toEqual(new Set(['feminino', 'masculino']));
+  });
+});
+
+describe('modelingDatasetOf', () => {
+  it("is ingest's modelling dataset in memory: the same rows and metadata, nothing written", async () => {
+    const dir = tmpDir();
+    const xlsx = path.join(dir, 'syn.xlsx');
+    await writeSyntheticWorkbook(xlsx, { students: 80, years: [2022, 2023, 2024], seed: 4 });
+    const written = await ingest({ source: xlsx, outDir: path.join(dir, 'out') });
+    const m = await modelingDatasetOf(xlsx);
+    expect(m.source).toEqual(written.source);
+    const fromMemory = await readModelingDatasetWithInfo('in memory', m.bytes);
+    const fromFile = await readModelingDatasetWithInfo(written.outputs.modelingDataset);
+    expect(fromMemory.synthetic).toBe(fromFile.synthetic);
+    expect(fromMemory.sourceSha256).toBe(fromFile.sourceSha256);
+    // The pseudonymous ids are salted per run: equal up to renaming (the same students grouped together).
+    const strip = (rows: typeof fromFile.rows) => rows.map(({ aluno_id: _, ...r }) => r);
+    expect(strip(fromMemory.rows)).toEqual(strip(fromFile.rows));
+    const partition = (rows: typeof fromFile.rows) =>
+      rows.map((r) => rows.findIndex((q) => q.aluno_id === r.aluno_id));
+    expect(partition(fromMemory.rows)).toEqual(partition(fromFile.rows));
+    expect(readdirSync(dir).sort()).toEqual(['out', 'syn.xlsx']);
   });
 });
 

@@ -65,12 +65,10 @@ export async function readNormalisedSource(source: string): Promise<NormaliseRes
   return { source: raw, ...normaliseSheets(raw.sheets) };
 }
 
-export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
-  const started = performance.now();
-  const progress = opts.progress ?? silentProgress;
-
+/** The source read, the data contract applied and the transitions joined: what every output is made of. */
+async function readAndJoin(sourcePath: string, progress: Progress) {
   progress.stage('Reading source', 1);
-  const source = await readSource(opts.source);
+  const source = await readSource(sourcePath);
   progress.tick();
   progress.done();
 
@@ -90,9 +88,32 @@ export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
       { years: years.map((y) => y.year) },
     );
   }
+  const meta = { synthetic: String(source.synthetic), source_sha256: source.sha256 };
+  return { source, years, rejects, modeling, stats, meta };
+}
+
+/**
+ * The modelling dataset of a source in memory: the bytes `ingest` would write as
+ * processed/modeling_dataset.parquet, with the same checks, and nothing written (the retraining command
+ * trains on it when no --out-dir keeps ingest's outputs).
+ */
+export async function modelingDatasetOf(
+  sourcePath: string,
+  progress: Progress = silentProgress,
+): Promise<{ bytes: Uint8Array; source: IngestSummary['source'] }> {
+  const { source, modeling, meta } = await readAndJoin(sourcePath, progress);
+  return {
+    bytes: encodeParquet(modeling, MODELING_COLUMNS, meta),
+    source: { path: source.path, kind: source.kind, sha256: source.sha256 },
+  };
+}
+
+export async function ingest(opts: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const progress = opts.progress ?? silentProgress;
+  const { source, years, rejects, modeling, stats, meta } = await readAndJoin(opts.source, progress);
 
   const files: Record<string, Uint8Array | string> = {};
-  const meta = { synthetic: String(source.synthetic), source_sha256: source.sha256 };
   for (const y of years) {
     files[`interim/${y.year}_normalized.parquet`] = encodeParquet(y.records, INTERIM_COLUMNS, meta);
   }

@@ -24,8 +24,12 @@ export async function readModelingDataset(path: string): Promise<ModelingRow[]> 
   return (await readModelingDatasetWithInfo(path)).rows;
 }
 
-export async function readModelingDatasetWithInfo(path: string): Promise<ModelingDatasetInfo> {
-  const t = await readStudentTable(path, 'modeling');
+/** `bytes`: the file's content already in memory (`path` then only names it in messages). */
+export async function readModelingDatasetWithInfo(
+  path: string,
+  bytes?: Uint8Array,
+): Promise<ModelingDatasetInfo> {
+  const t = await readStudentTable(path, 'modeling', bytes);
   return { rows: t.rows as unknown as ModelingRow[], synthetic: t.synthetic, sourceSha256: t.sourceSha256 };
 }
 
@@ -64,10 +68,14 @@ export interface StudentTable {
  * Reads either table `ingest` writes and validates it against the data contract; `auto` tells them
  * apart by their columns (the label column makes a modelling dataset).
  */
-export async function readStudentTable(path: string, want: StudentTableKind | 'auto'): Promise<StudentTable> {
-  let bytes: Buffer;
+export async function readStudentTable(
+  path: string,
+  want: StudentTableKind | 'auto',
+  given?: Uint8Array,
+): Promise<StudentTable> {
+  let bytes: Uint8Array;
   try {
-    bytes = readFileSync(path);
+    bytes = given ?? readFileSync(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException)?.code;
     if (code === 'ENOENT')

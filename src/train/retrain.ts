@@ -19,7 +19,7 @@ import path from 'node:path';
 import { CORE_ERRORS } from '../core/core-errors.js';
 import { AppError } from '../core/error-base.js';
 import { type Progress, silentProgress } from '../core/progress.js';
-import { ingest } from '../data/ingest.js';
+import { ingest, modelingDatasetOf } from '../data/ingest.js';
 import { versionExistsError } from '../registry/errors.js';
 import {
   type BumpKind,
@@ -209,12 +209,19 @@ async function trainChallenger(
   const progress = opts.progress ?? silentProgress;
   let t0 = performance.now();
   let dataPath = opts.data;
+  let dataBytes: Uint8Array | undefined;
   let sha = '';
-  const dataDir = kind === 'workbook' ? (opts.outDir ?? path.join(tmp, 'data')) : null;
-  if (dataDir) {
-    const s = await ingest({ source: opts.data, outDir: dataDir, progress });
+  if (kind === 'workbook' && opts.outDir) {
+    const s = await ingest({ source: opts.data, outDir: opts.outDir, progress });
     dataPath = s.outputs.modelingDataset;
     sha = s.source.sha256;
+  } else if (kind === 'workbook') {
+    // Nothing of ingest's is kept: the modelling dataset (the same bytes ingest would write) stays in
+    // memory, named after where the scratch folder would have held it.
+    const m = await modelingDatasetOf(opts.data, progress);
+    dataBytes = m.bytes;
+    dataPath = path.join(tmp, 'data', 'processed', 'modeling_dataset.parquet');
+    sha = m.source.sha256;
   } else {
     sha = sha256File(dataPath);
   }
@@ -224,6 +231,7 @@ async function trainChallenger(
   let files: Readonly<Record<string, string>> = {};
   const summary = await train({
     dataPath,
+    ...(dataBytes ? { dataBytes } : {}),
     artifactsDir: opts.artifactsDir ? artifacts : null,
     seed: recipe.seed,
     refit: true,

@@ -41,6 +41,8 @@ export type { CandidateResult } from './outputs.js';
 
 export interface TrainOptions {
   dataPath: string;
+  /** The modelling dataset's bytes already in memory (nothing is read; `dataPath` names them). */
+  dataBytes?: Uint8Array;
   /** Where the artifacts are published; null: nowhere (they are only handed to `onArtifacts`). */
   artifactsDir: string | null;
   seed: number;
@@ -107,9 +109,12 @@ const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
 
 function loadRows(
   dataPath: string,
+  bytes: Uint8Array | undefined,
 ): Promise<{ rows: ModelingRow[]; sha256: string; synthetic: boolean; sourceSha256: string | null }> {
-  return readModelingDatasetWithInfo(dataPath).then((info) => {
-    const sha256 = createHash('sha256').update(readFileSync(dataPath)).digest('hex');
+  return readModelingDatasetWithInfo(dataPath, bytes).then((info) => {
+    const sha256 = createHash('sha256')
+      .update(bytes ?? readFileSync(dataPath))
+      .digest('hex');
     const bad = info.rows.findIndex((r) => r.ano_base === null || !Number.isInteger(r.ano_base));
     if (bad >= 0) {
       throw new AppError(
@@ -409,7 +414,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   if (opts.artifactsDir !== null) checkArtifactsTarget(opts.artifactsDir);
 
   progress.stage('Reading data', 1);
-  const { rows, sha256, synthetic, sourceSha256 } = await loadRows(opts.dataPath);
+  const { rows, sha256, synthetic, sourceSha256 } = await loadRows(opts.dataPath, opts.dataBytes);
   progress.tick();
   progress.done();
 

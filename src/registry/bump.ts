@@ -89,19 +89,43 @@ export async function readSide(
   try {
     const manifest = known ?? (await readManifest(ctx.storage, version));
     if (!manifest) return null;
-    const json = async (name: string) =>
-      JSON.parse((await readVerifiedFile(ctx.storage, manifest, name)).toString('utf8')) as unknown;
+    const bytes = (name: string) => readVerifiedFile(ctx.storage, manifest, name);
+    const json = async (name: string) => JSON.parse((await bytes(name)).toString('utf8')) as unknown;
     const signature = await json(SIGNATURE_FILE);
     if (!isSignature(signature)) return null;
-    return { signature, facts: modelFacts(await json(MODEL_FILE), await json(METADATA_FILE)) };
+    // Every file is read and checked against the manifest each time; only the parse and the facts of
+    // content already seen (the same sha256) are reused.
+    const model = await bytes(MODEL_FILE);
+    const metadata = await bytes(METADATA_FILE);
+    const key = `${manifest.files[MODEL_FILE]!.sha256}:${manifest.files[METADATA_FILE]!.sha256}`;
+    let facts = FACTS_BY_CONTENT.get(key);
+    if (!facts) {
+      facts = modelFacts(JSON.parse(model.toString('utf8')), JSON.parse(metadata.toString('utf8')));
+      if (FACTS_BY_CONTENT.size >= 64) FACTS_BY_CONTENT.delete(FACTS_BY_CONTENT.keys().next().value!);
+      FACTS_BY_CONTENT.set(key, facts);
+    }
+    return { signature, facts };
   } catch {
     return null;
   }
 }
 
+/**
+ * Model facts by the sha256 of the model and metadata files they were read from: the same bytes give
+ * the same facts, and a registration compares with the same neighbour several times (its version plan,
+ * the rules, again under the lock), each a parse of a large model file. Facts are never modified.
+ */
+const FACTS_BY_CONTENT = new Map<string, ModelFacts>();
+const SIDE_OF_ARTIFACTS = new WeakMap<CollectedArtifacts, VersionSide>();
+
 export function sideOfArtifacts(collected: CollectedArtifacts): VersionSide {
-  const metadata = collected.artifacts.find((a) => a.name === METADATA_FILE)?.json;
-  return { signature: collected.signature, facts: modelFacts(collected.model, metadata) };
+  let side = SIDE_OF_ARTIFACTS.get(collected);
+  if (!side) {
+    const metadata = collected.artifacts.find((a) => a.name === METADATA_FILE)?.json;
+    side = { signature: collected.signature, facts: modelFacts(collected.model, metadata) };
+    SIDE_OF_ARTIFACTS.set(collected, side);
+  }
+  return side;
 }
 
 const unreadable = (version: string) =>

@@ -4,6 +4,7 @@ import { ML_ERRORS } from './errors.js';
 import {
   accuracyOf,
   averagePrecision,
+  averagePrecisionResample,
   bootstrapCI,
   bootstrapMetrics,
   brierScore,
@@ -14,6 +15,7 @@ import {
   fbetaOf,
   logLoss,
   metricOrNull,
+  orderByScoreDesc,
   percentile,
   precisionOf,
   precisionRecallCurve,
@@ -207,5 +209,29 @@ describe('bootstrap intervals', () => {
     expect(r.n_valid).toBeGreaterThan(50);
     const strat = bootstrapCI(yy, ss, rocAuc, { n: 200, seed: 1, stratified: true });
     expect(strat.n_valid).toBe(200);
+  });
+});
+
+describe('averagePrecisionResample', () => {
+  it('equals averagePrecision with the same weights to the last bit (ties, zero and fractional weights)', () => {
+    const n = 120;
+    const y = Array.from({ length: n }, (_, i) => ((i * 7) % 5 < 2 ? 1 : 0));
+    const tied = y.map((v, i) => Math.round((v * 0.3 + ((i * 29) % 17) / 17) * 8) / 8);
+    const order = orderByScoreDesc(tied);
+    for (const weights of [
+      y.map((_, i) => (i * 13) % 4), // bootstrap multiplicities, zeros included
+      y.map((_, i) => ((i * 31) % 7) / 3), // fractional
+    ]) {
+      expect(averagePrecisionResample(y, tied, weights, order)).toBe(averagePrecision(y, tied, weights));
+    }
+    // No positive drawn: undefined, as averagePrecision's single-class error.
+    expect(
+      averagePrecisionResample(
+        y,
+        tied,
+        y.map((v) => 1 - v),
+        order,
+      ),
+    ).toBeNaN();
   });
 });

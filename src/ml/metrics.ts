@@ -201,18 +201,55 @@ function aucFromCurve(c: CurvePoints, k = c.tps.length): number {
   return area;
 }
 
-/**
- * Average precision (sklearn `average_precision_score`): Σ (R_k − R_{k−1}) · P_k, no interpolation.
- * `order` (orderByScoreDesc of yScore) may be passed to skip the sort, e.g. over many resamples.
- */
+/** Average precision (sklearn `average_precision_score`): Σ (R_k − R_{k−1}) · P_k, no interpolation. */
 export function averagePrecision(
   yTrue: ArrayLike<number>,
   yScore: ArrayLike<number>,
   sampleWeight?: ArrayLike<number>,
-  order?: Uint32Array,
 ): number {
   checkInputs(yTrue, yScore, sampleWeight);
-  return apFromCurve(binaryCurve(yTrue, yScore, sampleWeight, order));
+  return apFromCurve(binaryCurve(yTrue, yScore, sampleWeight));
+}
+
+/**
+ * averagePrecision of one resample of the rows, for bootstraps: `weights` are the rows' multiplicities
+ * and `order` is orderByScoreDesc of yScore, computed once for every resample. One pass, no validation
+ * and no allocation; the same cumulative counts at the same distinct scores as binaryCurve, so the
+ * same value to the last bit. NaN when the resample holds no positive.
+ */
+export function averagePrecisionResample(
+  yTrue: ArrayLike<number>,
+  yScore: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  order: Uint32Array,
+): number {
+  // The positives' total weight, summed in the order binaryCurve sums it (its last point).
+  let P = 0;
+  for (let r = 0; r < order.length; r++) if (yTrue[order[r]!] === 1) P += weights[order[r]!]!;
+  if (!(P > 0)) return Number.NaN;
+  let ap = 0;
+  let prevTp = 0;
+  let tp = 0;
+  let fp = 0;
+  let started = false;
+  let last = 0;
+  for (let r = 0; r < order.length; r++) {
+    const i = order[r]!;
+    const w = weights[i]!;
+    if (w === 0) continue;
+    const s = yScore[i]!;
+    // A new distinct score closes the previous one's point (apFromCurve over binaryCurve's points).
+    if (started && s !== last && tp !== prevTp) {
+      ap += ((tp - prevTp) / P) * (tp / (tp + fp));
+      prevTp = tp;
+    }
+    if (yTrue[i] === 1) tp += w;
+    else fp += w;
+    last = s;
+    started = true;
+  }
+  if (tp !== prevTp) ap += ((tp - prevTp) / P) * (tp / (tp + fp));
+  return ap;
 }
 
 function apFromCurve(c: CurvePoints, k = c.tps.length): number {

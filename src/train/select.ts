@@ -14,7 +14,7 @@
  * Why: on one development transition the candidates' intervals overlap, so "highest PR-AUC" would follow
  * noise; within noise, the smaller model is the safer bet.
  */
-import { averagePrecision, orderByScoreDesc } from '../ml/metrics.js';
+import { averagePrecisionResample, orderByScoreDesc } from '../ml/metrics.js';
 import { createRng } from '../ml/rng.js';
 import type { LearnerKind } from '../model/learners.js';
 import { SIMPLICITY_ORDER } from './candidates.js';
@@ -80,7 +80,7 @@ export function groupedBootstrapSe(
     if (pos === 0 || pos === rows) continue;
     valid++;
     scores.forEach((s, c) => {
-      const v = averagePrecision(y, s, counts, orders[c]);
+      const v = averagePrecisionResample(y, s, counts, orders[c]!);
       sums[c]! += v;
       squares[c]! += v * v;
     });

@@ -1,7 +1,8 @@
 /**
  * Benchmark: `defasagem retrain` on the real PEDE workbook, end to end (ingest of the workbook, the
- * challenger trained by the standard protocol with the default configuration, the champion developed
- * again without the latest label year — it was fitted on it —, the comparison, the registration).
+ * challenger trained by the standard protocol with the default configuration, the champion's backtest
+ * model without the latest label year — it was fitted on it; its recipe is the challenger's, so the
+ * challenger's run supplies it —, the comparison, the registration).
  *
  * Method:
  * (1) in-process, warm: a registry is seeded once with a champion by `retrain --promote` on the
@@ -9,7 +10,8 @@
  *     runs of `retrain({ data: workbook, bump: 'auto', promote: true })`, each on a fresh copy of that
  *     seeded registry (the copy is not timed), so every run does the same work: wall time
  *     (performance.now around the call), CPU time of the process (user + system) and the run's own
- *     breakdown (ingest, train, compare, register). Median and min are printed.
+ *     breakdown (ingest, train, compare, register) with the train stage split. Median and min are
+ *     printed, and the median of each stage.
  * (2) CLI: one fresh `node dist/cli/main.js retrain … --json` child on a fresh copy of the seeded
  *     registry, wall time measured by the parent (process start and module loading included); skipped
  *     when dist/ is not built.
@@ -59,6 +61,22 @@ async function timedRun(source: string, registry: string) {
 
 const breakdown = (r: RetrainResult) =>
   `ingest ${r.timings_ms.ingest}, train ${r.timings_ms.train}, compare ${r.timings_ms.compare}, register ${r.timings_ms.register}`;
+const trainSplit = (stages: Record<string, number>) =>
+  Object.entries(stages)
+    .map(([k, v]) => `${k} ${Math.round(v)}`)
+    .join(', ');
+
+/** The median of every stage over the runs (each stage's own median, so they need not add up). */
+function medianSplit(runs: RetrainResult[]): string {
+  const t = (r: RetrainResult) => r.timings_ms;
+  const top = (['ingest', 'train', 'compare', 'register'] as const).map(
+    (k) => `${k} ${median(runs.map((r) => t(r)[k])).toFixed(0)}`,
+  );
+  const stages = Object.keys(t(runs[0]!).train_stages).map(
+    (k) => [k, median(runs.map((r) => t(r).train_stages[k] ?? 0))] as const,
+  );
+  return `${top.join(', ')}; train = ${trainSplit(Object.fromEntries(stages))}`;
+}
 
 export async function benchRetrain(): Promise<void> {
   const source = path.resolve(process.env.PEDE_XLSX || path.join(ROOT, '../shared/data/PEDE2024.xlsx'));
@@ -71,6 +89,12 @@ export async function benchRetrain(): Promise<void> {
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'bench-retrain-'));
   try {
     const seeded = path.join(tmp, 'seeded');
+    const load = () =>
+      `${os
+        .loadavg()
+        .map((v) => v.toFixed(2))
+        .join(', ')} (${os.cpus().length} cores)`;
+    console.log(`load average at the start: ${load()}`);
     const cold = await timedRun(source, seeded);
     console.log(
       `method: in-process retrain() of the workbook with the default configuration; a registry seeded once with a champion (cold run below), then ${runs} warm runs each on a fresh copy of it (copy not timed); wall = performance.now(), cpu = process.cpuUsage() user+system`,
@@ -85,7 +109,7 @@ export async function benchRetrain(): Promise<void> {
       const w = await timedRun(source, reg);
       warm.push(w);
       console.log(
-        `warm ${i + 1}: wall ${f0(w.wallMs)} ms, cpu ${f0(w.cpuMs)} ms (${breakdown(w.r)}); champion ${w.r.evaluation.mode}; exit ${w.r.exit_code} ${w.r.outcome}`,
+        `warm ${i + 1}: wall ${f0(w.wallMs)} ms, cpu ${f0(w.cpuMs)} ms (${breakdown(w.r)}; train = ${trainSplit(w.r.timings_ms.train_stages)}); champion ${w.r.evaluation.mode}; exit ${w.r.exit_code} ${w.r.outcome}`,
       );
       rmSync(reg, { recursive: true, force: true });
     }
@@ -94,6 +118,13 @@ export async function benchRetrain(): Promise<void> {
     const m = median(walls);
     console.log(
       `warm in-process: median wall ${m.toFixed(0)} ms (min ${Math.min(...walls).toFixed(0)}), median cpu ${median(cpus).toFixed(0)} ms (min ${Math.min(...cpus).toFixed(0)}); target ≤ ${TARGET_WALL_MS} ms: ${m <= TARGET_WALL_MS ? 'OK' : 'OVER TARGET'}`,
+    );
+    console.log(`median split (ms): ${medianSplit(warm.map((w) => w.r))}`);
+    console.log(
+      `load average at the end: ${os
+        .loadavg()
+        .map((v) => v.toFixed(2))
+        .join(', ')} (${os.cpus().length} cores)`,
     );
 
     const dist = path.resolve(ROOT, process.env.BENCH_DIST || 'dist', 'cli/main.js');

@@ -106,11 +106,18 @@ export async function benchTrain(): Promise<void> {
 
     const times: number[] = [];
     const cpu: number[] = [];
+    const stages: Record<string, number>[] = [];
     for (let i = 0; i <= runs; i++) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      await train({ dataPath: data, artifactsDir: path.join(tmp, `in-process-${i}`), seed: 42, refit: true });
+      const s = await train({
+        dataPath: data,
+        artifactsDir: path.join(tmp, `in-process-${i}`),
+        seed: 42,
+        refit: true,
+      });
       times.push(performance.now() - t0);
+      stages.push(s.stagesMs);
       const c = process.cpuUsage(c0);
       cpu.push((c.user + c.system) / 1000);
     }
@@ -120,6 +127,10 @@ export async function benchTrain(): Promise<void> {
     console.log(
       `  warm median ${median(warm).toFixed(0)} ms wall, ${median(cpu.slice(1)).toFixed(0)} ms CPU over ${warm.length} calls [target ≤ ${TARGET_WALL_MS} ms: ${verdict(median(warm) <= TARGET_WALL_MS)}]`,
     );
+    const split = Object.keys(stages[0]!).map(
+      (k) => `${k} ${median(stages.slice(1).map((s) => s[k] ?? 0)).toFixed(0)}`,
+    );
+    console.log(`  warm median per stage (ms): ${split.join(', ')}`);
     const withAblation = resolveConfig({ ablation: true });
     const lean: number[] = [];
     const leanCpu: number[] = [];

@@ -119,7 +119,15 @@ export interface RetrainResult {
   /** Folders the run kept (--out-dir, --artifacts); null when a temp folder was used and removed. */
   kept: { data_dir: string | null; artifacts: string | null };
   forced: RetrainRecord['forced'];
-  timings_ms: { ingest: number; train: number; compare: number; register: number; total: number };
+  timings_ms: {
+    ingest: number;
+    train: number;
+    compare: number;
+    register: number;
+    total: number;
+    /** The train stage split (TrainSummary.stagesMs). */
+    train_stages: Record<string, number>;
+  };
 }
 
 function invalid(message: string): AppError {
@@ -444,6 +452,7 @@ export async function retrain(opts: RetrainOptions): Promise<RetrainResult> {
         compare: compareMs,
         register: opts.dryRun ? 0 : ms(tc),
         total: ms(t0),
+        train_stages: trained.summary.stagesMs,
       },
     };
   } finally {

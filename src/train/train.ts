@@ -99,6 +99,8 @@ export interface TrainSummary {
   candidates: CandidateResult[];
   ablation: AblationRow[];
   durationMs: number;
+  /** Wall time of each stage, in order (read, candidates, selection, backtest, ablation, refit, artifacts). */
+  stagesMs: Record<string, number>;
 }
 
 /** Seed offsets of the sub-tasks, so each draws its own stream from the run's seed. */
@@ -106,6 +108,20 @@ const REFIT_SEED_OFFSET = 100;
 const SELECTION_SEED_OFFSET = 200;
 
 const json = (v: unknown): string => `${JSON.stringify(v, null, 2)}\n`;
+
+/** Wall time between marks, in ms by stage name (what the benchmarks print). */
+function stageClock() {
+  let last = performance.now();
+  const ms: Record<string, number> = {};
+  return {
+    ms,
+    mark(stage: string) {
+      const now = performance.now();
+      ms[stage] = Math.round(now - last);
+      last = now;
+    },
+  };
+}
 
 function loadRows(
   dataPath: string,
@@ -406,6 +422,7 @@ function renderArtifacts(
 
 export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const t0 = performance.now();
+  const clock = stageClock();
   const cfg = opts.config ?? (structuredClone(DEFAULT_TRAIN_CONFIG) as TrainConfig);
   const progress = opts.progress ?? silentProgress;
   const createdAt = (opts.now ?? (() => new Date()))().toISOString();
@@ -417,11 +434,13 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const { rows, sha256, synthetic, sourceSha256 } = await loadRows(opts.dataPath, opts.dataBytes);
   progress.tick();
   progress.done();
+  clock.mark('read');
 
   const { testYear, devRows, testRows } = temporalSplit(rows, opts.testYear);
   const dev = prepare(devRows, cfg.features);
   const devFolds = foldsOf(dev, cfg, seed, 'development');
   const developed = developCandidates(dev, devFolds, cfg, seed, progress);
+  clock.mark('candidates');
 
   // Test-year scores of every candidate (for the comparison; selection never looks at them).
   const testMats = matricesOf(dev.pipeline, testRows);
@@ -431,9 +450,11 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   }
   const { selection, standardErrors } = selectFrom(developed, dev, cfg, seed);
   const chosen = developed.get(selection.kind)!;
+  clock.mark('selection');
 
   const bt = evaluateBacktest({ createdAt, dev, chosen, cfg, seed, sha256, testRows, testYear, progress });
   const backtestModel = bt.file;
+  clock.mark('backtest');
   opts.onBacktest?.({
     file: bt.file,
     model: bt.model,
@@ -469,8 +490,10 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     progress.done();
   }
 
+  clock.mark('ablation');
   // Production model: refit on every transition with the same procedure, or keep the backtest model.
   const refit = opts.refit ? refitProduction(rows, selection, cfg, seed, progress) : null;
+  clock.mark('refit');
   const production = refit
     ? assembleModel({
         createdAt,
@@ -515,6 +538,7 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
   const rendered = renderArtifacts(context, bt, candidates, ablation, opts.guardrails ?? null);
   const files = opts.artifactsDir === null ? [] : publishArtifacts(opts.artifactsDir, rendered);
   opts.onArtifacts?.(rendered);
+  clock.mark('artifacts');
   progress.tick();
   progress.done();
 
@@ -533,5 +557,6 @@ export async function train(opts: TrainOptions): Promise<TrainSummary> {
     candidates,
     ablation,
     durationMs: Math.round(performance.now() - t0),
+    stagesMs: clock.ms,
   };
 }

@@ -19,6 +19,7 @@ import {
   percentile,
   precisionOf,
   precisionRecallCurve,
+  rankingResample,
   recallOf,
   rocAuc,
   rocCurve,
@@ -212,8 +213,8 @@ describe('bootstrap intervals', () => {
   });
 });
 
-describe('averagePrecisionResample', () => {
-  it('equals averagePrecision with the same weights to the last bit (ties, zero and fractional weights)', () => {
+describe('rankingResample', () => {
+  it('equals rocAuc and averagePrecision with the same weights to the last bit (ties, zero and fractional weights)', () => {
     const n = 120;
     const y = Array.from({ length: n }, (_, i) => ((i * 7) % 5 < 2 ? 1 : 0));
     const tied = y.map((v, i) => Math.round((v * 0.3 + ((i * 29) % 17) / 17) * 8) / 8);
@@ -222,16 +223,16 @@ describe('averagePrecisionResample', () => {
       y.map((_, i) => (i * 13) % 4), // bootstrap multiplicities, zeros included
       y.map((_, i) => ((i * 31) % 7) / 3), // fractional
     ]) {
+      expect(rankingResample(y, tied, weights, order)).toEqual({
+        roc_auc: rocAuc(y, tied, weights),
+        pr_auc: averagePrecision(y, tied, weights),
+      });
       expect(averagePrecisionResample(y, tied, weights, order)).toBe(averagePrecision(y, tied, weights));
     }
-    // No positive drawn: undefined, as averagePrecision's single-class error.
-    expect(
-      averagePrecisionResample(
-        y,
-        tied,
-        y.map((v) => 1 - v),
-        order,
-      ),
-    ).toBeNaN();
+    // One class drawn: undefined where rocAuc / averagePrecision throw their single-class error.
+    const negatives = y.map((v) => 1 - v);
+    expect(rankingResample(y, tied, negatives, order)).toEqual({ roc_auc: NaN, pr_auc: NaN });
+    expect(rankingResample(y, tied, y, order)).toEqual({ roc_auc: NaN, pr_auc: 1 });
+    expect(averagePrecisionResample(y, tied, negatives, order)).toBeNaN();
   });
 });

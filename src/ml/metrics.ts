@@ -212,44 +212,76 @@ export function averagePrecision(
 }
 
 /**
- * averagePrecision of one resample of the rows, for bootstraps: `weights` are the rows' multiplicities
- * and `order` is orderByScoreDesc of yScore, computed once for every resample. One pass, no validation
- * and no allocation; the same cumulative counts at the same distinct scores as binaryCurve, so the
- * same value to the last bit. NaN when the resample holds no positive.
+ * ROC-AUC and average precision of one resample of the rows, for bootstraps: `weights` are the rows'
+ * multiplicities and `order` is orderByScoreDesc of yScore, computed once for every resample. Two
+ * passes, no validation and no allocation: the totals, then binaryCurve's points (the same cumulative
+ * counts at the same distinct scores) fed straight into aucFromCurve's and apFromCurve's sums, so the
+ * same values to the last bit. NaN where those throw ML_SINGLE_CLASS.
  */
+export function rankingResample(
+  yTrue: ArrayLike<number>,
+  yScore: ArrayLike<number>,
+  weights: ArrayLike<number>,
+  order: Uint32Array,
+): { roc_auc: number; pr_auc: number } {
+  // The totals, summed in the order binaryCurve sums them (its last point).
+  let P = 0;
+  let N = 0;
+  for (let r = 0; r < order.length; r++) {
+    const i = order[r]!;
+    const w = weights[i]!;
+    if (w === 0) continue;
+    if (yTrue[i] === 1) P += w;
+    else N += w;
+  }
+  const auc = P > 0 && N > 0;
+  const ap = P > 0;
+  if (!ap) return { roc_auc: Number.NaN, pr_auc: Number.NaN };
+  let area = 0;
+  let px = 0;
+  let py = 0;
+  let sum = 0;
+  let prevTp = 0;
+  let tp = 0;
+  let fp = 0;
+  let started = false;
+  let last = 0;
+  const point = () => {
+    if (auc) {
+      const x = fp / N;
+      const y = tp / P;
+      area += ((x - px) * (y + py)) / 2;
+      px = x;
+      py = y;
+    }
+    if (tp !== prevTp) {
+      sum += ((tp - prevTp) / P) * (tp / (tp + fp));
+      prevTp = tp;
+    }
+  };
+  for (let r = 0; r < order.length; r++) {
+    const i = order[r]!;
+    const w = weights[i]!;
+    if (w === 0) continue;
+    const s = yScore[i]!;
+    if (started && s !== last) point();
+    if (yTrue[i] === 1) tp += w;
+    else fp += w;
+    last = s;
+    started = true;
+  }
+  point();
+  return { roc_auc: auc ? area : Number.NaN, pr_auc: sum };
+}
+
+/** The average precision of rankingResample (the selection rule's bootstrap). */
 export function averagePrecisionResample(
   yTrue: ArrayLike<number>,
   yScore: ArrayLike<number>,
   weights: ArrayLike<number>,
   order: Uint32Array,
 ): number {
-  // The positives' total weight, summed in the order binaryCurve sums it (its last point).
-  let P = 0;
-  for (let r = 0; r < order.length; r++) if (yTrue[order[r]!] === 1) P += weights[order[r]!]!;
-  if (!(P > 0)) return Number.NaN;
-  let ap = 0;
-  let prevTp = 0;
-  let tp = 0;
-  let fp = 0;
-  let started = false;
-  let last = 0;
-  for (let r = 0; r < order.length; r++) {
-    const i = order[r]!;
-    const w = weights[i]!;
-    if (w === 0) continue;
-    const s = yScore[i]!;
-    // A new distinct score closes the previous one's point (apFromCurve over binaryCurve's points).
-    if (started && s !== last && tp !== prevTp) {
-      ap += ((tp - prevTp) / P) * (tp / (tp + fp));
-      prevTp = tp;
-    }
-    if (yTrue[i] === 1) tp += w;
-    else fp += w;
-    last = s;
-    started = true;
-  }
-  if (tp !== prevTp) ap += ((tp - prevTp) / P) * (tp / (tp + fp));
-  return ap;
+  return rankingResample(yTrue, yScore, weights, order).pr_auc;
 }
 
 function apFromCurve(c: CurvePoints, k = c.tps.length): number {
@@ -683,14 +715,9 @@ export function bootstrapMetrics(
   }
   const binP = new Float64Array(10);
   const binY = new Float64Array(10);
-  const curve: CurvePoints = {
-    fps: new Float64Array(rows),
-    tps: new Float64Array(rows),
-    thresholds: new Float64Array(rows),
-  };
   for (let b = 0; b < n; b++) {
     drawCounts(counts, yTrue, strata, rng.next);
-    const k = binaryCurveInto(yTrue, yProb, counts, order, curve);
+    const ranking = rankingResample(yTrue, yProb, counts, order);
     let tp = 0;
     let fp = 0;
     let tn = 0;
@@ -720,11 +747,9 @@ export function bootstrapMetrics(
     const c = { tp, fp, tn, fn };
     // A resample with one class (common in small groups) has no ROC-AUC / PR-AUC: NaN, as metricOrNaN
     // would give, without building and catching an error per resample.
-    const P = k > 0 ? curve.tps[k - 1]! : 0;
-    const N = k > 0 ? curve.fps[k - 1]! : 0;
     const vals: MetricSet = {
-      roc_auc: P > 0 && N > 0 ? aucFromCurve(curve, k) : Number.NaN,
-      pr_auc: P > 0 ? apFromCurve(curve, k) : Number.NaN,
+      roc_auc: ranking.roc_auc,
+      pr_auc: ranking.pr_auc,
       precision: precisionOf(c),
       recall: recallOf(c),
       f1: fbetaOf(c, 1),

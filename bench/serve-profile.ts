@@ -1,7 +1,7 @@
 /**
  * Where a /predict request's CPU goes: the API of bench/serve.ts (same trained champion, same compiled
  * file, same settings, exact top factors on) run under `node --cpu-prof`, loaded at concurrency 32 with
- * the same single-student body, then its profile read back.
+ * the same bodies (every student of the workbook's latest year, cycled), then its profile read back.
  *
  * Method: 1 s warm-up then BENCH_SECONDS (default 8) of autocannon at c=32; SIGTERM (the server exits
  * cleanly, so node writes the profile); the sampled time outside `(idle)` and `(program)` is the
@@ -16,7 +16,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { BARE_SERVER, exampleBody, freePort, load, prepareServeFixture, stop, waitReady } from './serve.js';
+import { BARE_SERVER, freePort, load, prepareServeFixture, stop, studentBodies, waitReady } from './serve.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -133,7 +133,7 @@ export async function profileServe(
   let api: ChildProcess | null = null;
   try {
     const port = await freePort();
-    // The body comes from an API without the profiler, so the profiled process sees only the load.
+    // The bodies are checked by an API without the profiler, so the profiled process sees only the load.
     const helperPort = await freePort();
     const helper = spawn(process.execPath, [fx.bundled, 'serve'], {
       cwd: REPO_ROOT,
@@ -141,7 +141,7 @@ export async function profileServe(
       stdio: 'ignore',
     });
     await waitReady(`http://127.0.0.1:${helperPort}/ready`, helper);
-    const body = await exampleBody(helperPort);
+    const bodies = await studentBodies(fx.source, helperPort);
     await stop(helper);
     const prof = ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
     api =
@@ -160,14 +160,14 @@ export async function profileServe(
     await waitFor(port, target, api);
     log(`load: ${target} at concurrency 32 for ${seconds} s under --cpu-prof…`);
     const url = `http://127.0.0.1:${port}/${target === 'bare' ? 'bare' : 'predict'}`;
-    const r = await load(url, body, 32, seconds, () => 0);
+    const r = await load(url, bodies, 32, seconds, () => 0);
     await stop(api);
     const file = readdirSync(profDir).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error('the server wrote no .cpuprofile');
     if (opts.keep) copyFileSync(path.join(profDir, file), path.join(opts.keep, file));
     const profile = JSON.parse(readFileSync(path.join(profDir, file), 'utf8')) as CpuProfile;
     const report = [
-      `Method: ${target} of bench/serve.ts under node --cpu-prof, autocannon c=32, 1 s warm-up + ${seconds} s, the example student per request; ${Math.round(r.requests.average)} req/s under the profiler; the last ${seconds} s of the profile are summarised (start-up and warm-up left out).`,
+      `Method: ${target} of bench/serve.ts under node --cpu-prof, autocannon c=32, 1 s warm-up + ${seconds} s, ${bodies.length} distinct students cycled; ${Math.round(r.requests.average)} req/s under the profiler; the last ${seconds} s of the profile are summarised (start-up and warm-up left out).`,
       '',
       summariseProfile(profile, seconds),
     ].join('\n');

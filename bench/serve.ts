@@ -11,6 +11,12 @@
  *   loopback and the rate limiter ON with a limit never reached (so its cost is included).
  * - The bare route runs in another process: fastify 5 with default options, POST /bare parses the
  *   same JSON body and answers a small JSON object (the physical limit of the HTTP stack here).
+ * - Bodies: every student of the latest year of the workbook the model was trained on (the real 2024
+ *   sheet with PEDE_XLSX, 1,156 students; else the synthetic one), read with the cohort reader and
+ *   serialised before the load starts, each checked once to answer 200. Every connection cycles through
+ *   them in order, so consecutive requests are different students (different paths through the trees,
+ *   different factors and texts): no cache or branch predictor is flattered by one repeated body. The
+ *   bare route gets the same bodies.
  * - Load: autocannon in this process on 127.0.0.1, keep-alive, bounded runs of BENCH_SECONDS (default
  *   5 s) per case after a 1 s warm-up; req/s is the mean, p50/p99 are autocannon's latencies (ms).
  * - CPU per request: the server process's user + system time (/proc/<pid>/stat) over each c=32 run,
@@ -33,6 +39,7 @@ import { build } from 'esbuild';
 import { loadAppSettings } from '../src/app/settings.js';
 import { runMainJob } from '../src/app/start.js';
 import { openRegistry } from '../src/registry/index.js';
+import { readCohortFile } from '../src/score/input.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -132,14 +139,17 @@ app.post('/bare', (req, reply) => { reply.send({ ok: true, n: Object.keys(req.bo
 await app.listen({ host: '127.0.0.1', port: Number(process.env.PORT) });
 `;
 
+/** autocannon load on `url`, each connection POSTing `bodies` in turn (from the first, cycling). */
 export async function load(
   url: string,
-  body: string,
+  bodies: readonly string[],
   connections: number,
   seconds: number,
   cpuSeconds: () => number,
 ): Promise<AutocannonResult & { cpuSeconds: number }> {
-  const opts = { url, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections };
+  const headers = { 'content-type': 'application/json' };
+  const requests = bodies.map((body) => ({ method: 'POST', headers, body }));
+  const opts = { url, method: 'POST', headers, requests, connections };
   await autocannon({ ...opts, duration: 1 }); // warm-up, not reported
   const before = cpuSeconds();
   const r = await autocannon({ ...opts, duration: seconds });
@@ -153,12 +163,14 @@ export async function load(
 async function preciseSequential(
   port: number,
   path_: string,
-  body: string,
+  bodies: readonly string[],
   n: number,
 ): Promise<{ p50_ms: number; p99_ms: number }> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  let next = 0;
   const one = () =>
     new Promise<number>((resolve, reject) => {
+      const body = bodies[next++ % bodies.length]!;
       const t = performance.now();
       const req = http.request(
         {
@@ -203,6 +215,8 @@ export interface ServeFixture {
   env: (port: number) => NodeJS.ProcessEnv;
   firstStartMs: number;
   synthetic: boolean | null;
+  /** The workbook the champion was trained on (the real one, or the synthetic one written for it). */
+  source: string | null;
   created: boolean;
   /** Removes the bundle and the temp registry. */
   dispose(): void;
@@ -262,6 +276,7 @@ export async function prepareServeFixture(log: (line: string) => void): Promise<
       env,
       firstStartMs,
       synthetic: job.synthetic,
+      source: job.source,
       created: job.action === 'created',
       dispose,
     };
@@ -271,19 +286,25 @@ export async function prepareServeFixture(log: (line: string) => void): Promise<
   }
 }
 
-/** The request body the benchmarks send: the model signature's example student. */
-export async function exampleBody(port: number): Promise<string> {
-  const meta = (await (await fetch(`http://127.0.0.1:${port}/metadata`)).json()) as {
-    signature: { example_request: Record<string, unknown> };
-  };
-  const body = JSON.stringify(meta.signature.example_request);
-  const check = await fetch(`http://127.0.0.1:${port}/predict`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body,
-  });
-  if (check.status !== 200) throw new Error(`predict answered ${check.status}: ${await check.text()}`);
-  return body;
+/**
+ * The request bodies the benchmarks send, prepared before any load: one per student of the latest
+ * year of `source` (the workbook the champion was trained on), as a client would send them (the
+ * student record, no RA, no name), each checked once against the API on `port` (200).
+ */
+export async function studentBodies(source: string | null, port: number): Promise<string[]> {
+  if (!source) throw new Error('the benchmark model has no source workbook to take students from');
+  const cohort = await readCohortFile(source);
+  const bodies = cohort.students.map((s) => JSON.stringify(s.record));
+  if (bodies.length === 0) throw new Error(`no student in ${source}`);
+  for (const body of bodies) {
+    const check = await fetch(`http://127.0.0.1:${port}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    if (check.status !== 200) throw new Error(`predict answered ${check.status}: ${await check.text()}`);
+  }
+  return bodies;
 }
 
 export async function benchServe(
@@ -339,7 +360,10 @@ export async function benchServe(
     await waitReady(`http://127.0.0.1:${plainPort}/ready`, plain);
     await new Promise((r) => setTimeout(r, 300));
 
-    const body = await exampleBody(apiPort);
+    const bodies = await studentBodies(fx.source, apiPort);
+    log(
+      `${bodies.length} distinct students of ${path.basename(fx.source ?? '')}, cycled by every connection`,
+    );
 
     const cases: LoadCase[] = [];
     const machineLoad = `load average ${os.loadavg()[0]!.toFixed(2)} on ${os.cpus().length} cores`;
@@ -349,7 +373,7 @@ export async function benchServe(
         const pid = (target === 'bare' ? bare : target === 'predict' ? api : plain).pid!;
         const url = `http://127.0.0.1:${port}/${target === 'bare' ? 'bare' : 'predict'}`;
         log(`load: ${target} at concurrency ${connections} for ${seconds} s…`);
-        const r = await load(url, body, connections, seconds, () => cpuSecondsOf(pid));
+        const r = await load(url, bodies, connections, seconds, () => cpuSecondsOf(pid));
         cases.push({
           target,
           connections,
@@ -363,9 +387,9 @@ export async function benchServe(
       }
     }
     const precise = {
-      bare: await preciseSequential(barePort, '/bare', body, 3000),
-      predict: await preciseSequential(apiPort, '/predict', body, 3000),
-      predict_nofactors: await preciseSequential(plainPort, '/predict', body, 3000),
+      bare: await preciseSequential(barePort, '/bare', bodies, 3000),
+      predict: await preciseSequential(apiPort, '/predict', bodies, 3000),
+      predict_nofactors: await preciseSequential(plainPort, '/predict', bodies, 3000),
     };
     const mem = rssOf(api.pid!);
     const find = (t: LoadCase['target'], c: number) =>
@@ -374,7 +398,7 @@ export async function benchServe(
       Number((find(t, c).req_per_s / find('bare', c).req_per_s).toFixed(3));
     const result: ServeBenchResult = {
       machine_load: machineLoad,
-      method: `autocannon on 127.0.0.1, keep-alive, 1 s warm-up then BENCH_SECONDS per case; API = esbuild-compiled \`serve\` (champion trained by runMainJob on ${fx.synthetic ? 'a synthetic workbook' : 'the real PEDE workbook'}), rate limiter on; bare = fastify POST route parsing the same body; RSS from /proc after the load; cold start = spawn → first 200 on /ready, median of 3; shared 2-core machine.`,
+      method: `autocannon on 127.0.0.1, keep-alive, 1 s warm-up then BENCH_SECONDS per case; API = esbuild-compiled \`serve\` (champion trained by runMainJob on ${fx.synthetic ? 'a synthetic workbook' : 'the real PEDE workbook'}), rate limiter on; bodies = the ${bodies.length} students of its latest year, cycled; bare = fastify POST route parsing the same bodies; RSS from /proc after the load; cold start = spawn → first 200 on /ready, median of 3; shared 2-core machine.`,
       seconds_per_run: seconds,
       first_start_ms: firstStartMs,
       cold_start_compiled_ms: coldCompiled,

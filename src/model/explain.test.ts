@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { StudentRecord } from '../core/student.js';
 import { FEATURE_CATALOG } from '../features/catalog.js';
 import { syntheticRows } from '../features/testing/records.js';
+import { createRng } from '../ml/rng.js';
 import { categoryFieldOf, DESCRIBED_FEATURES, factorText, ptNumber } from './factor-text.js';
 import { loadModel } from './load.js';
 import { fixtureModels } from './testing/model-files.js';
@@ -152,6 +153,42 @@ describe('explain: factors people can read', () => {
     expect(factorText('X', 'reduz', -0.01)).toBe('X: reduz o risco em menos de 0,1 ponto percentual');
     expect(factorText('X', 'aumenta', 1.04)).toBe('X: aumenta o risco em cerca de 1 ponto percentual');
     expect(factorText('X', 'aumenta', 12.34)).toBe('X: aumenta o risco em cerca de 12,3 pontos percentuais');
+  });
+
+  it('ptNumber with one decimal is exactly what toFixed(1) gives, ties and large values included', () => {
+    // The definition ptNumber had before its one-decimal case was computed without toFixed.
+    const viaToFixed = (v: number, digits = 1) => {
+      const r = Number(v.toFixed(digits));
+      return (Object.is(r, -0) ? 0 : r).toString().replace('.', ',');
+    };
+    const rng = createRng(17);
+    const values = [
+      0,
+      -0,
+      0.05,
+      -0.05,
+      0.15,
+      1.05,
+      2.25,
+      -2.25,
+      3.35,
+      99999.95,
+      1e8 - 0.05,
+      1e8,
+      1e21,
+      -1e-9,
+    ];
+    values.push(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.MAX_VALUE);
+    for (let i = 0; i < 1_000_000; i++) {
+      const scale = 10 ** (rng.int(12) - 3);
+      const v = (rng.next() - 0.3) * scale;
+      // Every fourth value a tie in decimal (k / 20), where binary rounding and toFixed can disagree.
+      values.push(i % 4 === 0 ? Math.round(v * 20) / 20 : v);
+    }
+    let differ = 0;
+    for (const v of values) if (ptNumber(v) !== viaToFixed(v)) differ++;
+    expect(differ).toBe(0);
+    expect(ptNumber(1234.5678, 3)).toBe(viaToFixed(1234.5678, 3));
   });
 });
 

@@ -22,8 +22,46 @@ export interface FactorSubject {
 
 type Describer = (s: FactorSubject) => string;
 
-/** A Brazilian-Portuguese number: decimal comma, at most `digits` decimals, no trailing ",0". */
+/**
+ * `v.toFixed(1)`'s rounding of v as a whole number of tenths, found without formatting a string, or
+ * NaN when v is too large (|v| ≥ 10^8) or within 10^-7 of a tie (x.x5), where binary rounding of
+ * `v * 10` could decide differently from toFixed's exact decimal: the callers then use toFixed. Away
+ * from a tie the error of `v * 10` (below 10^-7 for |v| < 10^8) cannot cross the half, so the result
+ * is exactly toFixed's (tested against it on a million values, ties included).
+ */
+function tenthsOf(v: number): number {
+  const f = v * 10;
+  if (!(Math.abs(f) < 1e9)) return Number.NaN;
+  const floor = Math.floor(f);
+  const frac = f - floor;
+  if (Math.abs(frac - 0.5) < 1e-6) return Number.NaN;
+  return frac < 0.5 ? floor : floor + 1;
+}
+
+/** ptNumber of a number of tenths: "12,3", "-2", "0" (never "-0"). */
+function tenthsText(q: number): string {
+  if (q === 0) return '0';
+  const a = q < 0 ? -q : q;
+  const units = (a - (a % 10)) / 10;
+  const sign = q < 0 ? '-' : '';
+  return a % 10 === 0 ? `${sign}${units}` : `${sign}${units},${a % 10}`;
+}
+
+/** `Number(v.toFixed(1))`, up to the sign of a zero: for comparisons. */
+function round1(v: number): number {
+  const q = tenthsOf(v);
+  return Number.isNaN(q) ? Number(v.toFixed(1)) : q / 10;
+}
+
+/**
+ * A Brazilian-Portuguese number: decimal comma, at most `digits` decimals, no trailing ",0". One
+ * decimal (the texts' case, several per explanation) is computed from tenthsOf, without toFixed.
+ */
 export function ptNumber(v: number, digits = 1): string {
+  if (digits === 1) {
+    const q = tenthsOf(v);
+    if (!Number.isNaN(q)) return tenthsText(q);
+  }
   const r = Number(v.toFixed(digits));
   return (Object.is(r, -0) ? 0 : r).toString().replace('.', ',');
 }
@@ -32,11 +70,11 @@ const plural = (n: number, one: string, many: string): string =>
   `${ptNumber(n)} ${Math.abs(n) === 1 ? one : many}`;
 
 /** "abaixo da mediana dos alunos (6,1)": the value against the median, at the precision shown. */
-function vsMedian(value: number, median: number, digits = 1): string {
-  const shown = Number(value.toFixed(digits));
-  const ref = Number(median.toFixed(digits));
+function vsMedian(value: number, median: number): string {
+  const shown = round1(value);
+  const ref = round1(median);
   const where = shown < ref ? 'abaixo da' : shown > ref ? 'acima da' : 'igual à';
-  return `${where} mediana dos alunos (${ptNumber(median, digits)})`;
+  return `${where} mediana dos alunos (${ptNumber(median)})`;
 }
 
 /** An indicator or a summary: "<name> 3,2 — abaixo da mediana dos alunos (6,1)", or "<missing>". */
@@ -173,6 +211,6 @@ export function factorText(label: string, direction: 'aumenta' | 'reduz', effect
   const amount =
     size < 0.05
       ? 'menos de 0,1 ponto percentual'
-      : `cerca de ${ptNumber(size)} ${Number(size.toFixed(1)) === 1 ? 'ponto percentual' : 'pontos percentuais'}`;
+      : `cerca de ${ptNumber(size)} ${round1(size) === 1 ? 'ponto percentual' : 'pontos percentuais'}`;
   return `${label}: ${direction} o risco em ${amount}`;
 }

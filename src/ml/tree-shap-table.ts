@@ -12,6 +12,11 @@
  * 1). A and C depend on the row only through Q, so they are tabulated per leaf for all 2^k subsets;
  * a row then costs one pass over the nodes (the path masks Q) plus O(k) per leaf. Memory: 16·2^k bytes
  * per leaf, so this suits shallow trees (boosting); deep forests use the linear passes instead.
+ *
+ * Summation order: a tree's leaves add into a per-tree sum for each of its features (from 0, leaves
+ * in preorder), and each sum is then added to the row's contributions once. A tree's contribution to a
+ * feature is thereby one number whatever the order of the other trees' work, which lets a caller
+ * tabulate it per tree and direction of the splits and still be bit-identical (src/model/decision-shap.ts).
  */
 import type { FlatTrees } from './tree.js';
 
@@ -106,8 +111,13 @@ export class TableShap {
   /** Per leaf path element: its feature and 1 − z. */
   readonly pathFeature: Int32Array;
   readonly pathOneMinusZ: Float64Array;
+  /** Per tree (in order), its distinct features: [treeFeatureStart[t], treeFeatureStart[t + 1]). */
+  readonly treeFeatureStart: Int32Array;
+  readonly treeFeature: Int32Array;
   private readonly goLeft: Uint8Array;
   private readonly mask: Int32Array;
+  /** The current tree's sum per feature (zero between trees). */
+  private readonly treeSum: Float64Array;
 
   constructor(trees: FlatTrees, roots: readonly number[], scale: number, nFeatures: number) {
     const { feature, left, right, cover } = trees;
@@ -220,6 +230,20 @@ export class TableShap {
       }
     };
     for (const root of roots) place(root, -1, false);
+    const perTree = treeFeaturesOf(this.parent, this.feature, nFeatures);
+    this.treeFeatureStart = perTree.start;
+    this.treeFeature = perTree.features;
+    this.treeSum = new Float64Array(nFeatures);
+  }
+
+  /** Adds tree `t`'s sums into phi and clears them. */
+  private flush(t: number, phi: Float64Array): void {
+    const { treeFeatureStart, treeFeature, treeSum } = this;
+    for (let i = treeFeatureStart[t]!; i < treeFeatureStart[t + 1]!; i++) {
+      const j = treeFeature[i]!;
+      phi[j]! += treeSum[j]!;
+      treeSum[j] = 0;
+    }
   }
 
   /** Adds the SHAP values of the tabulated trees for the row at `row[offset ..]` into phi. */
@@ -227,11 +251,16 @@ export class TableShap {
     const { parent, isLeft, setBit, clearBit, feature, threshold, nanLeft, leafK, leafTable, leafPath } =
       this;
     const { table, pathFeature, pathOneMinusZ, goLeft, mask } = this;
+    const sum = this.treeSum;
     const n = parent.length;
+    let tree = -1;
     for (let id = 0; id < n; id++) {
       const p = parent[id]!;
       let m = 0;
-      if (p >= 0) {
+      if (p < 0) {
+        if (tree >= 0) this.flush(tree, phi);
+        tree++;
+      } else {
         const pm = mask[p]!;
         m = goLeft[p] === isLeft[id] ? pm | setBit[id]! : pm & ~clearBit[id]!;
       }
@@ -250,9 +279,31 @@ export class TableShap {
       const c = table[base + 2 * m + 1]!;
       for (let b = 0; b < k; b++) {
         const j = pathFeature[po + b]!;
-        if ((m >>> b) & 1) phi[j]! += pathOneMinusZ[po + b]! * (c - table[base + 2 * (m ^ (1 << b)) + 1]!);
-        else phi[j]! -= a;
+        if ((m >>> b) & 1) sum[j]! += pathOneMinusZ[po + b]! * (c - table[base + 2 * (m ^ (1 << b)) + 1]!);
+        else sum[j]! -= a;
       }
     }
+    if (tree >= 0) this.flush(tree, phi);
   }
+}
+
+/** Per tree of a preorder node list (a root has parent −1), its distinct split features. */
+function treeFeaturesOf(
+  parent: Int32Array,
+  feature: Int32Array,
+  nFeatures: number,
+): { start: Int32Array; features: Int32Array } {
+  const start: number[] = [];
+  const features: number[] = [];
+  const seen = new Int32Array(nFeatures).fill(-1);
+  for (let id = 0; id < parent.length; id++) {
+    if (parent[id] === -1) start.push(features.length);
+    const f = feature[id]!;
+    if (f >= 0 && seen[f] !== start.length - 1) {
+      seen[f] = start.length - 1;
+      features.push(f);
+    }
+  }
+  start.push(features.length);
+  return { start: Int32Array.from(start), features: Int32Array.from(features) };
 }

@@ -1,27 +1,29 @@
 /**
  * The serving hot path of exact TreeSHAP for small trees (boosting: depth ≤ 3, 8 leaves), re-laid out
  * from the tables of src/ml/tree-shap-table.ts so that a row costs a few comparisons per tree and then
- * one addition per (leaf, path feature) read from one contiguous run of memory: no per-node work, no
+ * one addition per (tree, feature) read from one short block of memory: no per-node work, no
  * multiplication, no table lookups scattered over the tree's leaves.
  *
  * In TableShap, what a leaf adds for a row depends only on the leaf's mask Q (which of its k path
  * features the row agrees with), and Q depends only on the row's direction at each split of the tree.
- * So per tree the directions of its I splits form a word w < 2^I, and for every w the numbers
- * TableShap.add would add are stored one after the other: for a feature in Q, (1 − z) · (C(Q) − C(Q∖i))
- * by the same expression; for one outside Q, −A(Q) (adding −a is subtracting a).
+ * TableShap sums a tree's leaves per feature (from 0, leaves in preorder) before adding each sum to
+ * the contributions, so what a tree adds to a feature is one number per combination of directions.
+ * Per tree the directions of its I splits form a word w < 2^I, and for every w that tree's sums are
+ * stored, computed by TableShap's expressions in TableShap's order: the contributions are bit-identical
+ * to TreeExplainer's (tested). Directions are computed without branches (a row's directions are data,
+ * a branch on each is mispredicted half the time). The word also names the leaf the row reaches, so
+ * the same pass sums the trees' leaf values, in tree order as the scorer does: score and explanation
+ * from one pass.
  *
- * The run is grouped by feature: a tree's leaves add to the same few features whatever the row, so
- * per tree the features and how many numbers each gets are fixed, and each feature's numbers keep
- * TableShap's order (leaves in preorder). A feature's value is then summed in a register, one number
- * after another: the same additions in the same order as TableShap's, so the contributions are
- * bit-identical to TreeExplainer's (tested), with a load and a store per (tree, feature) instead of
- * per number. Directions are computed without branches (a row's directions are data, a branch on each
- * is mispredicted half the time). The word also names the leaf the row reaches, so the same pass sums
- * the trees' leaf values, in tree order as the scorer does: score and explanation from one pass.
+ * Memory: Σ over trees of 2^I × (1 + the tree's distinct features) numbers, 1.0 MB for the shipped
+ * model (281 trees of depth 3, ≤ 7 splits, ≈ 4.6 features each); a row reads one block of ≈ 5.6
+ * numbers per tree, 1,572 numbers in all. Trees with more than MAX_DECISION_SPLITS splits are not
+ * re-laid out (TreeExplainer serves them).
  *
- * Memory: Σ over trees of 2^I × (1 + path features of its leaves) numbers, ≈ 3.4 MB for 280 trees of
- * depth 3; a row reads one block of ≈ 19 numbers per tree. Trees with more than MAX_DECISION_SPLITS splits are
- * not re-laid out (TreeExplainer serves them).
+ * Measured inside the server under load at c=32 (real 2024 students cycled, median per /predict,
+ * features + trees): 49 µs when each block held every leaf's number (3.5 MB, ≈ 19 numbers per tree),
+ * 24 µs now. Compiling the pass to JavaScript (thresholds as literals, no loops) was tried: 21 µs,
+ * not worth V8's ≈ 1 s of CPU to optimise it nor the thousands of slow rows before it is.
  */
 
 import type { FlatTrees } from '../ml/tree.js';
@@ -99,22 +101,20 @@ function fileOrder(trees: FlatTrees, ts: TableShap): Int32Array | null {
 }
 
 export class DecisionShap {
-  /** Per tree t: its splits are [splitStart[t], splitStart[t + 1]), its feature groups [groupStart[t], groupStart[t + 1]). */
+  /** Per tree t: its splits are [splitStart[t], splitStart[t + 1]), its features [featureStart[t], featureStart[t + 1]). */
   private readonly splitStart: Int32Array;
-  private readonly groupStart: Int32Array;
+  private readonly featureStart: Int32Array;
   /**
-   * Per tree: where its blocks start, one per direction word, and the length of each block's run. A
-   * block is the value of the leaf the word reaches (the file's, unscaled), then the run.
+   * Per tree: where its blocks start, one per direction word. A block is the value of the leaf the
+   * word reaches (the file's, unscaled), then the tree's sum for each of its features.
    */
-  private readonly termStart: Int32Array;
-  private readonly runLength: Int32Array;
+  private readonly blockStart: Int32Array;
   private readonly feature: Int32Array;
   private readonly threshold: Float64Array;
   private readonly nanLeft: Uint8Array;
-  /** Per group: its feature and how many numbers of the run it takes. */
-  private readonly groupFeature: Int32Array;
-  private readonly groupSize: Int32Array;
-  private readonly terms: Float64Array;
+  /** The features of each tree, in the order of its blocks' sums. */
+  private readonly treeFeature: Int32Array;
+  private readonly blocks: Float64Array;
 
   /**
    * The re-laid-out explainer of `e` (built from `trees`), or null when `e` is not all tables or a tree
@@ -132,67 +132,59 @@ export class DecisionShap {
   private constructor(ts: TableShap, trees: TreeSpan[], file: FlatTrees, order: Int32Array) {
     const T = trees.length;
     this.splitStart = new Int32Array(T + 1);
-    this.termStart = new Int32Array(T + 1);
-    this.runLength = new Int32Array(T);
+    this.blockStart = new Int32Array(T + 1);
+    // TableShap's features of each tree: the sums it adds to the contributions, one per feature.
+    this.featureStart = ts.treeFeatureStart;
+    this.treeFeature = ts.treeFeature;
     for (let t = 0; t < T; t++) {
-      const { splits, leaves } = trees[t]!;
-      const run = leaves.reduce((s, l) => s + ts.leafK[l]!, 0);
-      this.splitStart[t + 1] = this.splitStart[t]! + splits.length;
-      this.runLength[t] = run;
-      this.termStart[t + 1] = this.termStart[t]! + (1 + run) * (1 << splits.length);
+      const features = this.featureStart[t + 1]! - this.featureStart[t]!;
+      this.splitStart[t + 1] = this.splitStart[t]! + trees[t]!.splits.length;
+      this.blockStart[t + 1] = this.blockStart[t]! + (1 + features) * (1 << trees[t]!.splits.length);
     }
     const splitIds = trees.flatMap((t) => t.splits);
     this.feature = Int32Array.from(splitIds, (id) => ts.feature[id]!);
     this.threshold = Float64Array.from(splitIds, (id) => ts.threshold[id]!);
     this.nanLeft = Uint8Array.from(splitIds, (id) => ts.nanLeft[id]!);
-    // Per tree, its run's features (leaves in preorder, each leaf's path in order) and the stable
-    // permutation that groups them by feature in order of first appearance.
-    const groups = trees.map((t) => groupByFeature(ts, t));
-    this.groupStart = new Int32Array(T + 1);
-    for (let t = 0; t < T; t++) this.groupStart[t + 1] = this.groupStart[t]! + groups[t]!.features.length;
-    this.groupFeature = Int32Array.from(groups.flatMap((g) => g.features));
-    this.groupSize = Int32Array.from(groups.flatMap((g) => g.sizes));
-    this.terms = new Float64Array(this.termStart[T]!);
-    for (let t = 0; t < T; t++) this.fillRuns(ts, trees[t]!, groups[t]!.permutation, t, file, order);
+    this.blocks = new Float64Array(this.blockStart[T]!);
+    for (let t = 0; t < T; t++) this.fillBlocks(ts, trees[t]!, t, file, order);
   }
 
   /**
-   * For every direction word of tree `t`, the value of the leaf the word reaches, then the numbers
-   * TableShap.add adds, by its expressions, grouped by feature (`perm[i]`: the index in TableShap's
-   * order of the i-th number stored).
+   * For every direction word of tree `t`: the value of the leaf the word reaches, then per feature of
+   * the tree the sum TableShap.add makes for it: from 0, its leaves' numbers in preorder, by the same
+   * expressions.
    */
-  private fillRuns(
-    ts: TableShap,
-    t: TreeSpan,
-    perm: readonly number[],
-    index: number,
-    file: FlatTrees,
-    order: Int32Array,
-  ): void {
-    const { table, pathOneMinusZ, leafK, leafTable, leafPath } = ts;
+  private fillBlocks(ts: TableShap, t: TreeSpan, index: number, file: FlatTrees, order: Int32Array): void {
+    const { table, pathFeature, pathOneMinusZ, leafK, leafTable, leafPath } = ts;
     const mask = new Int32Array(t.end - t.start);
     const bitOf = new Int32Array(t.end - t.start);
     t.splits.forEach((id, bit) => {
       bitOf[id - t.start] = bit;
     });
+    const f0 = this.featureStart[index]!;
+    const f1 = this.featureStart[index + 1]!;
+    const slot = new Map<number, number>();
+    for (let i = f0; i < f1; i++) slot.set(this.treeFeature[i]!, i - f0);
     const q = new Int32Array(t.leaves.length);
-    const run = new Float64Array(perm.length);
-    let out = this.termStart[index]!;
+    const sums = new Float64Array(f1 - f0);
+    let out = this.blockStart[index]!;
     for (let w = 0; w < 1 << t.splits.length; w++) {
       leafMasks(ts, t, bitOf, w, mask, q);
-      let at = 0;
+      sums.fill(0);
       t.leaves.forEach((id, i) => {
         const m = q[i]!;
         const base = leafTable[id]!;
         const po = leafPath[id]!;
         const a = table[base + 2 * m]!;
         const c = table[base + 2 * m + 1]!;
-        for (let b = 0; b < leafK[id]!; b++)
-          run[at++] =
-            (m >>> b) & 1 ? pathOneMinusZ[po + b]! * (c - table[base + 2 * (m ^ (1 << b)) + 1]!) : -a;
+        for (let b = 0; b < leafK[id]!; b++) {
+          const j = slot.get(pathFeature[po + b]!)!;
+          if ((m >>> b) & 1) sums[j]! += pathOneMinusZ[po + b]! * (c - table[base + 2 * (m ^ (1 << b)) + 1]!);
+          else sums[j]! -= a;
+        }
       });
-      this.terms[out++] = file.value[order[leafOf(ts, t, bitOf, w)]!]!;
-      for (let i = 0; i < perm.length; i++) this.terms[out++] = run[perm[i]!]!;
+      this.blocks[out++] = file.value[order[leafOf(ts, t, bitOf, w)]!]!;
+      for (let j = 0; j < sums.length; j++) this.blocks[out++] = sums[j]!;
     }
   }
 
@@ -206,8 +198,7 @@ export class DecisionShap {
    * the same sum the scorer makes (src/model/learners.ts), so the raw score comes from the same pass.
    */
   addWithLeaves(row: ArrayLike<number>, offset: number, phi: Float64Array): number {
-    const { splitStart, groupStart, termStart, runLength, feature, threshold, nanLeft } = this;
-    const { groupFeature, groupSize, terms } = this;
+    const { splitStart, featureStart, blockStart, feature, threshold, nanLeft, treeFeature, blocks } = this;
     const trees = splitStart.length - 1;
     let sum = 0;
     for (let t = 0; t < trees; t++) {
@@ -219,17 +210,12 @@ export class DecisionShap {
         const x = row[offset + feature[i]!]!;
         w |= (+(x <= threshold[i]!) | (+Number.isNaN(x) & nanLeft[i]!)) << (i - s0);
       }
-      // One block per word: the leaf value, then the run (one random read per tree, not two).
-      let at = termStart[t]! + w * (1 + runLength[t]!);
-      sum += terms[at++]!;
-      const g1 = groupStart[t + 1]!;
-      for (let g = groupStart[t]!; g < g1; g++) {
-        const f = groupFeature[g]!;
-        const end = at + groupSize[g]!;
-        let acc = phi[f]!;
-        for (; at < end; at++) acc += terms[at]!;
-        phi[f] = acc;
-      }
+      const f0 = featureStart[t]!;
+      const f1 = featureStart[t + 1]!;
+      // One block per word: the leaf value, then the tree's sum per feature.
+      let at = blockStart[t]! + w * (1 + f1 - f0);
+      sum += blocks[at++]!;
+      for (let i = f0; i < f1; i++) phi[treeFeature[i]!]! += blocks[at++]!;
     }
     return sum;
   }
@@ -252,27 +238,4 @@ function leafOf(ts: TableShap, t: TreeSpan, bitOf: Int32Array, w: number): numbe
     id = child;
   }
   return id;
-}
-
-/** Tree `t`'s run of features (TableShap's order) grouped by feature, stably, in order of first appearance. */
-function groupByFeature(
-  ts: TableShap,
-  t: TreeSpan,
-): { features: number[]; sizes: number[]; permutation: number[] } {
-  const seq = t.leaves.flatMap((l) =>
-    Array.from(ts.pathFeature.subarray(ts.leafPath[l]!, ts.leafPath[l]! + ts.leafK[l]!)),
-  );
-  const features = [...new Set(seq)];
-  const permutation: number[] = [];
-  const sizes = features.map((f) => {
-    let n = 0;
-    seq.forEach((g, i) => {
-      if (g === f) {
-        permutation.push(i);
-        n++;
-      }
-    });
-    return n;
-  });
-  return { features, sizes, permutation };
 }

@@ -56,19 +56,35 @@ void factorKeysCovered;
 const str = JSON.stringify as (s: string) => string;
 const num = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
 
+/**
+ * JSON of a string from a small fixed vocabulary (feature names, units, directions, bands, model
+ * versions: the model's words, never the request's), escaped once and kept; past MAX_WORDS words it
+ * stops keeping (a guard, not a limit any model reaches).
+ */
+const words = new Map<string, string>();
+const MAX_WORDS = 512;
+function word(s: string): string {
+  let j = words.get(s);
+  if (j === undefined) {
+    j = str(s);
+    if (words.size < MAX_WORDS) words.set(s, j);
+  }
+  return j;
+}
+
 function valueJson(v: Factor['value']): string {
   return v === null ? 'null' : typeof v === 'string' ? str(v) : num(v);
 }
 
 function factorJson(f: Factor): string {
-  return `{"feature":${str(f.feature)},"label":${str(f.label)},"text":${str(f.text)},"value":${valueJson(f.value)},"missing":${f.missing},"contribution":${num(f.contribution)},"contribution_unit":${str(f.contribution_unit)},"effect_pp":${num(f.effect_pp)},"direction":${str(f.direction)}}`;
+  return `{"feature":${word(f.feature)},"label":${str(f.label)},"text":${str(f.text)},"value":${valueJson(f.value)},"missing":${f.missing},"contribution":${num(f.contribution)},"contribution_unit":${word(f.contribution_unit)},"effect_pp":${num(f.effect_pp)},"direction":${word(f.direction)}}`;
 }
 
 /** JSON.stringify(out), byte for byte. */
 export function scoreJson(out: ScoreOut): string {
   const factors = out.top_factors;
   let s = out.id === undefined ? '{' : `{"id":${str(out.id)},`;
-  s += `"risk_score":${num(out.risk_score)},"risk_label":${out.risk_label},"risk_band":${str(out.risk_band)},"model_version":${str(out.model_version)},"synthetic":${out.synthetic},"top_factors":[`;
+  s += `"risk_score":${num(out.risk_score)},"risk_label":${out.risk_label},"risk_band":${word(out.risk_band)},"model_version":${word(out.model_version)},"synthetic":${out.synthetic},"top_factors":[`;
   for (let i = 0; i < factors.length; i++)
     s += i === 0 ? factorJson(factors[i]!) : `,${factorJson(factors[i]!)}`;
   return `${s}]}`;
@@ -80,7 +96,7 @@ export function batchJson(
   synthetic: boolean | null,
   predictions: readonly ScoreOut[],
 ): string {
-  let s = `{"model_version":${str(modelVersion)},"synthetic":${synthetic},"predictions":[`;
+  let s = `{"model_version":${word(modelVersion)},"synthetic":${synthetic},"predictions":[`;
   for (let i = 0; i < predictions.length; i++)
     s += i === 0 ? scoreJson(predictions[i]!) : `,${scoreJson(predictions[i]!)}`;
   return `${s}]}`;

@@ -26,6 +26,31 @@ describe('GET /metrics', () => {
   });
 });
 
+describe('predictions by band', () => {
+  it('are counted as they are scored and read out exactly, bands never scored left out as before', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const read = async () =>
+      (await metrics.registry.getSingleMetricAsString('defasagem_predictions_total'))
+        .split('\n')
+        .filter((l) => !l.startsWith('#'));
+    expect(await read()).toEqual([]);
+    metrics.countPredictions(2, 1, 0);
+    metrics.countPredictions(1, 0, 0);
+    expect(await read()).toEqual([
+      'defasagem_predictions_total{band="alto"} 3',
+      'defasagem_predictions_total{band="medio"} 1',
+    ]);
+    // Read again with nothing new: the same totals, not counted twice.
+    metrics.countPredictions(0, 0, 5);
+    expect(await read()).toEqual([
+      'defasagem_predictions_total{band="alto"} 3',
+      'defasagem_predictions_total{band="medio"} 1',
+      'defasagem_predictions_total{band="baixo"} 5',
+    ]);
+    expect(await read()).toHaveLength(3);
+  });
+});
+
 /** Prometheus's own checker (Debian package `prometheus`; .ci/run installs it). */
 const promtool = ['/usr/bin/promtool', 'promtool'].find((bin) => !spawnSync(bin, ['--version']).error);
 if (!promtool)

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { hashKey } from '../auth.js';
 import { parseApiKeys } from '../settings.js';
@@ -45,6 +46,38 @@ describe('a keyless server answers only its own machine (Host and Origin)', () =
     for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, 'localhost', `[::1]:${port}`])
       expect((await send(port, 'POST', '/admin/reload', { host })).status, host).toBe(200);
     expect(holder.current).not.toBe(before);
+    await app.close();
+  });
+
+  it('a refused Host stays refused between accepted ones (the last accepted value is remembered, never a refused one)', async () => {
+    const { app } = await makeApp();
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as { port: number }).port;
+    // A raw socket: node's client would not send an empty Host as it is.
+    const get = (host: string) =>
+      new Promise<number>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () =>
+          socket.write(`GET /metadata HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`),
+        );
+        let head = '';
+        socket.on('data', (c) => {
+          head += c.toString('latin1');
+        });
+        socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)));
+        socket.on('error', reject);
+      });
+    for (const [host, status] of [
+      ['', 403],
+      ['127.0.0.1:8000', 200],
+      ['evil.example', 403],
+      ['127.0.0.1:8000', 200],
+      ['127.0.0.1:8000', 200],
+      ['', 403],
+      ['evil.example', 403],
+      ['localhost', 200],
+      ['127.0.0.1.evil.example', 403],
+    ] as const)
+      expect(await get(host), host).toBe(status);
     await app.close();
   });
 

@@ -41,17 +41,23 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 export function hostGuard(allowedHosts: readonly string[]): onRequestHookHandler {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
   const accepts = (name: string | null) => name !== null && (isLoopbackHost(name) || allowed.has(name));
+  // The last Host value accepted: clients send the same one on every request, and comparing it is
+  // cheaper than parsing it again. Only an accepted value is kept, so a refused one is always parsed.
+  let lastAccepted: string | null = null;
   return (req, _reply, done) => {
     const host = req.headers.host;
-    if (host !== undefined && !accepts(hostnameOf(host))) {
-      done(
-        new AppError(
-          SERVE_ERRORS.HOST_NOT_ALLOWED,
-          'This server has no API keys and answers only requests addressed to localhost, 127.0.0.1, ::1 or a name in ALLOWED_HOSTS.',
-          { rule: 'host' },
-        ),
-      );
-      return;
+    if (host !== undefined && host !== lastAccepted) {
+      if (!accepts(hostnameOf(host))) {
+        done(
+          new AppError(
+            SERVE_ERRORS.HOST_NOT_ALLOWED,
+            'This server has no API keys and answers only requests addressed to localhost, 127.0.0.1, ::1 or a name in ALLOWED_HOSTS.',
+            { rule: 'host' },
+          ),
+        );
+        return;
+      }
+      lastAccepted = host;
     }
     const origin = req.headers.origin;
     if (origin !== undefined && !SAFE_METHODS.has(req.method) && !accepts(originHostname(origin))) {

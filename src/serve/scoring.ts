@@ -70,17 +70,15 @@ export function createScorer(
       else if (band === 'medio') medio++;
     }
     metrics.countPredictions(alto, medio, n - alto - medio);
-    if (observe)
-      observe({
-        modelVersion: b.version,
-        records,
-        scores,
-        labels,
-        requestId,
-        at: Date.now(),
-        via,
-        ...(ras ? { ras } : {}),
-      });
+    if (observe) {
+      const at = Date.now();
+      const modelVersion = b.version;
+      observe(
+        ras
+          ? { modelVersion, records, scores, labels, requestId, at, via, ras }
+          : { modelVersion, records, scores, labels, requestId, at, via },
+      );
+    }
     return factors ? { scores, labels, bands, factors } : { scores, labels, bands };
   };
 }

@@ -68,15 +68,14 @@ function sendBatch(
 export const predictRoutes: ServePlugin = async (app, { holder, access, score, settings }) => {
   const topK = settings.topFactors;
   // `factors`: already made with the score (one student); else explained here (a batch's chunks).
-  const predictOut: PredictOut = (b, rec, id, s, label, band, factors) => ({
-    ...(id === null ? {} : { id }),
-    risk_score: s,
-    risk_label: label,
-    risk_band: band,
-    model_version: b.version,
-    synthetic: b.synthetic,
-    top_factors: factors ?? (topK > 0 ? b.model.explain(rec, topK) : []),
-  });
+  // Two object literals, not a spread: one shape each, which scoreJson reads without a lookup.
+  const predictOut: PredictOut = (b, rec, id, s, label, band, factors) => {
+    const top_factors = factors ?? (topK > 0 ? b.model.explain(rec, topK) : []);
+    const { version: model_version, synthetic } = b;
+    return id === null
+      ? { risk_score: s, risk_label: label, risk_band: band, model_version, synthetic, top_factors }
+      : { id, risk_score: s, risk_label: label, risk_band: band, model_version, synthetic, top_factors };
+  };
 
   app.post('/predict', access.predict, (req, reply) => {
     const b = holder.current; // one read: this request uses this model to the end

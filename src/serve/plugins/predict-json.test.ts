@@ -9,7 +9,7 @@ import { loadModel } from '../../model/load.js';
 import { fixtureModels } from '../../model/testing/model-files.js';
 import type { Factor } from '../../model/types.js';
 import { EXAMPLE_STUDENT, inProcessApp } from '../testing/support.js';
-import { batchJson, type ScoreOut, scoreJson } from './predict-json.js';
+import { batchJson, type ScoreOut, scoreJson, str } from './predict-json.js';
 
 describe('predict-json: the bytes JSON.stringify writes', () => {
   // Students with gaps (null numbers, a missing category) so values are numbers, strings and nulls.
@@ -72,6 +72,23 @@ describe('predict-json: the bytes JSON.stringify writes', () => {
       top_factors: [f, { ...f, value: 'publica' }],
     };
     expect(scoreJson(out)).toBe(JSON.stringify(out));
+  });
+
+  it('str is JSON.stringify of a string: every code unit alone and in text, pairs and lone surrogates', () => {
+    const samples: string[] = [
+      '',
+      'IDA 3,2 — abaixo da mediana dos alunos (6,1): aumenta o risco',
+      '\u2028\u2029\u007f',
+    ];
+    for (let c = 0; c < 0x10000; c++) {
+      const ch = String.fromCharCode(c);
+      samples.push(ch, `Idade: ${ch} anos`);
+    }
+    samples.push('\ud83d\ude00', 'a\ud83d', '\ude00b', '\ude00\ud83d', 'x"y\\z\n');
+    let differ = 0;
+    for (const s of samples) if (str(s) !== JSON.stringify(s)) differ++;
+    expect(differ).toBe(0);
+    expect(samples.length).toBeGreaterThan(2 * 0x10000);
   });
 
   const app = inProcessApp();

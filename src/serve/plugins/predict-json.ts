@@ -53,7 +53,21 @@ const factorKeysCovered: Covers<Factor, typeof FACTOR_KEYS> = true;
 void scoreKeysCovered;
 void factorKeysCovered;
 
-const str = JSON.stringify as (s: string) => string;
+/**
+ * What JSON.stringify escapes in a string: `"`, `\`, control characters and (well-formed stringify)
+ * lone surrogates; any surrogate here, paired or not, so a string with one goes to JSON.stringify.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
+const ESCAPED = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/**
+ * JSON.stringify(s), byte for byte: a string with nothing to escape is only quoted (tested against
+ * JSON.stringify on every kind of character it escapes). The factors' Portuguese texts have nothing to
+ * escape, and JSON.stringify's own scan of a text with an em dash costs ~0.6 µs against ~0.25 µs here.
+ */
+export function str(s: string): string {
+  return ESCAPED.test(s) ? JSON.stringify(s) : `"${s}"`;
+}
 const num = (x: number): string => (Number.isFinite(x) ? String(x) : 'null');
 
 /**
@@ -66,7 +80,7 @@ const MAX_WORDS = 512;
 function word(s: string): string {
   let j = words.get(s);
   if (j === undefined) {
-    j = str(s);
+    j = JSON.stringify(s);
     if (words.size < MAX_WORDS) words.set(s, j);
   }
   return j;

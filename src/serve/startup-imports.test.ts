@@ -14,7 +14,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT, runTs } from '../registry/testing/spawn.js';
-import { type MonitoredRegistry, monitoredRegistry, postJson } from './testing/monitoring.js';
+import { listeningUrl, type MonitoredRegistry, monitoredRegistry, postJson } from './testing/monitoring.js';
 
 const MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
 /** Packages a serving replica needs only for a cohort upload, a PostgreSQL store, S3 or a TTY. */
@@ -63,18 +63,6 @@ export async function load(url, context, next) {
 function packageOf(url: string): string | null {
   const m = /\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url);
   return m ? m[1]! : null;
-}
-
-function listeningUrl(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      const m = /"event":"listening","url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${out}`)));
-  });
 }
 
 describe('serve start-up loads only what serving needs', () => {

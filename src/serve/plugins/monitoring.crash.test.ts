@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SQLITE_FILE } from '../../monitor/index.js';
 import { REPO_ROOT, runTs } from '../../registry/testing/spawn.js';
-import { type MonitoredRegistry, monitoredRegistry, postJson } from '../testing/monitoring.js';
+import { listeningUrl, type MonitoredRegistry, monitoredRegistry, postJson } from '../testing/monitoring.js';
 
 const MAIN = path.join(REPO_ROOT, 'src/cli/main.ts');
 let reg: MonitoredRegistry;
@@ -19,19 +19,6 @@ beforeAll(async () => {
   reg = await monitoredRegistry();
 }, 120_000);
 afterAll(() => reg?.cleanup());
-
-/** The URL the child logged in its `listening` line. */
-function listeningUrl(child: ChildProcess): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += String(d);
-      const m = /"event":"listening","url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m) resolve(m[1]!);
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${out}`)));
-  });
-}
 
 /** Serves, scores until `batches` are acknowledged, then SIGKILLs; answers the last acknowledged count. */
 async function serveAndKill(dataDir: string, batches: number) {

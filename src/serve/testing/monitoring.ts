@@ -2,6 +2,7 @@
  * Test support for monitoring in the server: a registry holding a model trained for real (with the
  * baseline training wrote beside it), and `startServer` on loopback with monitoring in a temp folder.
  */
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -86,5 +87,18 @@ export function postJson(
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
     body: JSON.stringify(body),
+  });
+}
+
+/** The URL a `defasagem serve` child logged in its `listening` line (stdout piped). */
+export function listeningUrl(child: ChildProcess): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const m = /"event":"listening","url":"(http:\/\/[^"]+)"/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited (${code}) before listening: ${out}`)));
   });
 }

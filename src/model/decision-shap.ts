@@ -20,17 +20,22 @@
  * numbers per tree, 1,572 numbers in all. Trees with more than MAX_DECISION_SPLITS splits are not
  * re-laid out (TreeExplainer serves them).
  *
- * A row is explained in three steps: every tree's block, one read of each block, then the sums. In
- * the server the blocks are seldom in cache (the HTTP stack and other processes run between two
- * requests); reading them all first, none waiting for another, lets the CPU fetch them together.
+ * A row is explained in three steps: every tree's block, the leaf values (one read of each block),
+ * then the sums. In the server the blocks are seldom in cache (the HTTP stack and other processes run
+ * between two requests); reading them all first, none waiting for another, lets the CPU fetch them
+ * together. A split's direction is one comparison with a copy of the row where a missing value is NaN
+ * or −∞ as its split sends it (see `values`). The sums are added feature by feature, each feature's
+ * in tree order in a register: the same additions in the same order as tree after tree.
  *
- * Measured inside the server under load at c=32 (real 2024 students cycled, median per /predict,
- * features + trees, each pair in the same run): 49 µs when each block held every leaf's number (3.5 MB,
- * ≈ 19 numbers per tree) against 24–38 µs with the sums (the range is the machine's load from run to
- * run); 34–38 µs with the sums read as they come against 27–28 µs with the reads first (≈ 5 µs in a
- * loop in process, caches warm). Compiling the pass to JavaScript (thresholds as literals, no loops)
- * was tried: 21 µs against 24 µs for the same loop in one run, not worth V8's ≈ 1 s of CPU to
- * optimise it and the thousands of slow rows before it is.
+ * Measured inside the server at c=32 (real 2024 students cycled, median per /predict, features +
+ * trees, each comparison in one run): 49 µs when each block held every leaf's number (3.5 MB, ≈ 19
+ * numbers per tree) against 24–38 µs with the sums (the range is the machine's load from run to run);
+ * 34–38 µs reading each block as its tree comes against 27–28 µs with the reads first; then, on a
+ * quieter machine (load 1–2, two runs), steps 1 / 2 / 3 took 8.0 / 4.6 / 7.9 µs and take 6.1 / 3.6 /
+ * 5.8 µs with the copy of the row and the sums by feature (≈ 5 µs in all in a loop in process, caches
+ * warm). Compiling the pass to JavaScript (thresholds as literals, no loops) was tried: 21 µs against
+ * 24 µs for the same loop in one run, not worth V8's ≈ 1 s of CPU to optimise it and the thousands of
+ * slow rows first.
  */
 
 import type { FlatTrees } from '../ml/tree.js';
@@ -116,16 +121,32 @@ export class DecisionShap {
    * word reaches (the file's, unscaled), then the tree's sum for each of its features.
    */
   private readonly blockStart: Int32Array;
-  private readonly feature: Int32Array;
+  /**
+   * Per split: where its value is in `values` (the feature, plus `columns` when a missing value goes
+   * left), and its threshold.
+   */
+  private readonly column: Int32Array;
   private readonly threshold: Float64Array;
-  private readonly nanLeft: Uint8Array;
+  /** Features the splits read (the highest index + 1). */
+  private readonly columns: number;
+  /**
+   * The row's values as the splits read them, refilled per row: [0, columns) the values as they are
+   * (a missing one, NaN, fails `x <= t`: right), [columns, 2·columns) with a missing value as −∞
+   * (passes `x <= t` for any threshold: left). So a split's direction is one comparison.
+   */
+  private readonly values: Float64Array;
+  /**
+   * The trees' sums by feature: feature sumFeature[k] takes the entries [sumStart[k], sumStart[k + 1]),
+   * in tree order, each `tree << 4 | position of the sum in the tree's block`.
+   */
+  private readonly sumFeature: Int32Array;
+  private readonly sumStart: Int32Array;
+  private readonly sumEntry: Int32Array;
   /** The features of each tree, in the order of its blocks' sums. */
   private readonly treeFeature: Int32Array;
   private readonly blocks: Float64Array;
   /** Per tree, where the row's block starts (scratch of addWithLeaves). */
   private readonly blockAt: Int32Array;
-  /** Where the reads of step 2 go, so that they are not optimised away. */
-  private readonly sink = new Float64Array(1);
 
   /**
    * The re-laid-out explainer of `e` (built from `trees`), or null when `e` is not all tables or a tree
@@ -154,9 +175,17 @@ export class DecisionShap {
       this.blockStart[t + 1] = this.blockStart[t]! + (1 + features) * (1 << trees[t]!.splits.length);
     }
     const splitIds = trees.flatMap((t) => t.splits);
-    this.feature = Int32Array.from(splitIds, (id) => ts.feature[id]!);
+    this.columns = splitIds.reduce((m, id) => Math.max(m, ts.feature[id]! + 1), 0);
+    this.column = Int32Array.from(
+      splitIds,
+      (id) => ts.feature[id]! + (ts.nanLeft[id] === 1 ? this.columns : 0),
+    );
     this.threshold = Float64Array.from(splitIds, (id) => ts.threshold[id]!);
-    this.nanLeft = Uint8Array.from(splitIds, (id) => ts.nanLeft[id]!);
+    this.values = new Float64Array(2 * this.columns);
+    const byFeature = sumsByFeature(this.featureStart, this.treeFeature);
+    this.sumFeature = byFeature.features;
+    this.sumStart = byFeature.start;
+    this.sumEntry = byFeature.entries;
     this.blocks = new Float64Array(this.blockStart[T]!);
     for (let t = 0; t < T; t++) this.fillBlocks(ts, trees[t]!, t, file, order);
   }
@@ -210,33 +239,40 @@ export class DecisionShap {
    * the same sum the scorer makes (src/model/learners.ts), so the raw score comes from the same pass.
    */
   addWithLeaves(row: ArrayLike<number>, offset: number, phi: Float64Array): number {
-    const { splitStart, featureStart, blockStart, feature, threshold, nanLeft, treeFeature, blocks } = this;
-    const { blockAt, sink } = this;
+    const { splitStart, featureStart, blockStart, column, threshold, blocks } = this;
+    const { blockAt, values, columns } = this;
     const trees = splitStart.length - 1;
+    for (let f = 0; f < columns; f++) {
+      const x = row[offset + f]!;
+      values[f] = x;
+      values[columns + f] = Number.isNaN(x) ? Number.NEGATIVE_INFINITY : x;
+    }
     // 1. Every tree's block: its direction word from the row (the split arrays are read in order).
     for (let t = 0; t < trees; t++) {
       const s0 = splitStart[t]!;
       const s1 = splitStart[t + 1]!;
       let w = 0;
-      // Left (1) when x ≤ threshold, and for a missing value (NaN: both comparisons false) its side.
-      for (let i = s0; i < s1; i++) {
-        const x = row[offset + feature[i]!]!;
-        w |= (+(x <= threshold[i]!) | (+Number.isNaN(x) & nanLeft[i]!)) << (i - s0);
-      }
+      // Left (1) when x ≤ threshold; a missing value goes to its side (see `values`).
+      for (let i = s0; i < s1; i++) w |= +(values[column[i]!]! <= threshold[i]!) << (i - s0);
       blockAt[t] = blockStart[t]! + w * (1 + featureStart[t + 1]! - featureStart[t]!);
     }
-    // 2. One read per block, none depending on another, so the CPU fetches them from memory together
-    // (they are scattered over the table and rarely in cache between two requests).
-    let touch = 0;
-    for (let t = 0; t < trees; t++) touch += blocks[blockAt[t]!]!;
-    sink[0] = touch;
-    // 3. The leaf value, then the tree's sum per feature.
+    // 2. The leaf values, in tree order: the first read of each block, none depending on another, so
+    // the CPU fetches the blocks from memory together (they are scattered over the table and rarely
+    // in cache between two requests).
     let sum = 0;
-    for (let t = 0; t < trees; t++) {
-      let at = blockAt[t]!;
-      sum += blocks[at++]!;
-      const f1 = featureStart[t + 1]!;
-      for (let i = featureStart[t]!; i < f1; i++) phi[treeFeature[i]!]! += blocks[at++]!;
+    for (let t = 0; t < trees; t++) sum += blocks[blockAt[t]!]!;
+    // 3. Per feature, its trees' sums in tree order, added in a register: the same additions as one
+    // tree after another, without a store and a load of the contribution per sum.
+    const { sumFeature, sumStart, sumEntry } = this;
+    for (let k = 0; k < sumFeature.length; k++) {
+      const f = sumFeature[k]!;
+      let acc = phi[f]!;
+      const e1 = sumStart[k + 1]!;
+      for (let e = sumStart[k]!; e < e1; e++) {
+        const entry = sumEntry[e]!;
+        acc += blocks[blockAt[entry >> 4]! + (entry & 15)]!;
+      }
+      phi[f] = acc;
     }
     return sum;
   }
@@ -259,4 +295,32 @@ function leafOf(ts: TableShap, t: TreeSpan, bitOf: Int32Array, w: number): numbe
     id = child;
   }
   return id;
+}
+
+/**
+ * Per feature (in index order) the trees that add a sum to it, in tree order, each as
+ * `tree << 4 | 1 + the feature's index among the tree's` (its sum's position in the tree's blocks; a
+ * tree has at most MAX_DECISION_SPLITS = 8 features, so the position fits in 4 bits).
+ */
+function sumsByFeature(
+  featureStart: Int32Array,
+  treeFeature: Int32Array,
+): { features: Int32Array; start: Int32Array; entries: Int32Array } {
+  const lists: number[][] = [];
+  for (let t = 0; t + 1 < featureStart.length; t++)
+    for (let i = featureStart[t]!; i < featureStart[t + 1]!; i++) {
+      const f = treeFeature[i]!;
+      while (lists.length <= f) lists.push([]);
+      lists[f]!.push((t << 4) | (1 + i - featureStart[t]!));
+    }
+  const used = lists.map((l, f) => [f, l] as const).filter(([, l]) => l.length > 0);
+  const start = new Int32Array(used.length + 1);
+  used.forEach(([, l], k) => {
+    start[k + 1] = start[k]! + l.length;
+  });
+  return {
+    features: Int32Array.from(used, ([f]) => f),
+    start,
+    entries: Int32Array.from(used.flatMap(([, l]) => l)),
+  };
 }

@@ -45,7 +45,8 @@ const STAGES: ReadonlyArray<[string, RegExp]> = [
   ['socket write (writev/write)', /^(writev|writevGeneric|writeGeneric|_writev|_write)$/],
   ['JSON body parse (secure-json-parse)', /^_parse$/],
   ['latency metric (observeRequest)', /^observeRequest$/],
-  ['monitoring hand-off (postMessage)', /^postMessage$/],
+  // The recorder counts each prediction when it is observed, and flushes the counts to its writer.
+  ['monitoring (observePrediction, flush, postMessage)', /^(observePrediction|drain|postMessage)$/],
   ['garbage collection', /^\(garbage collector\)$/],
 ];
 

@@ -12,6 +12,7 @@ const BENCHES: Array<{ name: string; file: string; fn: string }> = [
   { name: 'retrain', file: './retrain.ts', fn: 'benchRetrain' },
   { name: 'registry', file: './registry.ts', fn: 'benchRegistry' },
   { name: 'serve', file: './serve.ts', fn: 'benchServe' },
+  { name: 'serve-calibration', file: './serve-calibration.ts', fn: 'benchServeCalibration' },
   { name: 'monitor', file: './monitor.ts', fn: 'benchMonitor' },
   { name: 'monitor-serve', file: './monitor-serve.ts', fn: 'benchMonitorServe' },
 ];

@@ -129,6 +129,12 @@ export async function pruneStore(
 
 export interface Monitor {
   readonly mode: PrivacyMode;
+  /**
+   * The retention pass run at open (the first write through the store's writer: with SQLite it also
+   * waits for the writer thread to start). Settled when openMonitor returns, unless it was opened with
+   * `awaitStartupPrune: false`: then the caller awaits it before accepting requests.
+   */
+  readonly started: Promise<void>;
   /** null when the mode is off. */
   readonly store: EventStore | null;
   observePrediction(o: PredictionObservation): boolean;
@@ -156,6 +162,7 @@ function offMonitor(): Monitor {
   };
   return {
     mode: 'off',
+    started: Promise.resolve(),
     store: null,
     observePrediction: () => false,
     observeRequest: () => false,
@@ -177,6 +184,11 @@ export interface OpenMonitorOptions {
   onError?: (err: unknown) => void;
   /** Retention timer period (default hourly; 0 = only on prune()). */
   pruneIntervalMs?: number;
+  /**
+   * false: return once the store is open and migrated, with the start-up retention pass still running
+   * (`Monitor.started`), so a server loads its model while the writer thread starts; default true.
+   */
+  awaitStartupPrune?: boolean;
 }
 
 /**
@@ -202,10 +214,14 @@ export async function openMonitor(
     ...(opts.now ? { now: opts.now } : {}),
     ...(opts.onError ? { onError: opts.onError } : {}),
   });
-  await recorder.prune();
+  const started = recorder.prune().then(() => undefined);
+  // Handled here so a failure waits for the caller's await instead of ending the process unhandled.
+  started.catch(() => {});
+  if (opts.awaitStartupPrune !== false) await started;
   const options = driftOptions(settings);
   return {
     mode: settings.privacyMode,
+    started,
     store,
     observePrediction: (o) => recorder.observePrediction(o),
     observeRequest: (o) => recorder.observeRequest(o),

@@ -124,7 +124,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const metrics = createMetrics();
   const source = modelSource(s);
   let holder: ModelHolder | null = null;
-  // Before the model: pseudonymised mode without its secret refuses to start here.
+  // Before the model: pseudonymised mode without its secret refuses to start here. The store is opened
+  // and migrated here too; its writer thread starts (and runs the retention pass) while the model
+  // loads and the app is built, and serveWith waits for it before listening.
   const monitoring = opts.monitor
     ? await openServerMonitoring({
         settings: opts.monitor,
@@ -134,7 +136,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           return b ? { version: b.version, bands: b.bands } : null;
         },
         log,
-        ...(opts.monitorOptions ? { open: opts.monitorOptions } : {}),
+        open: { awaitStartupPrune: false, ...opts.monitorOptions },
       })
     : null;
   try {
@@ -176,6 +178,13 @@ async function serveWith(a: {
     listModels: source.listModels,
     registry: opts.registry ?? openRegistry(registryLocation(s.registryDir), registrySettingsFromEnv()),
   });
+  // Monitoring's first write (retention, on the writer thread) must have worked before any request.
+  try {
+    await monitoring?.monitor.started;
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
   const url = await listenOn(app, s.host, s.port, async () => {});
   const stopRetry = followSource(holder, source, s.reloadPollSeconds);
   const startupMs = Math.round(process.uptime() * 1000);

@@ -27,6 +27,7 @@ import { lazyChildLoggerFactory } from './http/lazy-logger.js';
 import { createLimiter, type Limiter } from './http/rate-limit.js';
 import { addRequestIdHeader, genReqId } from './http/request-id.js';
 import { addRequestLog } from './http/request-log.js';
+import { lazySchemaCompilers } from './http/schema-compilers.js';
 import type { ServeMetrics } from './metrics.js';
 import type { MonitoringService, PredictionObserver } from './observe.js';
 import { adminRoutes } from './plugins/admin.js';
@@ -87,6 +88,11 @@ function createFastify(deps: AppDeps): FastifyInstance {
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    schemaController: {
+      compilersFactory: lazySchemaCompilers() as NonNullable<
+        FastifyServerOptions['schemaController']
+      >['compilersFactory'],
+    },
   });
 }
 

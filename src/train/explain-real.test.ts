@@ -2,7 +2,8 @@
  * Exact explanations on models trained on the real PEDE workbook (set PEDE_XLSX to run): for every
  * real student, the served contributions equal the path-recursion reference to 1e-9 and add up with
  * the base value to the raw score (local accuracy), and every factor the server answers is exactly
- * the one TreeExplainer alone gives (the fast explainer changes no answer). It lives with training, the
+ * the one TreeExplainer alone gives (the fast explainer changes no answer), as are the score and top
+ * factors of the request path (predictExplain). It lives with training, the
  * lowest layer that can both ingest and train; the model layer's own tests use synthetic rows.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -74,6 +75,10 @@ describe.skipIf(!available)('exact explanations on real-data models', () => {
       expect(top.length).toBeLessThanOrEqual(5);
       // Every factor of every real student, bit for bit (toStrictEqual: Object.is on numbers).
       expect(model.explain(r, pipeline.width)).toStrictEqual(reference.explain(r, pipeline.width));
+      // The request path (score and top factors from one pass) against the reference's score and factors.
+      const served = model.predictExplain(r, 3);
+      expect(Object.is(served.score, reference.predictOne(r))).toBe(true);
+      expect(served.factors).toStrictEqual(reference.explain(r, 3));
     }
     expect(worst).toBeLessThan(1e-9);
   }

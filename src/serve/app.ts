@@ -2,9 +2,11 @@
  * The HTTP app, built from its dependencies (holder, metrics, logger, registry listing) so tests run it
  * in-process with `app.inject` or on a real socket. Three layers, in this order:
  * 1. Fastify's options: strict JSON only, body limit, request ids, lazy per-request loggers.
- * 2. Cross-cutting hooks (`http/`): X-Request-ID, the request log and latency metric, the error and
- *    not-found handlers, the Host/Origin guard of a keyless server, the principal (with the failed-key
- *    throttle), the rate limiter.
+ * 2. Cross-cutting hooks (`http/`), as few as possible since fastify runs each one per request: one
+ *    onRequest (X-Request-ID, the Host/Origin guard of a keyless server) and one onResponse (latency
+ *    metric, monitoring's request count, the request log) for the whole app; the error and not-found
+ *    handlers; per role, one onRequest (the principal, with the failed-key throttle, then the rate
+ *    limiter's admission) and the limiter's preHandler.
  * 3. The route plugins (`plugins/`), one per endpoint family, each in its own encapsulated context and
  *    given the same ServeContext (context.ts says how to add one).
  */
@@ -20,13 +22,12 @@ import type { Logger } from 'pino';
 import type { RegistryContext } from '../registry/index.js';
 import type { AppSettings, RouteAccess, ServeContext, ServePlugin } from './context.js';
 import type { ModelHolder } from './holder.js';
-import { authFailures, decoratePrincipal, requireRole } from './http/access.js';
+import { authFailures, decoratePrincipal, type RoleCheck, roleCheck } from './http/access.js';
 import { setErrorHandlers } from './http/error-handler.js';
-import { addHostGuard } from './http/host-guard.js';
 import { lazyChildLoggerFactory } from './http/lazy-logger.js';
 import { createLimiter, type Limiter } from './http/rate-limit.js';
-import { addRequestIdHeader, genReqId } from './http/request-id.js';
-import { addRequestLog } from './http/request-log.js';
+import { addRequestHooks } from './http/request-hooks.js';
+import { genReqId } from './http/request-id.js';
 import { lazySchemaCompilers } from './http/schema-compilers.js';
 import type { ServeMetrics } from './metrics.js';
 import type { MonitoringService, PredictionObserver } from './observe.js';
@@ -36,7 +37,7 @@ import { docsRoutes } from './plugins/docs.js';
 import { healthRoutes } from './plugins/health.js';
 import { metricsRoute } from './plugins/metrics.js';
 import { modelRoutes } from './plugins/models.js';
-import { monitoringRequestHook, monitoringRoutes } from './plugins/monitoring.js';
+import { monitoringRoutes } from './plugins/monitoring.js';
 import { oipRoutes } from './plugins/oip-v2.js';
 import { predictRoutes } from './plugins/predict.js';
 import { registryRoutes } from './plugins/registry.js';
@@ -81,8 +82,8 @@ function createFastify(deps: AppDeps): FastifyInstance {
     ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
     // Our own onResponse hook logs rejected and failed requests; no per-request lines otherwise.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
-    childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'],
     bodyLimit: deps.settings.bodyLimitBytes,
+    childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'],
     genReqId,
     requestIdHeader: false,
     return503OnClosing: true,
@@ -96,12 +97,24 @@ function createFastify(deps: AppDeps): FastifyInstance {
   });
 }
 
-/** The route options of a role: its key check, then the rate limit's admission and charge. */
-function roleAccess(auth: onRequestHookHandler, limiter: Limiter): RouteShorthandOptions {
-  return {
-    onRequest: limiter.onRequest ? [auth, limiter.onRequest] : [auth],
-    ...(limiter.preHandler ? { preHandler: [limiter.preHandler] } : {}),
-  };
+/**
+ * The route options of a role: one onRequest hook that checks the key, then the rate limit's
+ * admission; after the body is parsed, the rate limit's charge for its students.
+ */
+function roleAccess(check: RoleCheck, limiter: Limiter): RouteShorthandOptions {
+  const admit = limiter.admit;
+  const onRequest: onRequestHookHandler = admit
+    ? (req, reply, done) => {
+        const refused = check(req) ?? admit(req, reply);
+        if (refused === null) done();
+        else done(refused);
+      }
+    : (req, _reply, done) => {
+        const refused = check(req);
+        if (refused === null) done();
+        else done(refused);
+      };
+  return { onRequest, ...(limiter.preHandler ? { preHandler: limiter.preHandler } : {}) };
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -110,17 +123,22 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   decoratePrincipal(app);
   // Only JSON bodies: fastify also parses text/plain by default, which would turn into a 400 later.
   app.removeContentTypeParser('text/plain');
-  addRequestIdHeader(app);
-  addRequestLog(app, metrics, deps.logger ? deps.logger.isLevelEnabled('debug') : false);
-  setErrorHandlers(app, metrics);
-  if (deps.monitoring) monitoringRequestHook(app, deps.monitoring);
   const keys = settings.apiKeys;
-  addHostGuard(app, keys.length === 0, settings.allowedHosts);
+  addRequestHooks(
+    app,
+    { keyless: keys.length === 0, allowedHosts: settings.allowedHosts },
+    {
+      metrics,
+      monitoring: deps.monitoring ?? null,
+      debugLog: deps.logger ? deps.logger.isLevelEnabled('debug') : false,
+    },
+  );
+  setErrorHandlers(app, metrics);
   const limiter = createLimiter(app, settings);
   const failures = authFailures(keys, settings.authFailureLimit);
   const access: RouteAccess = {
-    predict: roleAccess(requireRole(keys, 'predict', failures), limiter),
-    admin: roleAccess(requireRole(keys, 'admin', failures), limiter),
+    predict: roleAccess(roleCheck(keys, 'predict', failures), limiter),
+    admin: roleAccess(roleCheck(keys, 'admin', failures), limiter),
   };
   const context: ServeContext = {
     settings,

@@ -1,5 +1,5 @@
 /**
- * Who may call a route: an onRequest hook per role that reads the API key (X-API-Key or Bearer)
+ * Who may call a route: a check per role, run by the route's onRequest hook, that reads the API key (X-API-Key or Bearer)
  * before the body is read, so an unauthenticated client never gets its body parsed. With no keys
  * configured (loopback only, see server.ts) every caller is the anonymous admin.
  *
@@ -8,7 +8,7 @@
  * Only failures count and only for the address that made them: a valid key used from another
  * address is never slowed, and a valid request costs nothing here.
  */
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/error-base.js';
 import { ANONYMOUS_ADMIN, authenticate, type Principal, presentedKey, roleAllows } from '../auth.js';
 import { SERVE_ERRORS } from '../errors.js';
@@ -25,11 +25,6 @@ declare module 'fastify' {
 export function decoratePrincipal(app: FastifyInstance): void {
   app.decorateRequest('principal', null);
 }
-
-const asAnonymousAdmin: onRequestHookHandler = (req, _reply, done) => {
-  req.principal = ANONYMOUS_ADMIN;
-  done();
-};
 
 /** Failed key checks per client address, per minute. */
 export class AuthFailures {
@@ -61,43 +56,39 @@ export function authFailures(keys: readonly ApiKeyEntry[], limit: number): AuthF
 const unauthorized = (_req: FastifyRequest, message: string) =>
   new AppError(SERVE_ERRORS.UNAUTHORIZED, message, { rule: 'api_key' });
 
+/** A route's key check: sets the request's principal, or returns the refusal (401, 403, 429). */
+export type RoleCheck = (req: FastifyRequest) => AppError | null;
+
+const asAnonymousAdmin: RoleCheck = (req) => {
+  req.principal = ANONYMOUS_ADMIN;
+  return null;
+};
+
 /**
- * onRequest hook that admits keys with `role`; runs before the body is read. With `failures`, an
- * address over its failed-attempt limit is refused first, and each failed check is counted.
+ * The check that admits keys with `role`, for an onRequest hook (before the body is read). With
+ * `failures`, an address over its failed-attempt limit is refused first, and each failed check is
+ * counted.
  */
-export function requireRole(
+export function roleCheck(
   keys: readonly ApiKeyEntry[],
   role: ApiRole,
   failures: AuthFailures | null = null,
-): onRequestHookHandler {
+): RoleCheck {
   if (keys.length === 0) return asAnonymousAdmin;
   const fail = failures ? failures.failed.bind(failures) : unauthorized;
-  return (req, _reply, done) => {
+  return (req) => {
     const throttled = failures?.refusal(req) ?? null;
-    if (throttled) {
-      done(throttled);
-      return;
-    }
+    if (throttled) return throttled;
     const key = presentedKey(req.headers);
-    if (key === null) {
-      done(fail(req, 'This endpoint needs an API key.'));
-      return;
-    }
+    if (key === null) return fail(req, 'This endpoint needs an API key.');
     const principal = authenticate(keys, key);
-    if (principal === null) {
-      done(fail(req, 'The API key is not valid.'));
-      return;
-    }
+    if (principal === null) return fail(req, 'The API key is not valid.');
     req.principal = principal;
-    if (!roleAllows(principal.role, role)) {
-      done(
-        new AppError(SERVE_ERRORS.FORBIDDEN, `This endpoint needs the "${role}" role.`, {
-          role,
-          rule: 'role',
-        }),
-      );
-      return;
-    }
-    done();
+    if (!roleAllows(principal.role, role))
+      return new AppError(SERVE_ERRORS.FORBIDDEN, `This endpoint needs the "${role}" role.`, {
+        role,
+        rule: 'role',
+      });
+    return null;
   };
 }

@@ -7,7 +7,7 @@
  * Origin is another site. Requests without a Host (HTTP/1.0) or without an Origin (curl, scripts) are
  * not from a browser page and pass. The Host value itself is never echoed or logged.
  */
-import type { FastifyInstance, onRequestHookHandler } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../core/error-base.js';
 import { isLoopbackHost } from '../auth.js';
 import { SERVE_ERRORS } from '../errors.js';
@@ -37,44 +37,34 @@ export function originHostname(origin: string): string | null {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The onRequest hook that keeps a keyless server to loopback names and same-machine pages. */
-export function hostGuard(allowedHosts: readonly string[]): onRequestHookHandler {
+/** A request's refusal by the guard, or null when it may pass (see the module's comment). */
+export type HostCheck = (req: FastifyRequest) => AppError | null;
+
+/** The check that keeps a keyless server to loopback names and same-machine pages. */
+export function hostCheck(allowedHosts: readonly string[]): HostCheck {
   const allowed = new Set(allowedHosts.map((h) => h.toLowerCase()));
   const accepts = (name: string | null) => name !== null && (isLoopbackHost(name) || allowed.has(name));
   // The last Host value accepted: clients send the same one on every request, and comparing it is
   // cheaper than parsing it again. Only an accepted value is kept, so a refused one is always parsed.
   let lastAccepted: string | null = null;
-  return (req, _reply, done) => {
+  return (req) => {
     const host = req.headers.host;
     if (host !== undefined && host !== lastAccepted) {
-      if (!accepts(hostnameOf(host))) {
-        done(
-          new AppError(
-            SERVE_ERRORS.HOST_NOT_ALLOWED,
-            'This server has no API keys and answers only requests addressed to localhost, 127.0.0.1, ::1 or a name in ALLOWED_HOSTS.',
-            { rule: 'host' },
-          ),
+      if (!accepts(hostnameOf(host)))
+        return new AppError(
+          SERVE_ERRORS.HOST_NOT_ALLOWED,
+          'This server has no API keys and answers only requests addressed to localhost, 127.0.0.1, ::1 or a name in ALLOWED_HOSTS.',
+          { rule: 'host' },
         );
-        return;
-      }
       lastAccepted = host;
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !SAFE_METHODS.has(req.method) && !accepts(originHostname(origin))) {
-      done(
-        new AppError(
-          SERVE_ERRORS.HOST_NOT_ALLOWED,
-          'This server has no API keys and accepts changes only from pages on localhost, 127.0.0.1, ::1 or a name in ALLOWED_HOSTS.',
-          { rule: 'origin' },
-        ),
+    if (origin !== undefined && !SAFE_METHODS.has(req.method) && !accepts(originHostname(origin)))
+      return new AppError(
+        SERVE_ERRORS.HOST_NOT_ALLOWED,
+        'This server has no API keys and accepts changes only from pages on localhost, 127.0.0.1, ::1 or a name in ALLOWED_HOSTS.',
+        { rule: 'origin' },
       );
-      return;
-    }
-    done();
+    return null;
   };
-}
-
-/** Installs the guard on every route when the server runs without keys. */
-export function addHostGuard(app: FastifyInstance, keyless: boolean, allowedHosts: readonly string[]): void {
-  if (keyless) app.addHook('onRequest', hostGuard(allowedHosts));
 }

@@ -9,7 +9,8 @@
  * - **requests in flight** at once (RATE_LIMIT_CONCURRENCY), freed when the response is closed.
  * RATE_LIMIT_MAX=0 turns both off, and then no hook runs at all.
  */
-import type { FastifyInstance, FastifyRequest, onRequestHookHandler, preHandlerHookHandler } from 'fastify';
+import type { ServerResponse } from 'node:http';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { AppError } from '../../core/error-base.js';
 import { SERVE_ERRORS } from '../errors.js';
 import type { ServeSettings } from '../settings.js';
@@ -28,8 +29,11 @@ declare module 'fastify' {
 }
 
 export interface Limiter {
-  /** Admission, after the key is checked: one unit of the budget and a slot in flight. */
-  readonly onRequest: onRequestHookHandler | null;
+  /**
+   * Admission, after the key is checked (the route's onRequest hook calls it): one unit of the budget
+   * and a slot in flight; returns the 429, or null when admitted.
+   */
+  readonly admit: ((req: FastifyRequest, reply: FastifyReply) => AppError | null) | null;
   /** Once the body is parsed: the top-up to the number of students it holds (see studentsIn). */
   readonly preHandler: preHandlerHookHandler | null;
   /**
@@ -60,13 +64,17 @@ export function studentsIn(body: unknown): number {
   return n;
 }
 
+/** The rate-limit bucket a response holds a slot in, freed when it closes. */
+const SLOT = Symbol('rateLimitSlot');
+type SlotHolder = ServerResponse & { [SLOT]?: string };
+
 /** The bucket of a request: its key, or its client address when auth is off. */
 function bucketOf(req: FastifyRequest): string {
   const p = req.principal;
   return p && p.id !== 'anonymous' ? `key:${p.id}` : `ip:${req.ip}`;
 }
 
-const NO_LIMIT: Limiter = { onRequest: null, preHandler: null, chargeStudents: () => {} };
+const NO_LIMIT: Limiter = { admit: null, preHandler: null, chargeStudents: () => {} };
 
 /** The limiter of one app (`now` for tests); registers the request decoration it needs. */
 export function createLimiter(
@@ -89,55 +97,59 @@ export function createLimiter(
       { rule: 'rate_limit', limit: budget.max, cost, retry_after_s: budget.retryAfterS(bucket) },
     );
 
-  const chargeStudents = (req: FastifyRequest, students: number): void => {
+  /** The top-up to `students` (see chargeStudents); the 429 when the budget cannot cover it. */
+  const charge = (req: FastifyRequest, students: number): AppError | null => {
     const cost = Math.min(Math.max(1, students), budget.max);
     const topUp = cost - req.studentsCharged;
-    if (topUp <= 0) return;
+    if (topUp <= 0) return null;
     const bucket = bucketOf(req);
-    if (!budget.tryTake(bucket, topUp)) throw overBudget(bucket, cost);
+    if (!budget.tryTake(bucket, topUp)) return overBudget(bucket, cost);
     req.studentsCharged = cost;
+    return null;
   };
 
-  const admit: onRequestHookHandler = (req, reply, done) => {
+  // 'close' comes once per response, sent or cut off: the slot is always given back. One listener
+  // for every response (the bucket rides on the response), so admitting allocates no closure.
+  function release(this: SlotHolder): void {
+    const bucket = this[SLOT];
+    if (bucket === undefined) return;
+    this[SLOT] = undefined;
+    const left = (inFlight.get(bucket) ?? 1) - 1;
+    if (left > 0) inFlight.set(bucket, left);
+    else inFlight.delete(bucket);
+  }
+
+  const admit = (req: FastifyRequest, reply: FastifyReply): AppError | null => {
     const bucket = bucketOf(req);
-    const busy = inFlight.get(bucket) ?? 0;
-    if (maxInFlight > 0 && busy >= maxInFlight) {
-      done(
-        new AppError(
-          SERVE_ERRORS.RATE_LIMITED,
-          `Too many requests in flight: at most ${maxInFlight} at once per key.`,
-          { rule: 'concurrency', limit: maxInFlight, retry_after_s: 1 },
-        ),
+    const busy = maxInFlight > 0 ? (inFlight.get(bucket) ?? 0) : 0;
+    if (maxInFlight > 0 && busy >= maxInFlight)
+      return new AppError(
+        SERVE_ERRORS.RATE_LIMITED,
+        `Too many requests in flight: at most ${maxInFlight} at once per key.`,
+        { rule: 'concurrency', limit: maxInFlight, retry_after_s: 1 },
       );
-      return;
-    }
-    try {
-      chargeStudents(req, 1);
-    } catch (err) {
-      done(err as AppError);
-      return;
-    }
+    // The first unit (charge(req, 1) without finding the bucket twice).
+    if (!budget.tryTake(bucket, 1)) return overBudget(bucket, 1);
+    req.studentsCharged = 1;
     if (maxInFlight > 0) {
       inFlight.set(bucket, busy + 1);
-      // 'close' comes once per response, sent or cut off: the slot is always given back.
-      reply.raw.once('close', () => {
-        const left = (inFlight.get(bucket) ?? 1) - 1;
-        if (left > 0) inFlight.set(bucket, left);
-        else inFlight.delete(bucket);
-      });
+      const res = reply.raw as SlotHolder;
+      res[SLOT] = bucket;
+      res.on('close', release);
     }
-    done();
+    return null;
   };
 
   const topUp: preHandlerHookHandler = (req, _reply, done) => {
-    try {
-      chargeStudents(req, studentsIn(req.body));
-    } catch (err) {
-      done(err as AppError);
-      return;
-    }
-    done();
+    const refused = charge(req, studentsIn(req.body));
+    if (refused === null) done();
+    else done(refused);
   };
 
-  return { onRequest: admit, preHandler: topUp, chargeStudents };
+  const chargeStudents = (req: FastifyRequest, students: number): void => {
+    const refused = charge(req, students);
+    if (refused !== null) throw refused;
+  };
+
+  return { admit, preHandler: topUp, chargeStudents };
 }

@@ -7,7 +7,6 @@
  * Random ids (UUIDs, hex trace ids, base62) pass.
  */
 import { randomUUID } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
 
 const SAFE_ID = /^[A-Za-z0-9._-]{8,64}$/;
 const DIGITS_AND_SEPARATORS = /^[0-9._-]+$/;
@@ -32,12 +31,4 @@ export function isSafeRequestId(id: string): boolean {
 export function genReqId(req: { headers: Record<string, string | string[] | undefined> }): string {
   const incoming = req.headers['x-request-id'];
   return typeof incoming === 'string' && isSafeRequestId(incoming) ? incoming : randomUUID();
-}
-
-/** X-Request-ID on every response, set before anything can fail. */
-export function addRequestIdHeader(app: FastifyInstance): void {
-  app.addHook('onRequest', (req, reply, done) => {
-    reply.header('x-request-id', req.id);
-    done();
-  });
 }

@@ -11,28 +11,14 @@
  *   the events: metrics per model version and group, never a student), or null before the first.
  * The JSON answers are the monitor library's own report types (DriftReport, ServiceHealth,
  * OutcomeReport), which the dashboard's Monitoramento page reads as they are.
- * Plus the response hook that counts every answered request for the SLO. Registered only when the
- * server runs with monitoring (MONITOR_PRIVACY_MODE=off answers DEF_ERR_MONITOR_MONITORING_OFF).
+ * Every answered request is counted for the SLO by the app's response hook (http/request-hooks.ts).
+ * Registered only when the server runs with monitoring (MONITOR_PRIVACY_MODE=off answers DEF_ERR_MONITOR_MONITORING_OFF).
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/error-base.js';
 import { MONITOR_ERRORS, renderDriftHtml } from '../../monitor/index.js';
 import type { ServePlugin } from '../context.js';
 import { notReady } from '../http/not-ready.js';
-import type { MonitoringService } from '../observe.js';
-
-/** Counts every answered request (status, latency) for GET /monitoring/slo. */
-export function monitoringRequestHook(app: FastifyInstance, monitoring: MonitoringService): void {
-  app.addHook('onResponse', (req, reply, done) => {
-    monitoring.observeRequest({
-      endpoint: req.routeOptions.url ?? 'unmatched',
-      status: reply.statusCode,
-      latencyMs: reply.elapsedTime,
-      at: Date.now(),
-    });
-    done();
-  });
-}
 
 const badQuery = (name: string, rule: string) =>
   new AppError(MONITOR_ERRORS.QUERY_INVALID, `The parameter "${name}" is not valid: ${rule}.`, {

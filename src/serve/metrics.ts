@@ -103,13 +103,18 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Serve
   // route → method → status → series: the route and method strings are fastify's own (the same
   // string every time), the status a number, so no key is built per request.
   const latencySeries = new Map<string, Map<string, Map<number, LatencySeries>>>();
+  // The last series observed: under load nearly every request repeats its predecessor's labels.
+  let last: { route: string; method: string; status: number; series: LatencySeries } | null = null;
   const seriesOf = (route: string, method: string, status: number): LatencySeries => {
+    if (last !== null && last.status === status && last.route === route && last.method === method)
+      return last.series;
     let byMethod = latencySeries.get(route);
     if (!byMethod) latencySeries.set(route, (byMethod = new Map()));
     let byStatus = byMethod.get(method);
     if (!byStatus) byMethod.set(method, (byStatus = new Map()));
     let series = byStatus.get(status);
     if (!series) byStatus.set(status, (series = latency.seriesOf([route, method, String(status)])));
+    last = { route, method, status, series };
     return series;
   };
 

@@ -24,7 +24,7 @@ import type { AppSettings, RouteAccess, ServeContext, ServePlugin } from './cont
 import type { ModelHolder } from './holder.js';
 import { authFailures, decoratePrincipal, type RoleCheck, roleCheck } from './http/access.js';
 import { setErrorHandlers } from './http/error-handler.js';
-import { lazyChildLoggerFactory } from './http/lazy-logger.js';
+import { lazyRequestLoggers } from './http/lazy-logger.js';
 import { createLimiter, type Limiter } from './http/rate-limit.js';
 import { addRequestHooks } from './http/request-hooks.js';
 import { genReqId } from './http/request-id.js';
@@ -79,11 +79,12 @@ export const ROUTE_PLUGINS: readonly ServePlugin[] = [
 
 function createFastify(deps: AppDeps): FastifyInstance {
   return Fastify({
-    ...(deps.logger ? { loggerInstance: deps.logger as unknown as FastifyBaseLogger } : { logger: false }),
+    ...(deps.logger
+      ? { loggerInstance: lazyRequestLoggers(deps.logger as unknown as FastifyBaseLogger) }
+      : { logger: false }),
     // Our own onResponse hook logs rejected and failed requests; no per-request lines otherwise.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'reqId' }),
     bodyLimit: deps.settings.bodyLimitBytes,
-    childLoggerFactory: lazyChildLoggerFactory as unknown as FastifyServerOptions['childLoggerFactory'],
     genReqId,
     requestIdHeader: false,
     return503OnClosing: true,

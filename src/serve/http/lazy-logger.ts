@@ -59,10 +59,22 @@ export class LazyRequestLogger {
   }
 }
 
-export function lazyChildLoggerFactory(
-  logger: FastifyBaseLogger,
-  bindings: Bindings,
-  options: Record<string, unknown>,
-): FastifyBaseLogger {
-  return new LazyRequestLogger(logger, bindings, options) as unknown as FastifyBaseLogger;
+/**
+ * The logger to give fastify (`loggerInstance`): `logger` itself for everything, except that the root
+ * fastify derives from it (`child({}, opts)`, once) makes its per-request children lazy. Done through
+ * the root's own `child` rather than fastify's `childLoggerFactory` option because fastify checks
+ * every child a custom factory returns (seven method lookups and an array, per request) and trusts
+ * its default factory, which calls `child`. Both levels inherit everything else from the pino
+ * loggers they stand for (prototype), so the app's logger is a pino logger in every other respect.
+ */
+export function lazyRequestLoggers(logger: FastifyBaseLogger): FastifyBaseLogger {
+  const outer = Object.create(logger) as FastifyBaseLogger;
+  outer.child = (bindings: Bindings, options?: Record<string, unknown>) => {
+    const root = logger.child(bindings, options) as FastifyBaseLogger;
+    const app = Object.create(root) as FastifyBaseLogger;
+    app.child = ((b: Bindings, o?: Record<string, unknown>) =>
+      new LazyRequestLogger(root, b, o ?? {})) as unknown as FastifyBaseLogger['child'];
+    return app;
+  };
+  return outer;
 }

@@ -40,3 +40,27 @@ describe('request log', () => {
     expect(lines[lines.length - 1]).not.toContain('Joana');
   });
 });
+
+describe('request ids in the log', () => {
+  const lines: string[] = [];
+  const app = inProcessApp({}, lines);
+
+  it("a rejected request's line carries the id its response names; an answered one writes no line at info", async () => {
+    const from = lines.length;
+    const ok = await app.inject({ method: 'GET', url: '/health' });
+    expect(ok.statusCode).toBe(200);
+    expect(lines.length).toBe(from);
+    const given = await app.inject({
+      method: 'GET',
+      url: '/nada',
+      headers: { 'x-request-id': 'trace-abc-123' },
+    });
+    const fresh = await app.inject({ method: 'GET', url: '/nada' });
+    const mine = lines.slice(from).map((l) => JSON.parse(l));
+    expect(mine.map((l) => [l.reqId, l.msg, l.status])).toEqual([
+      ['trace-abc-123', 'request rejected', 404],
+      [fresh.headers['x-request-id'], 'request rejected', 404],
+    ]);
+    expect(given.headers['x-request-id']).toBe('trace-abc-123');
+  });
+});

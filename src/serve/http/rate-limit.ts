@@ -68,10 +68,26 @@ export function studentsIn(body: unknown): number {
 const SLOT = Symbol('rateLimitSlot');
 type SlotHolder = ServerResponse & { [SLOT]?: string };
 
+/** The last bucket names made: a client sends many requests, and the same string is found at once. */
+const lastBucket = { key: '', keyBucket: '', ip: '', ipBucket: '' };
+
 /** The bucket of a request: its key, or its client address when auth is off. */
 function bucketOf(req: FastifyRequest): string {
   const p = req.principal;
-  return p && p.id !== 'anonymous' ? `key:${p.id}` : `ip:${req.ip}`;
+  const last = lastBucket;
+  if (p && p.id !== 'anonymous') {
+    if (p.id !== last.key) {
+      last.key = p.id;
+      last.keyBucket = `key:${p.id}`;
+    }
+    return last.keyBucket;
+  }
+  const ip = req.ip;
+  if (ip !== last.ip) {
+    last.ip = ip;
+    last.ipBucket = `ip:${ip}`;
+  }
+  return last.ipBucket;
 }
 
 const NO_LIMIT: Limiter = { admit: null, preHandler: null, chargeStudents: () => {} };

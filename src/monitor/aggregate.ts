@@ -69,7 +69,8 @@ export class PredictionCounter {
   private readonly fixed: Float64Array;
   private readonly offsets: Int32Array;
   private readonly scoreAt = 7;
-  private readonly categorical: (Map<unknown, number> | null)[];
+  /** Per categorical field, its count per raw value (in a box: one Map lookup per student, not two). */
+  private readonly categorical: (Map<unknown, { n: number }> | null)[];
 
   constructor(readonly spec: BinSpec) {
     this.offsets = new Int32Array(spec.fields.length);
@@ -113,7 +114,9 @@ export class PredictionCounter {
       if (cat) {
         for (let i = 0; i < n; i++) {
           const v = (records[i] as Record<string, unknown> | null)?.[name] ?? null;
-          cat.set(v, (cat.get(v) ?? 0) + 1);
+          const box = cat.get(v);
+          if (box === undefined) cat.set(v, { n: 1 });
+          else box.n++;
         }
       } else if (f.kind === 'numeric') {
         const base = this.offsets[k]!;
@@ -143,7 +146,7 @@ export class PredictionCounter {
         continue;
       }
       const merged = new Counts();
-      for (const [v, n] of this.categorical[k]!) {
+      for (const [v, { n }] of this.categorical[k]!) {
         const key = categoryKey(f, v);
         merged.add(fieldSeries(f.field), key === MISSING ? MISSING : `v:${key}`, n);
       }

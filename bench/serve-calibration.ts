@@ -202,7 +202,7 @@ function renderCalibration(rows: CalibrationRow[], loadEnd: number): string {
         `| ${r.arm} | ${r.req_per_s} | ${r.ratio_to_bare.toFixed(3)} (${r.ratio_range[0].toFixed(2)}–${r.ratio_range[1].toFixed(2)}) | ${r.user_us_per_req} | ${r.sys_us_per_req} | ${r.cpu_us_range[0]}–${r.cpu_us_range[1]} |`,
     ),
     '',
-    `load average at the end ${loadEnd.toFixed(2)}; the ratio is each run's to the bare run beside it, the req/s columns are medians over all runs (the bare route's over ${2 * (rows.length - 1)} runs).`,
+    `load average at the end ${loadEnd.toFixed(2)}; the ratio is each run's to the bare run beside it, the req/s columns are medians over all runs.`,
   ];
   return lines.join('\n');
 }

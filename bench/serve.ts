@@ -37,7 +37,7 @@
  * Run: `npx tsx bench/serve.ts [--json]` or `npm run bench -- serve` (env BENCH_SECONDS: run length).
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -45,6 +45,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import ts from 'typescript';
 import { loadAppSettings } from '../src/app/settings.js';
 import { runMainJob } from '../src/app/start.js';
 import { openRegistry } from '../src/registry/index.js';
@@ -217,28 +218,18 @@ async function preciseSequential(
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-/** The sources `npm run build` compiles (tsconfig.build.json's include and exclude). */
-function buildSources(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory()) {
-      if (e.name !== 'testing' && e.name !== '__golden__') buildSources(p, out);
-    } else if (
-      e.name.endsWith('.ts') &&
-      !e.name.endsWith('.d.ts') &&
-      !e.name.endsWith('.test.ts') &&
-      !e.name.endsWith('.test-helper.ts') &&
-      e.name !== 'test-support.ts'
-    )
-      out.push(p);
-  }
-  return out;
+/** The sources `npm run build` compiles, as TypeScript reads them from tsconfig.build.json. */
+function buildSources(): string[] {
+  const host = { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => {} };
+  const parsed = ts.getParsedCommandLineOfConfigFile(path.join(REPO_ROOT, 'tsconfig.build.json'), {}, host);
+  if (!parsed || parsed.fileNames.length === 0) throw new Error('tsconfig.build.json lists no source file');
+  return parsed.fileNames.filter((f) => !f.endsWith('.d.ts'));
 }
 
 /** The first source whose compiled file is missing or older than it, or null when dist is current. */
 function staleDist(): string | null {
   const src = path.join(REPO_ROOT, 'src');
-  for (const file of buildSources(src)) {
+  for (const file of buildSources()) {
     const js = path.join(REPO_ROOT, 'dist', path.relative(src, file)).replace(/\.ts$/, '.js');
     if (!existsSync(js) || statSync(js).mtimeMs < statSync(file).mtimeMs)
       return path.relative(REPO_ROOT, file);

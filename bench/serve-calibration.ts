@@ -56,6 +56,16 @@ http.createServer((req, res) => {
 }).listen(Number(process.env.PORT), '127.0.0.1');
 `;
 
+/** BARE_SERVER as bench/serve.ts runs it, plus GET /ready so it can be awaited like the others. */
+function bareServerWithReady(): string {
+  const route = "app.post('/bare'";
+  if (!BARE_SERVER.includes(route)) throw new Error(`bench/serve.ts's BARE_SERVER no longer has ${route}`);
+  return BARE_SERVER.replace(
+    route,
+    `app.get('/ready', (_req, reply) => { reply.send({ ready: true }); });\n${route}`,
+  );
+}
+
 interface Arm {
   name: string;
   /** Added busy work per request, µs (null for the node:http arm). */
@@ -117,7 +127,7 @@ export async function benchServeCalibration(): Promise<CalibrationRow[]> {
   const rounds = Number(process.env.ROUNDS ?? 3);
   const log = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
   const arms: Arm[] = [
-    { name: 'bare (bench/serve.ts)', spin_us: 0, source: BARE_SERVER_WITH_READY, env: {} },
+    { name: 'bare (bench/serve.ts)', spin_us: 0, source: bareServerWithReady(), env: {} },
     { name: 'node:http, same work', spin_us: null, source: RAW_SERVER, env: {} },
     ...SPINS_US.map((us) => ({
       name: `bare + ${us} µs`,
@@ -139,9 +149,13 @@ export async function benchServeCalibration(): Promise<CalibrationRow[]> {
   }));
   const measure = async (i: number) => {
     const { child, url } = started[i]!;
-    const before = userSys(child.pid!);
-    const r = await load(url, bodies, 32, seconds, () => 0);
-    const after = userSys(child.pid!);
+    // load() reads the CPU clock right before and after the measured run (not its warm-up).
+    const clock: [number, number][] = [];
+    const r = await load(url, bodies, 32, seconds, () => {
+      clock.push(userSys(child.pid!));
+      return 0;
+    });
+    const [before, after] = [clock[0]!, clock[clock.length - 1]!];
     const n = r.requests.total;
     samples[i]!.rps.push(r.requests.average);
     samples[i]!.user.push(((after[0] - before[0]) / n) * 1e6);
@@ -185,12 +199,6 @@ export async function benchServeCalibration(): Promise<CalibrationRow[]> {
   else log(renderCalibration(rows, os.loadavg()[0]!));
   return rows;
 }
-
-/** BARE_SERVER as bench/serve.ts runs it, plus GET /ready so it can be awaited like the others. */
-const BARE_SERVER_WITH_READY = BARE_SERVER.replace(
-  "app.post('/bare'",
-  "app.get('/ready', (_req, reply) => { reply.send({ ready: true }); });\napp.post('/bare'",
-);
 
 function renderCalibration(rows: CalibrationRow[], loadEnd: number): string {
   const lines = [
